@@ -1,0 +1,31 @@
+import { DojoEvent } from "../events/dojo-event";
+import { Channel } from "./channel-id";
+
+/** System-wide settings with secrets decrypted, as a channel needs them for one send. */
+export interface ChannelSettings {
+  slackToken: string | null;
+  slackUsername: string;
+  msteamsUrl: string | null;
+}
+
+/** One message for one target, handed to a channel. */
+export interface OutgoingMessage {
+  event: DojoEvent;
+  /** The delivery row's target: a Slack channel, comma-separated mail addresses, or the Teams label. */
+  target: string;
+  settings: ChannelSettings;
+}
+
+/**
+ * A delivery channel: renders a DojoEvent its own way and sends it.
+ *
+ * `send` is called by the delivery worker once per attempt of one outbox row, possibly for several
+ * rows at once. It makes exactly one attempt (clients' own retries are off) and either resolves
+ * (delivered) or throws a DeliveryError saying whether a retry may help. Anything else it throws is
+ * treated as a retryable network error. `close` is called once at shutdown.
+ */
+export interface NotificationChannel {
+  readonly id: Channel;
+  send(message: OutgoingMessage): Promise<void>;
+  close?(): Promise<void>;
+}

@@ -1,0 +1,124 @@
+/** Levels the logger accepts through LOG_LEVEL. */
+export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** The bridge's whole configuration, validated once at start-up. */
+export interface Config {
+  port: number;
+  /** SQLite database file (from `DATABASE_URL=sqlite:<path>`). */
+  databasePath: string;
+  dojoUrl: string | null;
+  dojoApiKey: string | null;
+  webhookHeaderName: string;
+  /** Null means the webhook receiver refuses everything (secure by default). */
+  webhookHeaderValue: string | null;
+  /** Base URL of the Slack Web API; undefined means Slack's own. */
+  slackApiUrl: string | undefined;
+  smtpUrl: string | null;
+  mailFrom: string;
+  webhookMaxBytes: number;
+  /** Null: a key is generated into the data directory on first start. */
+  secretKey: string | null;
+  logLevel: LogLevel;
+  delivery: DeliveryTuning;
+}
+
+export interface DeliveryTuning {
+  /** Attempts before a retryable failure is given up as FAILED. */
+  maxAttempts: number;
+  /** First retry delay; each further retry doubles it (with jitter) up to `maxRetryDelayMs`. */
+  retryBaseMs: number;
+  maxRetryDelayMs: number;
+  /** Sends in flight at once, across all targets. */
+  concurrency: number;
+  /** How often the worker looks for due rows when nothing woke it. */
+  pollIntervalMs: number;
+}
+
+export const DEFAULT_DATABASE_URL = "sqlite:data/relay.sqlite";
+export const DEFAULT_WEBHOOK_MAX_BYTES = 32 * 1024 * 1024;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join("\n  - ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads the environment into a Config, naming every bad value at once. */
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const read = (name: string) => {
+    const value = env[name]?.trim();
+    return value ? value : undefined;
+  };
+  const integer = (name: string, fallback: number, min: number, max: number) => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  };
+  const httpUrl = (name: string) => {
+    const raw = read(name);
+    if (raw === undefined) return undefined;
+    try {
+      const url = new URL(raw);
+      if (url.protocol === "http:" || url.protocol === "https:") return raw.replace(/\/+$/, "");
+    } catch {
+      // reported below
+    }
+    problems.push(`${name} must be an http(s) URL, got "${raw}"`);
+    return undefined;
+  };
+
+  const databaseUrl = read("DATABASE_URL") ?? DEFAULT_DATABASE_URL;
+  let databasePath = "data/relay.sqlite";
+  if (databaseUrl.startsWith("sqlite:") && databaseUrl.length > "sqlite:".length) {
+    databasePath = databaseUrl.slice("sqlite:".length);
+  } else {
+    problems.push(`DATABASE_URL must be sqlite:<path> (e.g. ${DEFAULT_DATABASE_URL}), got "${databaseUrl}"`);
+  }
+
+  const smtpUrl = read("SMTP_URL") ?? null;
+  if (smtpUrl && !/^smtps?:\/\/[^/]/.test(smtpUrl)) {
+    problems.push("SMTP_URL must look like smtp://user:pass@host:port or smtps://… (value not shown: it may hold a password)");
+  }
+
+  const logLevel = (read("LOG_LEVEL") ?? "info").toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got "${logLevel}"`);
+  }
+
+  const config: Config = {
+    port: integer("PORT", 8080, 0, 65535),
+    databasePath,
+    dojoUrl: httpUrl("DOJO_URL") ?? null,
+    dojoApiKey: read("DOJO_API_KEY") ?? null,
+    webhookHeaderName: read("WEBHOOK_HEADER_NAME") ?? "Authorization",
+    webhookHeaderValue: read("WEBHOOK_HEADER_VALUE") ?? null,
+    slackApiUrl: httpUrl("SLACK_API_URL"),
+    smtpUrl,
+    mailFrom: read("MAIL_FROM") ?? "Dojo Relay <no-reply@localhost>",
+    webhookMaxBytes: integer("WEBHOOK_MAX_BYTES", DEFAULT_WEBHOOK_MAX_BYTES, 1, 1024 * 1024 * 1024),
+    secretKey: read("SECRET_KEY") ?? null,
+    logLevel: logLevel as LogLevel,
+    delivery: {
+      maxAttempts: integer("DELIVERY_MAX_ATTEMPTS", 10, 1, 100),
+      retryBaseMs: integer("DELIVERY_RETRY_BASE_MS", 2000, 1, 3_600_000),
+      maxRetryDelayMs: 15 * 60 * 1000,
+      concurrency: integer("DELIVERY_CONCURRENCY", 8, 1, 256),
+      pollIntervalMs: 1000,
+    },
+  };
+  if (!/^[A-Za-z0-9-]+$/.test(config.webhookHeaderName)) {
+    problems.push(`WEBHOOK_HEADER_NAME must be an HTTP header name, got "${config.webhookHeaderName}"`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

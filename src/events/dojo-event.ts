@@ -1,0 +1,67 @@
+import { NotificationEvent } from "./notification-event";
+
+/** A DefectDojo object named in an event (product type, product, engagement or test). */
+export interface ObjectRef {
+  id: number;
+  name: string;
+  urlUi: string | null;
+}
+
+/** A finding as DefectDojo lists it in `scan_added` and `review_requested` payloads. */
+export interface FindingRef {
+  id: number;
+  title: string;
+  /** DefectDojo's wording: Critical, High, Medium, Low or Info. */
+  severity: string;
+  urlUi: string | null;
+}
+
+/** What one import or re-import changed (`scan_added` / `scan_added_empty`). */
+export interface ScanFindings {
+  new: FindingRef[];
+  reactivated: FindingRef[];
+  mitigated: FindingRef[];
+  /** Untouched and duplicate findings are counted, not kept: a re-import lists every one of them. */
+  untouchedCount: number;
+  duplicateCount: number;
+}
+
+export type SubjectKind =
+  | "product_type"
+  | "product"
+  | "engagement"
+  | "test"
+  | "finding"
+  | "risk_acceptance";
+
+/** The object an event is about, for events that carry only a `url_ui` (SLA breach, finding_added, …). */
+export interface SubjectRef {
+  kind: SubjectKind;
+  id: number;
+}
+
+/**
+ * One DefectDojo notification, validated and normalised where it entered the bridge. Everything
+ * downstream (routing, rendering, the outbox) works on this shape, never on raw request bodies.
+ * Text fields are untrusted (they come from scanners and users) and every channel escapes them.
+ */
+export interface DojoEvent {
+  /** DefectDojo's event name as sent in `X-DefectDojo-Event`, e.g. `scan_added`, `finding_added`. */
+  name: string;
+  /** The notification setting that routes it: its own, or OTHER for names without one. */
+  setting: NotificationEvent;
+  title: string;
+  description: string | null;
+  /** Absolute DefectDojo UI link for the event's object, when DefectDojo sent one. */
+  urlUi: string | null;
+  /** The DefectDojo instance (`X-DefectDojo-Instance`), or null when unknown. */
+  instance: string | null;
+  productType: ObjectRef | null;
+  product: ObjectRef | null;
+  engagement: ObjectRef | null;
+  test: ObjectRef | null;
+  finding: FindingRef | null;
+  findings: ScanFindings | null;
+  findingCount: number | null;
+  subject: SubjectRef | null;
+}

@@ -1,0 +1,33 @@
+import { SubjectRef } from "./dojo-event";
+
+// Most specific first: a risk-acceptance URL also contains an engagement id.
+const PATTERNS: ReadonlyArray<[SubjectRef["kind"], RegExp]> = [
+  ["risk_acceptance", /\/engagement\/\d+\/risk_acceptance\/(\d+)/],
+  ["finding", /\/finding\/(\d+)/],
+  ["test", /\/test\/(\d+)/],
+  ["engagement", /\/engagement\/(\d+)/],
+  ["product_type", /\/(?:product\/type|organization)\/(\d+)/],
+  ["product", /\/(?:product|asset)\/(\d+)/],
+];
+
+/**
+ * Identifies the object behind a DefectDojo UI link. Works on 2.x paths (`/product/4`,
+ * `/product/type/4`), 3.x paths (`/asset/4`, `/organization/4`), a `url_prefix`, and the doubled
+ * URLs DefectDojo produces for some events (`http://hosthttp://host/finding/1`).
+ */
+export function subjectFromUrl(url: string | null): SubjectRef | null {
+  if (!url) return null;
+  const lastScheme = Math.max(url.lastIndexOf("http://"), url.lastIndexOf("https://"));
+  const tail = lastScheme > 0 ? url.slice(lastScheme) : url;
+  let path: string;
+  try {
+    path = new URL(tail).pathname;
+  } catch {
+    return null;
+  }
+  for (const [kind, pattern] of PATTERNS) {
+    const match = pattern.exec(path);
+    if (match) return { kind, id: Number(match[1]) };
+  }
+  return null;
+}

@@ -1,0 +1,112 @@
+import { z } from "zod";
+import { DojoEvent, FindingRef, ObjectRef, ScanFindings } from "./dojo-event";
+import { settingForEvent } from "./notification-event";
+import { subjectFromUrl } from "./subject-from-url";
+
+// Lenient where DefectDojo versions differ (2.39 sends `description: null` and no `title`; 3.x adds
+// keys), strict only on the types the bridge reads: unknown keys pass, wrong types are refused.
+const url = z.string().nullish();
+const id = z.number().int().nonnegative();
+
+const namedObject = z.looseObject({ id, name: z.string(), url_ui: url });
+const testObject = z.looseObject({ id, title: z.string().nullish(), url_ui: url });
+const findingItem = z.looseObject({
+  id,
+  title: z.string(),
+  severity: z.string().nullish(),
+  url_ui: url,
+});
+const findingList = z.array(findingItem).optional();
+
+const webhookBody = z.looseObject({
+  description: z.string().nullish(),
+  title: z.string().nullish(),
+  user: z.looseObject({}).nullish(),
+  url_ui: url,
+  url_api: url,
+  product_type: namedObject.nullish(),
+  product: namedObject.nullish(),
+  engagement: namedObject.nullish(),
+  test: testObject.nullish(),
+  finding: findingItem.nullish(),
+  finding_count: z.number().int().nonnegative().nullish(),
+  findings: z
+    .looseObject({
+      new: findingList,
+      reactivated: findingList,
+      mitigated: findingList,
+      untouched: findingList,
+      new_duplicate: findingList,
+      reactivated_duplicate: findingList,
+      untouched_duplicate: findingList,
+    })
+    .nullish(),
+});
+
+type WebhookBody = z.infer<typeof webhookBody>;
+
+export class InvalidPayloadError extends Error {}
+
+/**
+ * Validates a DefectDojo webhook body (already parsed JSON) and normalises it into a DojoEvent.
+ * Throws InvalidPayloadError, with a message naming every bad field, for bodies DefectDojo never sends.
+ */
+export function parseWebhookPayload(
+  eventName: string,
+  instance: string | null,
+  body: unknown,
+): DojoEvent {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new InvalidPayloadError("the body must be a JSON object");
+  }
+  const result = webhookBody.safeParse(body);
+  if (!result.success) {
+    const problems = result.error.issues
+      .slice(0, 5)
+      .map((issue) => `${issue.path.join(".") || "(body)"}: ${issue.message}`);
+    throw new InvalidPayloadError(`invalid DefectDojo payload: ${problems.join("; ")}`);
+  }
+  return toDojoEvent(eventName, instance, result.data);
+}
+
+function toDojoEvent(name: string, instance: string | null, body: WebhookBody): DojoEvent {
+  const urlUi = body.url_ui ?? null;
+  return {
+    name,
+    setting: settingForEvent(name),
+    title: body.title ?? "",
+    description: body.description ?? null,
+    urlUi,
+    instance,
+    productType: objectRef(body.product_type),
+    product: objectRef(body.product),
+    engagement: objectRef(body.engagement),
+    test: body.test
+      ? { id: body.test.id, name: body.test.title ?? `Test ${body.test.id}`, urlUi: body.test.url_ui ?? null }
+      : null,
+    finding: body.finding ? findingRef(body.finding) : null,
+    findings: body.findings ? scanFindings(body.findings) : null,
+    findingCount: body.finding_count ?? null,
+    subject: subjectFromUrl(urlUi),
+  };
+}
+
+function objectRef(value: z.infer<typeof namedObject> | null | undefined): ObjectRef | null {
+  return value ? { id: value.id, name: value.name, urlUi: value.url_ui ?? null } : null;
+}
+
+function findingRef(value: z.infer<typeof findingItem>): FindingRef {
+  return { id: value.id, title: value.title, severity: value.severity ?? "Info", urlUi: value.url_ui ?? null };
+}
+
+function scanFindings(findings: NonNullable<WebhookBody["findings"]>): ScanFindings {
+  const count = (list?: unknown[]) => list?.length ?? 0;
+  return {
+    new: (findings.new ?? []).map(findingRef),
+    reactivated: (findings.reactivated ?? []).map(findingRef),
+    mitigated: (findings.mitigated ?? []).map(findingRef),
+    untouchedCount: count(findings.untouched),
+    duplicateCount:
+      count(findings.new_duplicate) + count(findings.reactivated_duplicate) + count(findings.untouched_duplicate),
+  };
+}

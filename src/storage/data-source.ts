@@ -1,0 +1,35 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { DataSource } from "typeorm";
+import { InitialSchema1764316800000 } from "../../migrations/1764316800000-initial-schema";
+import { DeliveryEntity } from "./entities/delivery.entity";
+import { EventEntity } from "./entities/event.entity";
+import { SystemNotificationEntity } from "./entities/system-notification.entity";
+import { SystemSettingsEntity } from "./entities/system-settings.entity";
+
+export const ENTITIES = [SystemSettingsEntity, SystemNotificationEntity, EventEntity, DeliveryEntity];
+export const MIGRATIONS = [InitialSchema1764316800000];
+
+/** Waiting for a lock beats failing: other statements hold the write lock for milliseconds. */
+const SQLITE_BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * The TypeORM DataSource for a `sqlite:<path>` URL. The schema comes only from migrations
+ * (never `synchronize`); WAL mode lets readers (GraphQL, health) run beside the delivery worker.
+ */
+export function createDataSource(sqlitePath: string): DataSource {
+  if (sqlitePath !== ":memory:") mkdirSync(dirname(sqlitePath), { recursive: true });
+  return new DataSource({
+    type: "better-sqlite3",
+    database: sqlitePath,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    synchronize: false,
+    migrationsRun: false,
+    enableWAL: true,
+    prepareDatabase: (db: { pragma(sql: string): unknown }) => {
+      db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+      db.pragma("foreign_keys = ON");
+    },
+  });
+}

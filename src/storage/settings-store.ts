@@ -1,0 +1,134 @@
+import { ALL_CHANNELS, Channel } from "../channels/channel-id";
+import { ALL_NOTIFICATION_EVENTS, NotificationEvent } from "../events/notification-event";
+import { Database } from "./database";
+import { SystemNotificationEntity } from "./entities/system-notification.entity";
+import { SystemSettingsEntity } from "./entities/system-settings.entity";
+import { SecretBox } from "./secret-box";
+
+/** System-wide settings as everyone but a channel may see them: secrets only as "set or not". */
+export interface SystemSettings {
+  enableSlackNotifications: boolean;
+  slackChannel: string;
+  slackUsername: string;
+  slackTokenSet: boolean;
+  enableMsteamsNotifications: boolean;
+  msteamsUrlSet: boolean;
+  enableMailNotifications: boolean;
+  mailNotificationsTo: string[];
+}
+
+/** The same with secrets opened: for channels at send time only, never for an API response. */
+export interface SystemSettingsWithSecrets extends SystemSettings {
+  slackToken: string | null;
+  msteamsUrl: string | null;
+}
+
+/** A partial update. For the secrets, an empty string clears the stored value. */
+export interface SystemSettingsUpdate {
+  enableSlackNotifications?: boolean;
+  slackChannel?: string;
+  slackUsername?: string;
+  slackToken?: string;
+  enableMsteamsNotifications?: boolean;
+  msteamsUrl?: string;
+  enableMailNotifications?: boolean;
+  mailNotificationsTo?: string[];
+}
+
+export interface EventChannels {
+  event: NotificationEvent;
+  channels: Channel[];
+}
+
+/**
+ * What goes where until a superuser says otherwise: every event to every enabled system channel,
+ * except SCAN_ADDED_EMPTY, which DefectDojo also leaves empty (it fires on every no-change import).
+ */
+export function defaultSystemChannels(event: NotificationEvent): Channel[] {
+  return event === NotificationEvent.SCAN_ADDED_EMPTY ? [] : [...ALL_CHANNELS];
+}
+
+const SETTINGS_ROW_ID = 1;
+
+/**
+ * Reads and writes the system settings and the system notification matrix. Nothing is cached:
+ * every read goes to the database, so a change is in effect for the very next event.
+ */
+export class SettingsStore {
+  constructor(
+    private readonly db: Database,
+    private readonly secrets: SecretBox,
+  ) {}
+
+  async systemSettings(): Promise<SystemSettingsWithSecrets> {
+    const row = await this.db.manager.findOneBy(SystemSettingsEntity, { id: SETTINGS_ROW_ID });
+    const slackToken = row?.slackTokenEncrypted ? this.secrets.open(row.slackTokenEncrypted) : null;
+    const msteamsUrl = row?.msteamsUrlEncrypted ? this.secrets.open(row.msteamsUrlEncrypted) : null;
+    return {
+      enableSlackNotifications: row?.enableSlackNotifications ?? false,
+      slackChannel: row?.slackChannel ?? "",
+      slackUsername: row?.slackUsername ?? "",
+      slackTokenSet: slackToken !== null,
+      slackToken,
+      enableMsteamsNotifications: row?.enableMsteamsNotifications ?? false,
+      msteamsUrlSet: msteamsUrl !== null,
+      msteamsUrl,
+      enableMailNotifications: row?.enableMailNotifications ?? false,
+      mailNotificationsTo: row?.mailNotificationsTo ?? [],
+    };
+  }
+
+  async updateSystemSettings(update: SystemSettingsUpdate): Promise<SystemSettings> {
+    await this.db.write(async (manager) => {
+      const row =
+        (await manager.findOneBy(SystemSettingsEntity, { id: SETTINGS_ROW_ID })) ??
+        manager.create(SystemSettingsEntity, {
+          id: SETTINGS_ROW_ID,
+          enableSlackNotifications: false,
+          slackChannel: "",
+          slackUsername: "",
+          slackTokenEncrypted: null,
+          enableMsteamsNotifications: false,
+          msteamsUrlEncrypted: null,
+          enableMailNotifications: false,
+          mailNotificationsTo: [],
+        });
+      const { slackToken, msteamsUrl, ...plain } = update;
+      for (const [key, value] of Object.entries(plain)) {
+        if (value !== undefined) (row as unknown as Record<string, unknown>)[key] = value;
+      }
+      if (slackToken !== undefined) row.slackTokenEncrypted = slackToken ? this.secrets.seal(slackToken) : null;
+      if (msteamsUrl !== undefined) row.msteamsUrlEncrypted = msteamsUrl ? this.secrets.seal(msteamsUrl) : null;
+      row.updatedAt = Date.now();
+      await manager.save(row);
+    });
+    return publicSettings(await this.systemSettings());
+  }
+
+  /** One entry per NotificationEvent, in DefectDojo's order. */
+  async systemNotifications(): Promise<EventChannels[]> {
+    const rows = await this.db.manager.find(SystemNotificationEntity);
+    const stored = new Map(rows.map((row) => [row.event, row.channels]));
+    return ALL_NOTIFICATION_EVENTS.map((event) => ({
+      event,
+      channels: stored.get(event) ?? defaultSystemChannels(event),
+    }));
+  }
+
+  async systemChannelsFor(event: NotificationEvent): Promise<Channel[]> {
+    const row = await this.db.manager.findOneBy(SystemNotificationEntity, { event });
+    return row?.channels ?? defaultSystemChannels(event);
+  }
+
+  async setSystemNotification(event: NotificationEvent, channels: Channel[]): Promise<EventChannels> {
+    const unique = ALL_CHANNELS.filter((channel) => channels.includes(channel));
+    await this.db.write((manager) => manager.save(SystemNotificationEntity, { event, channels: unique }));
+    return { event, channels: unique };
+  }
+}
+
+/** Drops the opened secrets: the only shape that may leave through the API. */
+export function publicSettings(settings: SystemSettingsWithSecrets): SystemSettings {
+  const { slackToken: _token, msteamsUrl: _url, ...rest } = settings;
+  return rest;
+}
