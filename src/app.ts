@@ -1,0 +1,116 @@
+import { AddressInfo } from "node:net";
+import { createChannels } from "./channels/registry";
+import { Config } from "./config/config";
+import { DeliveryWorker } from "./delivery/delivery-worker";
+import { sendTestNotification } from "./delivery/test-send";
+import { createCallerAuth } from "./graphql/caller-auth";
+import { createGraphqlHandler } from "./graphql/graphql-handler";
+import { buildRelaySchema } from "./graphql/schema";
+import { createHealthHandler } from "./http/health";
+import { createHttpServer } from "./http/http-server";
+import { createEventIntake } from "./ingest/accept-event";
+import { createWebhookReceiver } from "./ingest/webhook/webhook-receiver";
+import { createLogger, Logger } from "./logging/logger";
+import { createDataSource } from "./storage/data-source";
+import { Database } from "./storage/database";
+import { loadSecretKey, SecretBox } from "./storage/secret-box";
+import { SettingsStore } from "./storage/settings-store";
+
+export interface Relay {
+  /** Base URL the bridge listens on, e.g. http://127.0.0.1:8080. */
+  url: string;
+  port: number;
+  logger: Logger;
+  /** Stops accepting requests, lets requests and sends in flight finish, closes the database. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  /** Interface to listen on (default all). */
+  host?: string;
+}
+
+/**
+ * The composition root: config → database (migrations) → settings → channels → delivery worker →
+ * GraphQL and webhook receiver → one HTTP server. `main.ts` and the tests start the bridge here.
+ */
+export async function startRelay(config: Config, options: StartOptions = {}): Promise<Relay> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const dataSource = createDataSource(config.databasePath);
+  await dataSource.initialize();
+  const applied = await dataSource.runMigrations({ transaction: "each" });
+  if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.name) }, "database migrated");
+
+  const db = new Database(dataSource);
+  const settings = new SettingsStore(db, new SecretBox(loadSecretKey(config.secretKey, config.databasePath)));
+  const channels = createChannels({
+    slackApiUrl: config.slackApiUrl,
+    smtpUrl: config.smtpUrl,
+    mailFrom: config.mailFrom,
+    dojoUrl: config.dojoUrl,
+  });
+  const worker = new DeliveryWorker({ db, settings, channels, tuning: config.delivery, logger });
+  const intake = createEventIntake({ db, settings, worker });
+
+  const graphql = createGraphqlHandler({
+    schema: await buildRelaySchema(),
+    logger,
+    authenticate: createCallerAuth({ dojoUrl: config.dojoUrl }).authenticate,
+    services: {
+      db,
+      settings,
+      sendTestNotification: (channel) => sendTestNotification({ db, settings, worker, dojoUrl: config.dojoUrl }, channel),
+    },
+  });
+  await graphql.start();
+
+  if (config.webhookHeaderValue === null) {
+    logger.warn(
+      "WEBHOOK_HEADER_VALUE is not set: POST /webhooks/defectdojo refuses every request with 401 until it is",
+    );
+  }
+  const server = createHttpServer(
+    {
+      "/webhooks/defectdojo": {
+        POST: createWebhookReceiver({
+          headerName: config.webhookHeaderName,
+          headerValue: config.webhookHeaderValue,
+          maxBodyBytes: config.webhookMaxBytes,
+          logger,
+          accept: (event, rawBody) => intake(event, rawBody),
+        }),
+      },
+      "/graphql": { GET: graphql.handle, POST: graphql.handle },
+      "/healthz": { GET: createHealthHandler(db) },
+    },
+    logger,
+  );
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, options.host, resolve);
+  });
+  await worker.start();
+
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${options.host ?? "127.0.0.1"}:${port}`;
+  logger.info({ port, database: config.databasePath }, "dojo relay listening");
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    logger,
+    close: () =>
+      (closing ??= (async () => {
+        const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        await serverClosed;
+        await worker.stop();
+        await graphql.stop();
+        await Promise.all([...channels.values()].map((channel) => channel.close?.()));
+        await dataSource.destroy();
+        logger.info("dojo relay stopped");
+      })()),
+  };
+}

@@ -1,0 +1,176 @@
+import { Channel } from "../channels/channel-id";
+import { ChannelSettings, NotificationChannel } from "../channels/channel";
+import { DeliveryTuning } from "../config/config";
+import { Logger } from "../logging/logger";
+import { redactSecrets } from "../logging/redact";
+import { Database } from "../storage/database";
+import { DeliveryEntity, DeliveryStatus } from "../storage/entities/delivery.entity";
+import { SettingsStore } from "../storage/settings-store";
+import { retryDelayMs } from "./backoff";
+import { DeliveryError } from "./delivery-error";
+import { claimById, claimDue, postpone, recordAttempt, releaseAllLeases } from "./outbox";
+
+/** A crashed worker's rows come back after this long; a live one finishes a send well within it. */
+export const LEASE_MS = 30_000;
+
+export interface DeliveryWorkerDeps {
+  db: Database;
+  settings: SettingsStore;
+  channels: ReadonlyMap<Channel, NotificationChannel>;
+  tuning: DeliveryTuning;
+  logger: Logger;
+  now?: () => number;
+}
+
+/**
+ * Sends what the outbox holds. The only place that retries: a channel makes one attempt and says
+ * whether it is worth another; this worker schedules it (exponential backoff with jitter, never
+ * earlier than a Retry-After) or marks the row FAILED with the reason. A 429 pauses that target for
+ * every row, not just the one that hit it.
+ */
+export class DeliveryWorker {
+  private readonly now: () => number;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly pausedUntil = new Map<string, number>();
+  private pollTimer: NodeJS.Timeout | undefined;
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private ticking = false;
+  private tickAgain = false;
+  private stopped = true;
+
+  constructor(private readonly deps: DeliveryWorkerDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  async start(): Promise<void> {
+    await releaseAllLeases(this.deps.db);
+    this.stopped = false;
+    this.pollTimer = setInterval(() => this.wake(), this.deps.tuning.pollIntervalMs);
+    this.wake();
+  }
+
+  /** Looks for due rows now (called after new rows are stored). */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.ticking) {
+      this.tickAgain = true;
+      return;
+    }
+    this.ticking = true;
+    void this.tick()
+      .catch((error) => this.deps.logger.error({ err: error }, "delivery worker could not read the outbox"))
+      .finally(() => {
+        this.ticking = false;
+        if (this.tickAgain) {
+          this.tickAgain = false;
+          this.wake();
+        }
+      });
+  }
+
+  /** Stops taking work and waits for the sends in flight to finish; unsent rows stay in the outbox. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.pollTimer);
+    for (const timer of this.retryTimers) clearTimeout(timer);
+    this.retryTimers.clear();
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Makes the first attempt of one row right away and returns the row as it then stands. */
+  async deliverNow(id: number): Promise<DeliveryEntity | null> {
+    const row = await claimById(this.deps.db, id, this.now(), LEASE_MS);
+    if (row) await this.track(this.attempt(row));
+    return this.deps.db.manager.findOne(DeliveryEntity, { where: { id }, relations: { event: true } });
+  }
+
+  private async tick(): Promise<void> {
+    const free = this.deps.tuning.concurrency - this.inFlight.size;
+    if (free <= 0) return;
+    const rows = await claimDue(this.deps.db, free, this.now(), LEASE_MS);
+    for (const row of rows) {
+      const pause = this.pausedUntil.get(targetKey(row)) ?? 0;
+      if (pause > this.now()) {
+        await postpone(this.deps.db, row.id, pause);
+        this.wakeAt(pause);
+      } else {
+        void this.track(this.attempt(row)).then(
+          () => this.wake(),
+          // The row keeps its lease and is retried when the lease expires.
+          (error) => this.deps.logger.error({ err: error, deliveryId: row.id }, "could not record a delivery attempt"),
+        );
+      }
+    }
+  }
+
+  private track(work: Promise<void>): Promise<void> {
+    this.inFlight.add(work);
+    return work.finally(() => this.inFlight.delete(work));
+  }
+
+  private async attempt(row: DeliveryEntity): Promise<void> {
+    const { db, settings, channels, tuning, logger } = this.deps;
+    const attempts = row.attempts + 1;
+    const log = logger.child({ deliveryId: row.id, eventId: row.eventId, channel: row.channel, attempt: attempts });
+    let secrets: Array<string | null> = [];
+    try {
+      const current = await settings.systemSettings();
+      const channelSettings: ChannelSettings = {
+        slackToken: current.slackToken,
+        slackUsername: current.slackUsername,
+        msteamsUrl: current.msteamsUrl,
+      };
+      secrets = [current.slackToken, current.msteamsUrl];
+      const channel = channels.get(row.channel);
+      if (!channel) throw new DeliveryError("not_configured", `no channel named ${row.channel}`, false);
+      if (!row.event) throw new DeliveryError("client_error", "the event of this delivery is missing", false);
+      await channel.send({ event: row.event.data, target: row.target, settings: channelSettings });
+      const now = this.now();
+      await recordAttempt(db, row.id, { status: DeliveryStatus.SENT, attempts, lastError: null, nextAttemptAt: now, now });
+      log.info({ event: row.event.name, target: row.target }, "delivered");
+    } catch (caught) {
+      const error = asDeliveryError(caught);
+      const reason = redactSecrets(`${error.kind}: ${error.message}`, secrets);
+      const now = this.now();
+      if (error.kind === "rate_limited" && error.retryAfterMs !== undefined) {
+        this.pausedUntil.set(targetKey(row), now + error.retryAfterMs);
+      }
+      const giveUp = !error.retryable || attempts >= tuning.maxAttempts;
+      const delay = Math.max(
+        error.retryAfterMs ?? 0,
+        retryDelayMs(attempts, tuning.retryBaseMs, tuning.maxRetryDelayMs),
+      );
+      await recordAttempt(db, row.id, {
+        status: giveUp ? DeliveryStatus.FAILED : DeliveryStatus.RETRYING,
+        attempts,
+        lastError: giveUp && error.retryable ? `gave up after ${attempts} attempts: ${reason}` : reason,
+        nextAttemptAt: giveUp ? now : now + delay,
+        now,
+      });
+      if (giveUp) log.warn({ reason }, "delivery failed");
+      else {
+        log.info({ reason, retryInMs: delay }, "delivery will be retried");
+        this.wakeAt(now + delay);
+      }
+    }
+  }
+
+  private wakeAt(time: number): void {
+    if (this.stopped) return;
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(timer);
+      this.wake();
+    }, Math.max(0, time - this.now()));
+    this.retryTimers.add(timer);
+  }
+}
+
+function targetKey(row: DeliveryEntity): string {
+  return `${row.channel}|${row.target}`;
+}
+
+function asDeliveryError(error: unknown): DeliveryError {
+  if (error instanceof DeliveryError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new DeliveryError("network_error", message, true);
+}

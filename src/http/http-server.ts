@@ -1,0 +1,27 @@
+import { createServer, IncomingMessage, Server, ServerResponse } from "node:http";
+import { Logger } from "../logging/logger";
+import { sendJson } from "./respond";
+
+export type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+/** Path → method → handler. Four routes do not need a framework. */
+export type Routes = Record<string, Partial<Record<string, Handler>>>;
+
+/** One HTTP server for everything; a 404 or 405 for anything not routed, a 500 for a handler that throws. */
+export function createHttpServer(routes: Routes, logger: Logger): Server {
+  return createServer((req, res) => {
+    const path = new URL(req.url ?? "/", "http://relay").pathname;
+    const methods = routes[path];
+    if (!methods) return sendJson(res, 404, { error: `no route for ${path}` });
+    const handler = methods[req.method ?? ""];
+    if (!handler) {
+      res.setHeader("Allow", Object.keys(methods).join(", "));
+      return sendJson(res, 405, { error: `${req.method} is not allowed on ${path}` });
+    }
+    handler(req, res).catch((error) => {
+      logger.error({ err: error, path }, "request failed");
+      if (!res.headersSent) sendJson(res, 500, { error: "internal error" });
+      else res.destroy();
+    });
+  });
+}

@@ -1,0 +1,42 @@
+import "reflect-metadata";
+import { startRelay } from "./app";
+import { ConfigError, loadConfig } from "./config/config";
+
+/** Gives in-flight requests and sends this long to finish on SIGTERM before exiting anyway. */
+const SHUTDOWN_GRACE_MS = 25_000;
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`dojo-relay: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const relay = await startRelay(config);
+  const shutdown = (signal: string) => {
+    relay.logger.info({ signal }, "shutting down");
+    const timer = setTimeout(() => {
+      relay.logger.error("shutdown took too long; exiting with work left in the outbox");
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS);
+    timer.unref();
+    relay.close().then(
+      () => process.exit(0),
+      (error) => {
+        relay.logger.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGTERM", () => shutdown("SIGTERM"));
+  process.once("SIGINT", () => shutdown("SIGINT"));
+}
+
+main().catch((error) => {
+  process.stderr.write(`dojo-relay: failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

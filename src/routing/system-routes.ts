@@ -1,0 +1,44 @@
+import { Channel } from "../channels/channel-id";
+import { DojoEvent } from "../events/dojo-event";
+import { SystemSettings } from "../storage/settings-store";
+
+/** One place a message goes: what a delivery row records. Never holds a secret. */
+export interface RouteTarget {
+  channel: Channel;
+  target: string;
+  /** DefectDojo user id for a personal notification; null for system-wide ones. */
+  recipientUserId: number | null;
+}
+
+/** The label stored for the system Teams webhook: its URL is a credential and stays in the settings. */
+export const MSTEAMS_SYSTEM_TARGET = "system Teams webhook";
+
+/** Events DefectDojo sends that are not notifications: recorded, never delivered. */
+const SILENT_EVENTS = new Set(["ping"]);
+
+/**
+ * Where DefectDojo's system-wide notification would go: each channel the System Notifications
+ * matrix selects for the event and whose switch is on. A channel switched on but not set up still
+ * gets its row, so the delivery log says what is missing instead of the message vanishing.
+ */
+export function systemRoutes(event: DojoEvent, settings: SystemSettings, selected: Channel[]): RouteTarget[] {
+  if (SILENT_EVENTS.has(event.name)) return [];
+  const targets: RouteTarget[] = [];
+  for (const channel of selected) {
+    const target = systemTarget(channel, settings);
+    if (target !== null) targets.push({ channel, target, recipientUserId: null });
+  }
+  return targets;
+}
+
+/** The system-wide target of a channel, or null when its switch is off. */
+export function systemTarget(channel: Channel, settings: SystemSettings, ignoreSwitch = false): string | null {
+  switch (channel) {
+    case Channel.SLACK:
+      return settings.enableSlackNotifications || ignoreSwitch ? settings.slackChannel : null;
+    case Channel.MSTEAMS:
+      return settings.enableMsteamsNotifications || ignoreSwitch ? MSTEAMS_SYSTEM_TARGET : null;
+    case Channel.MAIL:
+      return settings.enableMailNotifications || ignoreSwitch ? settings.mailNotificationsTo.join(", ") : null;
+  }
+}

@@ -1,0 +1,72 @@
+import { readFileSync } from "node:fs";
+import { Channel } from "../../src/channels/channel-id";
+import { NotificationEvent } from "../../src/events/notification-event";
+import { SecretBox } from "../../src/storage/secret-box";
+import { publicSettings, SettingsStore } from "../../src/storage/settings-store";
+import { migratedDatabase } from "../support/database";
+
+const TOKEN = "xoxb-1111-2222-very-secret-token";
+const TEAMS_URL = "https://prod-01.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?sig=SIGSECRET123";
+
+describe("SettingsStore", () => {
+  let database: Awaited<ReturnType<typeof migratedDatabase>>;
+  let store: SettingsStore;
+
+  beforeEach(async () => {
+    database = await migratedDatabase();
+    store = new SettingsStore(database.db, new SecretBox("test key"));
+  });
+  afterEach(() => database.close());
+
+  it("starts with everything off and sensible routing defaults", async () => {
+    const settings = await store.systemSettings();
+    expect(settings).toMatchObject({ enableSlackNotifications: false, slackTokenSet: false, mailNotificationsTo: [] });
+    const matrix = await store.systemNotifications();
+    expect(matrix).toHaveLength(18);
+    expect(matrix.find((e) => e.event === NotificationEvent.PRODUCT_ADDED)?.channels).toEqual([
+      Channel.SLACK,
+      Channel.MSTEAMS,
+      Channel.MAIL,
+    ]);
+    expect(matrix.find((e) => e.event === NotificationEvent.SCAN_ADDED_EMPTY)?.channels).toEqual([]);
+  });
+
+  it("keeps secrets encrypted at rest and returns them only to the channels' reader", async () => {
+    const updated = await store.updateSystemSettings({ slackToken: TOKEN, msteamsUrl: TEAMS_URL, slackChannel: "#sec" });
+    expect(updated).toMatchObject({ slackTokenSet: true, msteamsUrlSet: true, slackChannel: "#sec" });
+    expect(JSON.stringify(updated)).not.toContain(TOKEN);
+    expect(JSON.stringify(updated)).not.toContain("SIGSECRET123");
+
+    const full = await store.systemSettings();
+    expect(full.slackToken).toBe(TOKEN);
+    expect(full.msteamsUrl).toBe(TEAMS_URL);
+    expect(JSON.stringify(publicSettings(full))).not.toContain(TOKEN);
+
+    // The bytes on disk (database and WAL) never hold the plain secrets.
+    await database.db.dataSource.query("PRAGMA wal_checkpoint(TRUNCATE)");
+    const onDisk = readFileSync(database.path).toString("latin1");
+    expect(onDisk).toContain("#sec");
+    expect(onDisk).not.toContain(TOKEN);
+    expect(onDisk).not.toContain("SIGSECRET123");
+  });
+
+  it("clears a secret with an empty string and leaves unspecified fields alone", async () => {
+    await store.updateSystemSettings({ slackToken: TOKEN, enableSlackNotifications: true });
+    await store.updateSystemSettings({ slackToken: "" });
+    const settings = await store.systemSettings();
+    expect(settings.slackTokenSet).toBe(false);
+    expect(settings.enableSlackNotifications).toBe(true);
+  });
+
+  it("cannot open secrets with another key", async () => {
+    await store.updateSystemSettings({ slackToken: TOKEN });
+    const other = new SettingsStore(database.db, new SecretBox("another key"));
+    await expect(other.systemSettings()).rejects.toThrow();
+  });
+
+  it("stores the system notification matrix per event, without repeats", async () => {
+    await store.setSystemNotification(NotificationEvent.SCAN_ADDED, [Channel.MAIL, Channel.SLACK, Channel.MAIL]);
+    expect(await store.systemChannelsFor(NotificationEvent.SCAN_ADDED)).toEqual([Channel.SLACK, Channel.MAIL]);
+    expect(await store.systemChannelsFor(NotificationEvent.TEST_ADDED)).toHaveLength(3);
+  });
+});
