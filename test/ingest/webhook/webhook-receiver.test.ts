@@ -1,0 +1,212 @@
+import { AddressInfo } from "node:net";
+import { Server } from "node:http";
+import { Channel } from "../../../src/channels/channel-id";
+import { DeliveryWorker } from "../../../src/delivery/delivery-worker";
+import { loadConfig } from "../../../src/config/config";
+import { createHttpServer } from "../../../src/http/http-server";
+import { createEventIntake } from "../../../src/ingest/accept-event";
+import { createWebhookReceiver } from "../../../src/ingest/webhook/webhook-receiver";
+import { DeliveryEntity } from "../../../src/storage/entities/delivery.entity";
+import { EventEntity } from "../../../src/storage/entities/event.entity";
+import { SecretBox } from "../../../src/storage/secret-box";
+import { SettingsStore } from "../../../src/storage/settings-store";
+import { migratedDatabase } from "../../support/database";
+import { allWebhookFixtures, eventNameOf, webhookFixture } from "../../support/fixtures";
+import { rawRequest } from "../../support/http-client";
+import { quietLogger } from "../../support/quiet-logger";
+
+const SECRET = "Token webhook-secret-123";
+const MAX_BYTES = 8 * 1024 * 1024;
+
+/** The receiver on a real HTTP server, storing into a real SQLite file through the real intake. */
+async function startReceiver(headerValue: string | null = SECRET) {
+  const database = await migratedDatabase();
+  const settings = new SettingsStore(database.db, new SecretBox("k"));
+  await settings.updateSystemSettings({
+    enableSlackNotifications: true,
+    slackChannel: "#sec",
+    enableMailNotifications: true,
+    mailNotificationsTo: ["a@example.com", "b@example.com"],
+  });
+  // Never started: rows stay in the outbox for the assertions.
+  const worker = new DeliveryWorker({
+    db: database.db,
+    settings,
+    channels: new Map(),
+    tuning: loadConfig({}).delivery,
+    logger: quietLogger(),
+  });
+  const intake = createEventIntake({ db: database.db, settings, worker });
+  const server: Server = createHttpServer(
+    {
+      "/webhooks/defectdojo": {
+        POST: createWebhookReceiver({
+          headerName: "Authorization",
+          headerValue,
+          maxBodyBytes: MAX_BYTES,
+          logger: quietLogger(),
+          accept: (event, body) => intake(event, body),
+        }),
+      },
+    },
+    quietLogger(),
+  );
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/defectdojo`;
+  const counts = async () => ({
+    events: await database.db.manager.count(EventEntity),
+    deliveries: await database.db.manager.count(DeliveryEntity),
+  });
+  const close = async () => {
+    const closed = new Promise((resolve) => server.close(resolve));
+    server.closeAllConnections();
+    await closed;
+    await database.close();
+  };
+  return { url, db: database.db, settings, counts, close };
+}
+
+type Receiver = Awaited<ReturnType<typeof startReceiver>>;
+
+/** Headers exactly as DefectDojo 2.58 sends them. */
+function dojoHeaders(event: string, extra: Record<string, string> = {}) {
+  return {
+    "User-Agent": "DefectDojo-2.58.4",
+    "X-DefectDojo-Event": event,
+    "X-DefectDojo-Instance": "http://localhost:8080",
+    Accept: "application/json",
+    "Content-Type": "application/json",
+    Authorization: SECRET,
+    ...extra,
+  };
+}
+
+const post = (receiver: Receiver, event: string, body: unknown, headers: Record<string, string> = {}) =>
+  rawRequest(receiver.url, { headers: dojoHeaders(event, headers), body: JSON.stringify(body) });
+
+describe("POST /webhooks/defectdojo", () => {
+  let receiver: Receiver;
+  beforeEach(async () => (receiver = await startReceiver()));
+  afterEach(() => receiver.close());
+
+  it.each(allWebhookFixtures())("accepts DefectDojo %s %s and stores it with its outbox rows", async (_v, fixture, body) => {
+    const response = await post(receiver, eventNameOf(fixture), body);
+    expect(response.status).toBe(202);
+    const { eventId } = JSON.parse(response.body);
+    const stored = await receiver.db.manager.findOneByOrFail(EventEntity, { id: eventId });
+    expect(stored.name).toBe(eventNameOf(fixture));
+    const rows = await receiver.db.manager.findBy(DeliveryEntity, { eventId });
+    if (eventNameOf(fixture) === "ping" || fixture === "scan_added_empty") {
+      expect(rows).toEqual([]); // ping sends nothing; scan_added_empty is off by default
+    } else {
+      expect(rows.map((r) => [r.channel, r.target, r.status]).sort()).toEqual([
+        [Channel.MAIL, "a@example.com, b@example.com", "PENDING"],
+        [Channel.SLACK, "#sec", "PENDING"],
+      ]);
+    }
+  });
+
+  it("refuses a wrong or missing secret with 401 and stores nothing", async () => {
+    const body = webhookFixture("product_added");
+    expect((await post(receiver, "product_added", body, { Authorization: "Token wrong" })).status).toBe(401);
+    const { Authorization: _omit, ...withoutAuth } = dojoHeaders("product_added");
+    const missing = await rawRequest(receiver.url, { headers: withoutAuth, body: JSON.stringify(body) });
+    expect(missing.status).toBe(401);
+    expect(JSON.parse(missing.body).error).toMatch(/Authorization/);
+    expect(await receiver.counts()).toEqual({ events: 0, deliveries: 0 });
+  });
+
+  it("answers 401 to a large unauthenticated body without reading it into memory, and the client sees the answer", async () => {
+    const response = await rawRequest(receiver.url, {
+      headers: { ...dojoHeaders("scan_added"), Authorization: "nope" },
+      chunks: Array.from({ length: 40 }, () => Buffer.alloc(512 * 1024, 0x20)),
+    });
+    expect(response.status).toBe(401);
+    expect(await receiver.counts()).toEqual({ events: 0, deliveries: 0 });
+  });
+
+  it("refuses everything with 401 when no secret is configured", async () => {
+    const open = await startReceiver(null);
+    try {
+      const response = await post(open, "product_added", webhookFixture("product_added"));
+      expect(response.status).toBe(401);
+      expect(JSON.parse(response.body).error).toMatch(/WEBHOOK_HEADER_VALUE/);
+      expect(await open.counts()).toEqual({ events: 0, deliveries: 0 });
+    } finally {
+      await open.close();
+    }
+  });
+
+  it("answers 413 from Content-Length before reading, and when a chunked body grows too large", async () => {
+    const big = Buffer.alloc(MAX_BYTES + 1, 0x20);
+    const declared = await rawRequest(receiver.url, { headers: dojoHeaders("scan_added"), body: big });
+    expect(declared.status).toBe(413);
+    const chunks = Array.from({ length: 9 }, () => Buffer.alloc(1024 * 1024, 0x20));
+    const streamed = await rawRequest(receiver.url, { headers: dojoHeaders("scan_added"), chunks });
+    expect(streamed.status).toBe(413);
+    expect(await receiver.counts()).toEqual({ events: 0, deliveries: 0 });
+  });
+
+  it.each([
+    ["not JSON", "{not json", 400],
+    ["a JSON array", "[1,2,3]", 400],
+    ["a JSON string", '"product"', 400],
+    ["a wrongly typed field", JSON.stringify({ title: 42 }), 400],
+  ])("refuses a body that is %s with %s and a message", async (_case, body, status) => {
+    const response = await rawRequest(receiver.url, { headers: dojoHeaders("product_added"), body });
+    expect(response.status).toBe(status);
+    expect(JSON.parse(response.body).error).toEqual(expect.any(String));
+    expect(await receiver.counts()).toEqual({ events: 0, deliveries: 0 });
+  });
+
+  it("refuses a non-JSON content type with 415 and a missing event header with 400", async () => {
+    const body = JSON.stringify(webhookFixture("product_added"));
+    const textPlain = await rawRequest(receiver.url, { headers: dojoHeaders("product_added", { "Content-Type": "text/plain" }), body });
+    expect(textPlain.status).toBe(415);
+    const { "X-DefectDojo-Event": _omit, ...noEvent } = dojoHeaders("product_added");
+    expect((await rawRequest(receiver.url, { headers: noEvent, body })).status).toBe(400);
+    expect(await receiver.counts()).toEqual({ events: 0, deliveries: 0 });
+  });
+
+  it("accepts unknown events and missing optional fields, routed by the OTHER setting", async () => {
+    const response = await post(receiver, "finding_group_deleted", { description: "gone" });
+    expect(response.status).toBe(202);
+    expect(await receiver.counts()).toEqual({ events: 1, deliveries: 2 });
+  });
+
+  it("stores an event once however often it arrives", async () => {
+    const body = webhookFixture("product_added");
+    const first = await post(receiver, "product_added", body);
+    const again = await post(receiver, "product_added", body);
+    expect(first.status).toBe(202);
+    expect(again.status).toBe(200);
+    expect(JSON.parse(again.body)).toEqual({ status: "duplicate", eventId: JSON.parse(first.body).eventId });
+    expect(await receiver.counts()).toEqual({ events: 1, deliveries: 2 });
+  });
+
+  it("stores an event once when the same request arrives concurrently", async () => {
+    const body = webhookFixture("sla_breach");
+    const responses = await Promise.all(Array.from({ length: 10 }, () => post(receiver, "sla_breach", body)));
+    expect(responses.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 202]);
+    expect(await receiver.counts()).toEqual({ events: 1, deliveries: 2 });
+  });
+
+  it("accepts a 5 MB scan_added re-import", async () => {
+    const base = webhookFixture("scan_added");
+    const untouched = Array.from({ length: 25_000 }, (_, i) => ({
+      id: 100_000 + i,
+      title: `Untouched finding number ${i} from a very chatty scanner`,
+      severity: "Low",
+      url_ui: `http://localhost:8080/finding/${100_000 + i}`,
+      url_api: `http://localhost:8080/api/v2/findings/${100_000 + i}/`,
+    }));
+    const body = { ...base, findings: { ...(base.findings as object), untouched } };
+    const text = JSON.stringify(body);
+    expect(text.length).toBeGreaterThan(5_000_000);
+    const response = await rawRequest(receiver.url, { headers: dojoHeaders("scan_added"), body: text });
+    expect(response.status).toBe(202);
+    const stored = await receiver.db.manager.findOneByOrFail(EventEntity, { id: JSON.parse(response.body).eventId });
+    expect(stored.data.findings?.untouchedCount).toBe(25_000);
+    expect(stored.data.findings?.new).toHaveLength(1);
+  });
+});
