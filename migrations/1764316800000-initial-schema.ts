@@ -38,6 +38,7 @@ export class InitialSchema1764316800000 implements MigrationInterface {
           { name: "id", type: "integer", isPrimary: true, isGenerated: true, generationStrategy: "increment" },
           { name: "idempotency_key", type: "varchar", length: "300" },
           { name: "name", type: "varchar", length: "100" },
+          { name: "title", type: "text", default: "''" },
           { name: "source", type: "varchar", length: "20" },
           { name: "data", type: "text" },
           { name: "received_at", type: "bigint" },

@@ -35,6 +35,7 @@ export function storeEvent(
       manager.create(EventEntity, {
         idempotencyKey: input.idempotencyKeys[0],
         name: input.event.name,
+        title: input.event.title,
         source: input.source,
         data: input.event,
         receivedAt: input.receivedAt,

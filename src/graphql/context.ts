@@ -1,15 +1,10 @@
 import { Channel } from "../channels/channel-id";
+import { Caller } from "../defectdojo/user-profile";
 import { Database } from "../storage/database";
 import { DeliveryEntity } from "../storage/entities/delivery.entity";
 import { SettingsStore } from "../storage/settings-store";
 
-/** The DefectDojo user behind a GraphQL request, as DefectDojo's user profile says. */
-export interface Caller {
-  id: number;
-  username: string;
-  email: string;
-  isSuperuser: boolean;
-}
+export type { Caller };
 
 /** What resolvers may use; built once in the composition root. */
 export interface GraphqlServices {

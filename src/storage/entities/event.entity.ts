@@ -18,6 +18,10 @@ export class EventEntity {
   @Column("varchar", { length: 100 })
   name: string;
 
+  /** The event's title, kept beside `data` so the delivery log can list it without loading payloads. */
+  @Column("text", { default: "" })
+  title: string;
+
   @Column("varchar", { length: 20 })
   source: EventSource;
 

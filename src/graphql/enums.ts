@@ -1,0 +1,18 @@
+import { registerEnumType } from "type-graphql";
+import { Channel } from "../channels/channel-id";
+import { NotificationEvent } from "../events/notification-event";
+import { DeliveryStatus } from "../storage/entities/delivery.entity";
+
+// The GraphQL enums are the domain enums themselves, so a value never needs mapping.
+// Imported (for its side effect) by every type file that uses one of them.
+registerEnumType(Channel, { name: "Channel", description: "A delivery channel." });
+registerEnumType(NotificationEvent, {
+  name: "NotificationEvent",
+  description: "DefectDojo's notification settings; an event without its own setting counts as OTHER.",
+});
+registerEnumType(DeliveryStatus, {
+  name: "DeliveryStatus",
+  description: "PENDING and RETRYING are still in the outbox; SENT and FAILED are final.",
+});
+
+export { Channel, DeliveryStatus, NotificationEvent };

@@ -1,0 +1,14 @@
+import { GraphQLError } from "graphql";
+
+/** A client mistake in an argument; `field` names the argument or input field. */
+export function badUserInput(field: string, message: string): GraphQLError {
+  return new GraphQLError(`${field}: ${message}`, { extensions: { code: "BAD_USER_INPUT", field } });
+}
+
+/**
+ * An authenticated caller asking for something only a superuser may do. No HTTP status: the other
+ * fields of the same operation still resolve, so the response stays 200 with partial data.
+ */
+export function forbidden(message = "only DefectDojo superusers may do this"): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: "FORBIDDEN" } });
+}

@@ -1,0 +1,34 @@
+import { GraphQLSchema, printSchema } from "graphql";
+import { buildSchema } from "type-graphql";
+import { relayAuthChecker } from "./auth-checker";
+import { DeliveriesResolver } from "./deliveries.resolver";
+import "./enums";
+import { SlackManifestResolver } from "./slack-manifest.resolver";
+import { SystemNotificationsResolver } from "./system-notifications.resolver";
+import { SystemSettingsResolver } from "./system-settings.resolver";
+import { validateInput } from "./validation";
+
+/** The committed SDL, relative to the repository root; `npm run schema` rewrites it. */
+export const SCHEMA_FILE = "schema/schema.graphql";
+
+const SCHEMA_FILE_HEADER =
+  "# Generated from the type-graphql classes in src/graphql by `npm run schema`. Do not edit.\n\n";
+
+/** The whole GraphQL schema. Built once at start-up (and by the schema script and tests). */
+export function buildRelaySchema(): Promise<GraphQLSchema> {
+  return buildSchema({
+    resolvers: [SystemSettingsResolver, SystemNotificationsResolver, DeliveriesResolver, SlackManifestResolver],
+    authChecker: relayAuthChecker,
+    authMode: "error",
+    validateFn: validateInput,
+  });
+}
+
+/**
+ * The SDL as committed in schema/schema.graphql. Not sorted: arguments and enum values keep their
+ * declared order (`deliveries(first, after)`, NotificationEvent in DefectDojo's order), as
+ * introspection shows them.
+ */
+export function printRelaySchema(schema: GraphQLSchema): string {
+  return SCHEMA_FILE_HEADER + printSchema(schema) + "\n";
+}

@@ -1,0 +1,29 @@
+import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from "type-graphql";
+import { publicSettings, SystemSettings, SystemSettingsUpdate } from "../storage/settings-store";
+import { SUPERUSER } from "./auth-checker";
+import { RelayContext } from "./context";
+import { SystemSettingsInput } from "./system-settings.input";
+import { SystemSettingsType } from "./system-settings.type";
+
+@Resolver()
+export class SystemSettingsResolver {
+  @Authorized(SUPERUSER)
+  @Query(() => SystemSettingsType)
+  async systemSettings(@Ctx() { services }: RelayContext): Promise<SystemSettings> {
+    return publicSettings(await services.settings.systemSettings());
+  }
+
+  /** Runs only after the input passed validation (validateInput), so a bad field changes nothing. */
+  @Authorized(SUPERUSER)
+  @Mutation(() => SystemSettingsType)
+  async updateSystemSettings(
+    @Arg("input", () => SystemSettingsInput) input: SystemSettingsInput,
+    @Ctx() { services }: RelayContext,
+  ): Promise<SystemSettings> {
+    // GraphQL lets a client send null for an optional field; here it means "unchanged", like absent.
+    const update: SystemSettingsUpdate = Object.fromEntries(
+      Object.entries(input).filter(([, value]) => value !== null && value !== undefined),
+    );
+    return services.settings.updateSystemSettings(update);
+  }
+}

@@ -1,0 +1,224 @@
+import { Channel } from "../../src/channels/channel-id";
+import { GraphqlServices } from "../../src/graphql/context";
+import { DojoEvent } from "../../src/events/dojo-event";
+import { NotificationEvent } from "../../src/events/notification-event";
+import { DeliveryEntity, DeliveryStatus } from "../../src/storage/entities/delivery.entity";
+import { EventEntity } from "../../src/storage/entities/event.entity";
+import { Database } from "../../src/storage/database";
+import { errorCodes, graphqlTestbed, READER, SUPERUSER, Testbed } from "./graphql-testbed";
+
+const T0 = Date.UTC(2025, 5, 1, 12, 0, 0);
+
+function dojoEvent(name: string, title: string): DojoEvent {
+  return {
+    name,
+    setting: NotificationEvent.OTHER,
+    title,
+    description: null,
+    urlUi: null,
+    instance: null,
+    productType: null,
+    product: null,
+    engagement: null,
+    test: null,
+    finding: null,
+    findings: null,
+    findingCount: null,
+    subject: null,
+  };
+}
+
+/** Stores an event with one delivery per entry, through the real Database; returns the delivery ids. */
+async function seed(
+  db: Database,
+  name: string,
+  deliveries: Array<Partial<DeliveryEntity>>,
+  at: number,
+): Promise<number[]> {
+  return db.write(async (manager) => {
+    const event = await manager.save(
+      manager.create(EventEntity, {
+        idempotencyKey: `${name}|${at}|${Math.random()}`,
+        name,
+        title: `${name} at ${at}`,
+        source: "webhook",
+        data: dojoEvent(name, `${name} at ${at}`),
+        receivedAt: at,
+      }),
+    );
+    const ids: number[] = [];
+    for (const delivery of deliveries) {
+      const saved = await manager.save(
+        manager.create(DeliveryEntity, {
+          eventId: event.id,
+          channel: Channel.SLACK,
+          target: "#security",
+          recipientUserId: null,
+          status: DeliveryStatus.PENDING,
+          attempts: 0,
+          lastError: null,
+          nextAttemptAt: at,
+          leaseExpiresAt: null,
+          createdAt: at,
+          updatedAt: at,
+          sentAt: null,
+          ...delivery,
+        }),
+      );
+      ids.push(saved.id);
+    }
+    return ids;
+  });
+}
+
+/**
+ * The test's sendTestNotification: what the real one leaves behind after a successful first
+ * attempt (an event of source "test" and one SENT delivery), written through the real Database.
+ */
+async function sendTestNotification(services: GraphqlServices, channel: Channel): Promise<DeliveryEntity> {
+  const settings = await services.settings.systemSettings();
+  const [id] = await seed(
+    services.db,
+    "test_notification",
+    [{ channel, target: settings.slackChannel, status: DeliveryStatus.SENT, attempts: 1, sentAt: T0 + 1, updatedAt: T0 + 1 }],
+    T0,
+  );
+  return services.db.manager.findOneByOrFail(DeliveryEntity, { id });
+}
+
+const PAGE = `query ($first: Int, $after: String) {
+  deliveries(first: $first, after: $after) {
+    edges { cursor node { id event eventTitle channel target status attempts lastError createdAt updatedAt sentAt nextAttemptAt } }
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+  }
+}`;
+
+interface Page {
+  edges: Array<{ cursor: string; node: Record<string, unknown> & { id: string } }>;
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+}
+
+describe("deliveries over GraphQL", () => {
+  let bed: Testbed;
+  let all: number[];
+  let readers: number[];
+
+  beforeEach(async () => {
+    bed = await graphqlTestbed(sendTestNotification);
+    all = [];
+    readers = [];
+    // 25 deliveries over 25 events: every fifth is a personal one for READER, every seventh for someone else.
+    for (let i = 0; i < 25; i++) {
+      const recipientUserId = i % 5 === 0 ? READER.id : i % 7 === 0 ? 99 : null;
+      const channel = recipientUserId ? Channel.MAIL : Channel.SLACK;
+      const [id] = await seed(bed.services.db, "product_added", [{ recipientUserId, channel }], T0 + i * 1000);
+      all.push(id);
+      if (recipientUserId === READER.id) readers.push(id);
+    }
+  });
+  afterEach(() => bed.close());
+
+  const page = async (caller = SUPERUSER, variables: Record<string, unknown> = {}): Promise<Page> => {
+    const result = await bed.run(caller, PAGE, variables);
+    expect(result.errors).toBeUndefined();
+    return result.data?.deliveries as Page;
+  };
+
+  it("pages through every delivery, newest first, with opaque cursors", async () => {
+    const seen: string[] = [];
+    let after: string | null = null;
+    let pages = 0;
+    for (;;) {
+      const current: Page = await page(SUPERUSER, { first: 10, after });
+      pages++;
+      seen.push(...current.edges.map((edge) => edge.node.id));
+      expect(current.pageInfo.hasPreviousPage).toBe(after !== null);
+      expect(current.pageInfo.startCursor).toBe(current.edges[0].cursor);
+      expect(current.pageInfo.endCursor).toBe(current.edges.at(-1)?.cursor);
+      // Opaque: base64, not the bare id a client might start doing arithmetic on.
+      for (const edge of current.edges) expect(edge.cursor).toMatch(/^[A-Za-z0-9+/]{4,}=*$/);
+      if (!current.pageInfo.hasNextPage) break;
+      after = current.pageInfo.endCursor;
+    }
+    expect(pages).toBe(3);
+    expect(seen).toEqual([...all].reverse().map(String));
+  });
+
+  it("returns 20 by default and refuses more than 100 or a negative count", async () => {
+    expect((await page()).edges).toHaveLength(20);
+    expect((await page(SUPERUSER, { first: 100 })).edges).toHaveLength(25);
+    for (const first of [101, -1]) {
+      const result = await bed.run(SUPERUSER, PAGE, { first });
+      expect(errorCodes(result)).toEqual(["BAD_USER_INPUT"]);
+      expect(result.errors?.[0].message).toContain("first");
+    }
+  });
+
+  it.each([
+    ["junk", "not-a-cursor"],
+    ["base64 of something else", Buffer.from("user:1").toString("base64")],
+    ["a cursor with a non-numeric id", Buffer.from("delivery:1 OR 1=1").toString("base64")],
+  ])("refuses %s as a cursor with BAD_USER_INPUT", async (_label, after) => {
+    const result = await bed.run(SUPERUSER, PAGE, { after });
+    expect(errorCodes(result)).toEqual(["BAD_USER_INPUT"]);
+    expect(result.errors?.[0].extensions?.field).toBe("after");
+  });
+
+  it("shows other users only the deliveries addressed to them, across pages", async () => {
+    const first = await page(READER, { first: 3 });
+    const rest = await page(READER, { first: 3, after: first.pageInfo.endCursor });
+    const ids = [...first.edges, ...rest.edges].map((edge) => edge.node.id);
+    expect(ids).toEqual([...readers].reverse().map(String));
+    expect(first.pageInfo.hasNextPage).toBe(true);
+    expect(rest.pageInfo.hasNextPage).toBe(false);
+  });
+
+  it("maps a delivery's fields, with its event's name and title", async () => {
+    const [failed] = await seed(
+      bed.services.db,
+      "scan_added",
+      [{ channel: Channel.MSTEAMS, target: "Teams (system)", status: DeliveryStatus.FAILED, attempts: 3, lastError: "HTTP 400: bad card", updatedAt: T0 + 60_000 }],
+      T0 + 50_000,
+    );
+    const [retrying] = await seed(
+      bed.services.db,
+      "sla_breach",
+      [{ status: DeliveryStatus.RETRYING, attempts: 1, nextAttemptAt: T0 + 90_000 }],
+      T0 + 51_000,
+    );
+    const nodes = (await page(SUPERUSER, { first: 2 })).edges.map((edge) => edge.node);
+    expect(nodes[0]).toMatchObject({ id: String(retrying), event: "sla_breach", status: "RETRYING", nextAttemptAt: new Date(T0 + 90_000).toISOString() });
+    expect(nodes[1]).toEqual({
+      id: String(failed),
+      event: "scan_added",
+      eventTitle: `scan_added at ${T0 + 50_000}`,
+      channel: "MSTEAMS",
+      target: "Teams (system)",
+      status: "FAILED",
+      attempts: 3,
+      lastError: "HTTP 400: bad card",
+      createdAt: new Date(T0 + 50_000).toISOString(),
+      updatedAt: new Date(T0 + 60_000).toISOString(),
+      sentAt: null,
+      // Final rows have no next attempt.
+      nextAttemptAt: null,
+    });
+  });
+
+  it("sends a test notification through the service and returns its delivery", async () => {
+    await bed.settings.updateSystemSettings({ slackChannel: "#relay-test" });
+    const result = await bed.run(SUPERUSER, `mutation { sendTestNotification(channel: SLACK) { id event channel target status attempts sentAt } }`);
+    expect(result.errors).toBeUndefined();
+    const delivery = result.data?.sendTestNotification as Record<string, unknown>;
+    expect(delivery).toMatchObject({ event: "test_notification", channel: "SLACK", target: "#relay-test", status: "SENT", attempts: 1 });
+    expect(delivery.sentAt).toBe(new Date(T0 + 1).toISOString());
+    // The delivery log shows it first.
+    expect((await page(SUPERUSER, { first: 1 })).edges[0].node.id).toBe(delivery.id);
+  });
+
+  it("lets only superusers send a test notification", async () => {
+    const result = await bed.run(READER, `mutation { sendTestNotification(channel: MAIL) { id } }`);
+    expect(errorCodes(result)).toEqual(["FORBIDDEN"]);
+    expect(await bed.services.db.manager.count(DeliveryEntity)).toBe(25);
+  });
+});
