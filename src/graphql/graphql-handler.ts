@@ -49,6 +49,8 @@ export function createGraphqlHandler(options: GraphqlHandlerOptions): GraphqlHan
     // Introspection is safe to leave on: it too needs a DefectDojo API key.
     introspection: true,
     includeStacktraceInErrorResponses: false,
+    // main.ts owns shutdown; Apollo's own handler would re-raise SIGTERM and kill the process mid-drain.
+    stopOnTerminationSignals: false,
     // No landing page: the default one loads Apollo Sandbox from a CDN; admin UIs and curl need none.
     plugins: [ApolloServerPluginLandingPageDisabled()],
     logger: log && {
