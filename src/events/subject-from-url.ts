@@ -11,17 +11,24 @@ const PATTERNS: ReadonlyArray<[SubjectRef["kind"], RegExp]> = [
 ];
 
 /**
+ * DefectDojo prefixes SITE_URL to URLs that some callers already made absolute (user_mentioned,
+ * finding_deleted, finding_copied), giving `http://hosthttp://host/finding/1`: keep the last one.
+ */
+export function repairDoubledUrl(url: string): string {
+  const lastScheme = Math.max(url.lastIndexOf("http://"), url.lastIndexOf("https://"));
+  return lastScheme > 0 ? url.slice(lastScheme) : url;
+}
+
+/**
  * Identifies the object behind a DefectDojo UI link. Works on 2.x paths (`/product/4`,
  * `/product/type/4`), 3.x paths (`/asset/4`, `/organization/4`), a `url_prefix`, and the doubled
  * URLs DefectDojo produces for some events (`http://hosthttp://host/finding/1`).
  */
 export function subjectFromUrl(url: string | null): SubjectRef | null {
   if (!url) return null;
-  const lastScheme = Math.max(url.lastIndexOf("http://"), url.lastIndexOf("https://"));
-  const tail = lastScheme > 0 ? url.slice(lastScheme) : url;
   let path: string;
   try {
-    path = new URL(tail).pathname;
+    path = new URL(repairDoubledUrl(url)).pathname;
   } catch {
     return null;
   }

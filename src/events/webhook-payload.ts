@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { DojoEvent, FindingRef, ObjectRef, ScanFindings } from "./dojo-event";
 import { settingForEvent } from "./notification-event";
-import { subjectFromUrl } from "./subject-from-url";
+import { repairDoubledUrl, subjectFromUrl } from "./subject-from-url";
 
 // Lenient where DefectDojo versions differ (2.39 sends `description: null` and no `title`; 3.x adds
 // keys), strict only on the types the bridge reads: unknown keys pass, wrong types are refused.
@@ -70,7 +70,7 @@ export function parseWebhookPayload(
 }
 
 function toDojoEvent(name: string, instance: string | null, body: WebhookBody): DojoEvent {
-  const urlUi = body.url_ui ?? null;
+  const urlUi = body.url_ui ? repairDoubledUrl(body.url_ui) : null;
   return {
     name,
     setting: settingForEvent(name),

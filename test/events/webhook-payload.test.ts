@@ -41,11 +41,10 @@ describe("parseWebhookPayload", () => {
     expect(
       parseWebhookPayload("risk_acceptance_expiration", INSTANCE, webhookFixture("risk_acceptance_expiration")).subject,
     ).toEqual({ kind: "risk_acceptance", id: 3 });
-    // DefectDojo doubles this URL (http://hosthttp://host/finding/232).
-    expect(parseWebhookPayload("user_mentioned", INSTANCE, webhookFixture("user_mentioned")).subject).toEqual({
-      kind: "finding",
-      id: 232,
-    });
+    // DefectDojo doubles this URL (http://hosthttp://host/finding/232); the link is repaired too.
+    const mentioned = parseWebhookPayload("user_mentioned", INSTANCE, webhookFixture("user_mentioned"));
+    expect(mentioned.subject).toEqual({ kind: "finding", id: 232 });
+    expect(mentioned.urlUi).toBe("http://localhost:8080/finding/232");
   });
 
   it("accepts the 2.39 shape (no title, null description) and unknown keys", () => {

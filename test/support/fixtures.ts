@@ -26,3 +26,8 @@ export function allWebhookFixtures(): Array<[DojoVersion, string, Record<string,
 export function eventNameOf(fixture: string): string {
   return fixture === "ping_with_owner" ? "ping" : fixture;
 }
+
+/** What a link in a fixture should become: DefectDojo doubles some (`http://hosthttp://host/…`). */
+export function repairedDoubledUrl(url: string): string {
+  return url.replace(/^.+(?=https?:\/\/)/, "");
+}

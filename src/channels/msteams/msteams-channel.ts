@@ -1,0 +1,78 @@
+import { DeliveryError, deliveryErrorForStatus, parseRetryAfter } from "../../delivery/delivery-error";
+import { redactSecrets } from "../../logging/redact";
+import { NotificationChannel, OutgoingMessage } from "../channel";
+import { Channel } from "../channel-id";
+import { describeEvent } from "../message-content";
+import { renderTeamsMessage } from "./adaptive-card";
+
+/** Well below the delivery worker's 30 s lease, so an attempt ends before its row could be claimed again. */
+export const TEAMS_TIMEOUT_MS = 10_000;
+
+// How much of an error body a failure message quotes.
+const BODY_EXCERPT_CHARS = 200;
+
+export interface MsteamsChannelOptions {
+  dojoUrl: string | null;
+  timeoutMs?: number;
+  /** Injected in tests; the global fetch otherwise. */
+  fetch?: typeof fetch;
+}
+
+/**
+ * Microsoft Teams through a Workflows ("When a Teams webhook request is received") or legacy
+ * connector URL, taken from the settings: the delivery target is only a label, because the URL
+ * itself is the credential and never appears in an error.
+ */
+export function createMsteamsChannel(options: MsteamsChannelOptions): NotificationChannel {
+  const fetchFn = options.fetch ?? fetch;
+  const timeoutMs = options.timeoutMs ?? TEAMS_TIMEOUT_MS;
+
+  return {
+    id: Channel.MSTEAMS,
+    async send({ event, settings }: OutgoingMessage): Promise<void> {
+      const url = webhookUrl(settings.msteamsUrl);
+      // The `sig` query parameter alone is the credential of a Workflows URL.
+      const secrets = [settings.msteamsUrl, url.href, url.searchParams.get("sig")];
+      const body = renderTeamsMessage(describeEvent(event, options.dojoUrl));
+      let response: Response;
+      let answer: string;
+      try {
+        response = await fetchFn(url, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body,
+          // A webhook that redirects is misconfigured; following it would post the card somewhere unchecked.
+          redirect: "manual",
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        answer = await response.text();
+      } catch (error) {
+        // AbortSignal.timeout's DOMException; not checked with instanceof, which fails across realms.
+        if ((error as { name?: unknown } | null)?.name === "TimeoutError") {
+          throw new DeliveryError("timeout", "Microsoft Teams did not answer in time", true);
+        }
+        const cause = error instanceof Error ? (error.cause as NodeJS.ErrnoException | undefined)?.code : undefined;
+        const detail = error instanceof Error ? error.message : String(error);
+        throw new DeliveryError("network_error", redactSecrets(`Microsoft Teams unreachable: ${detail}${cause ? ` (${cause})` : ""}`, secrets), true);
+      }
+      const excerpt = redactSecrets(answer, secrets).slice(0, BODY_EXCERPT_CHARS).trim();
+      const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"));
+      if (!response.ok) throw deliveryErrorForStatus(response.status, `from Microsoft Teams ${excerpt}`, retryAfterMs);
+      // Legacy connectors answer throttling with a 200 whose body reports the 429 ("Connectors do not throw 429s").
+      if (response.status === 200 && /\b429\b|throttl/i.test(answer)) {
+        throw new DeliveryError("rate_limited", `Microsoft Teams throttled the connector: ${excerpt}`, true, retryAfterMs);
+      }
+    },
+  };
+}
+
+function webhookUrl(url: string | null): URL {
+  if (!url) throw new DeliveryError("not_configured", "no Microsoft Teams webhook URL is set", false);
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol === "http:" || parsed.protocol === "https:") return parsed;
+  } catch {
+    // refused below, without quoting the URL
+  }
+  throw new DeliveryError("not_configured", "the Microsoft Teams webhook URL is not an http(s) URL", false);
+}

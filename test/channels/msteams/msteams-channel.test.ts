@@ -1,0 +1,241 @@
+import { createServer } from "node:http";
+import { AddressInfo } from "node:net";
+import { ChannelSettings, NotificationChannel } from "../../../src/channels/channel";
+import { Channel } from "../../../src/channels/channel-id";
+import { TEAMS_ENVELOPE_MAX_BYTES } from "../../../src/channels/msteams/adaptive-card";
+import { createMsteamsChannel } from "../../../src/channels/msteams/msteams-channel";
+import { DeliveryError } from "../../../src/delivery/delivery-error";
+import { eventHeading } from "../../../src/events/notification-event";
+import { parseWebhookPayload } from "../../../src/events/webhook-payload";
+import { startTeamsPeer, TeamsPeer } from "../../peers/teams-peer";
+import { allWebhookFixtures, DojoVersion, eventNameOf, repairedDoubledUrl, webhookFixture } from "../../support/fixtures";
+
+const DOJO_URL = "https://dojo.example.com";
+const LABEL = "system Teams webhook";
+
+const event = (fixture: string, version: DojoVersion = "2.x", changes: Record<string, unknown> = {}) =>
+  parseWebhookPayload(eventNameOf(fixture), "http://localhost:8080", { ...webhookFixture(fixture, version), ...changes });
+
+interface Card {
+  body: Array<Record<string, any>>;
+  actions: Array<Record<string, any>>;
+  [key: string]: unknown;
+}
+
+/** The Adaptive Card of a recorded request, after checking the envelope around it. */
+function cardOf(body: unknown): Card {
+  expect(body).toMatchObject({
+    type: "message",
+    attachments: [{ contentType: "application/vnd.microsoft.card.adaptive", contentUrl: null }],
+  });
+  const card = (body as { attachments: Array<{ content: Card }> }).attachments[0].content;
+  expect(card).toMatchObject({
+    $schema: "http://adaptivecards.io/schemas/adaptive-card.json",
+    type: "AdaptiveCard",
+    version: "1.4",
+    msteams: { width: "Full" },
+  });
+  return card;
+}
+
+const texts = (card: Card): string[] => card.body.filter((e) => e.type === "TextBlock").map((e) => e.text as string);
+
+async function failure(send: Promise<void>): Promise<DeliveryError> {
+  const error = await send.then(() => undefined, (caught: unknown) => caught);
+  if (!(error instanceof DeliveryError)) throw new Error(`expected a DeliveryError, got ${String(error)}`);
+  return error;
+}
+
+describe("Microsoft Teams channel", () => {
+  let peer: TeamsPeer;
+  let teams: NotificationChannel;
+  let settings: ChannelSettings;
+
+  beforeEach(async () => {
+    peer = await startTeamsPeer();
+    teams = createMsteamsChannel({ dojoUrl: DOJO_URL, timeoutMs: 2000 });
+    settings = { slackToken: null, slackUsername: "", msteamsUrl: peer.url };
+  });
+  afterEach(() => peer.close());
+
+  const send = (fixture = "product_added", version: DojoVersion = "2.x", changes: Record<string, unknown> = {}) =>
+    teams.send({ event: event(fixture, version, changes), target: LABEL, settings });
+
+  it("has the MSTEAMS id", () => {
+    expect(teams.id).toBe(Channel.MSTEAMS);
+  });
+
+  it.each(allWebhookFixtures())("posts DefectDojo %s %s as an Adaptive Card", async (version, fixture, body) => {
+    await send(fixture, version);
+
+    expect(peer.requests).toHaveLength(1);
+    const [request] = peer.requests;
+    expect(request.headers["content-type"]).toBe("application/json");
+    const card = cardOf(request.body);
+    const heading = eventHeading(eventNameOf(fixture));
+    const link = typeof body.url_ui === "string" ? repairedDoubledUrl(body.url_ui) : `${DOJO_URL}/`;
+    const title = (String(body.title).trim() || heading).replace(/[\\*_[\]]/g, "\\$&");
+    expect(card.body.slice(1, 3)).toMatchObject([
+      { type: "TextBlock", text: heading, wrap: true },
+      { type: "TextBlock", text: `[${title}](${link})`, wrap: true },
+    ]);
+    expect(card.body.every((element) => element.type !== "TextBlock" || element.wrap === true)).toBe(true);
+    expect(card.actions).toEqual([{ type: "Action.OpenUrl", title: "View in DefectDojo", url: link }]);
+  });
+
+  it("shows a scan's objects and counts as facts and its findings most severe first", async () => {
+    await send("scan_added", "3.x");
+
+    const card = cardOf(peer.requests[0].body);
+    const factSet = card.body.find((e) => e.type === "FactSet");
+    expect(factSet?.facts).toEqual([
+      { title: "Product Type", value: "notif prod type" },
+      { title: "Product", value: "notif prod" },
+      { title: "Engagement", value: "notif eng" },
+      { title: "Test", value: "notif test" },
+      { title: "New findings", value: "1" },
+      { title: "Reactivated findings", value: "1" },
+      { title: "Mitigated findings", value: "1" },
+      { title: "Untouched findings", value: "1" },
+    ]);
+    expect(texts(card).slice(-2)).toEqual([
+      "**Critical** [New Finding](http://localhost:8080/finding/232)",
+      "**Low** [Reactivated Finding](http://localhost:8080/finding/234)",
+    ]);
+  });
+
+  it("delivers markdown from scanner text literally", async () => {
+    const hostile = "[click](http://evil.example) **bold** _it_";
+    await send("scan_added", "3.x", {
+      title: hostile,
+      description: `${hostile}\n- item\n1. first`,
+      product: { id: 4, name: hostile, url_ui: null },
+      findings: { new: [{ id: 1, title: hostile, severity: "High", url_ui: "http://localhost:8080/finding/(1)" }] },
+    });
+
+    const card = cardOf(peer.requests[0].body);
+    const escaped = "\\[click\\](http://evil.example) \\*\\*bold\\*\\* \\_it\\_";
+    expect(texts(card)).toEqual(
+      expect.arrayContaining([
+        `[${escaped}](http://localhost:8080/test/90)`,
+        `${escaped}\n\\- item\n1\\. first`,
+        `**High** [${escaped}](http://localhost:8080/finding/%281%29)`,
+      ]),
+    );
+    expect(card.body.find((e) => e.type === "FactSet")?.facts[1]).toEqual({ title: "Product", value: escaped });
+    const facts = card.body.find((e) => e.type === "FactSet")?.facts.map((f: { value: string }) => f.value) ?? [];
+    for (const text of [...texts(card), ...facts]) {
+      expect(text).not.toContain("[click](");
+      expect(text).not.toContain("**bold**");
+      expect(text).not.toContain("_it_");
+    }
+  });
+
+  it("drops finding rows to keep the envelope within budget", async () => {
+    const findings = Array.from({ length: 4000 }, (_, i) => ({
+      id: i,
+      title: `Finding ${i} ${"*_[]".repeat(50)}`,
+      severity: ["Critical", "High", "Medium", "Low", "Info"][i % 5],
+      url_ui: `http://localhost:8080/finding/${i}?${"x".repeat(1500)}`,
+    }));
+    await send("scan_added", "3.x", { findings: { new: findings, reactivated: [] } });
+
+    expect(Buffer.byteLength(peer.requests[0].raw)).toBeLessThanOrEqual(TEAMS_ENVELOPE_MAX_BYTES);
+    const card = cardOf(peer.requests[0].body);
+    const rows = texts(card).filter((text) => text.startsWith("**Critical**"));
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.length).toBeLessThan(20);
+    expect(texts(card).at(-1)).toBe(`…and ${4000 - rows.length} more findings in DefectDojo`);
+  });
+
+  it("then cuts the description to keep the envelope within budget", async () => {
+    await send("review_requested", "3.x", { description: "ü*".repeat(30_000) });
+
+    expect(Buffer.byteLength(peer.requests[0].raw)).toBeLessThanOrEqual(TEAMS_ENVELOPE_MAX_BYTES);
+    const card = cardOf(peer.requests[0].body);
+    const description = texts(card).find((text) => text.startsWith("ü"));
+    expect(description?.length).toBeGreaterThan(1000);
+    expect(description?.endsWith("…")).toBe(true);
+    expect(texts(card)).toContain("…and 1 more finding in DefectDojo");
+    expect(card.actions).toHaveLength(1);
+  });
+
+  describe("says whether a failure is worth a retry", () => {
+    it.each([200, 202])("HTTP %i: delivered", async (status) => {
+      peer.respondNext([{ status, body: status === 200 ? "1" : "" }]);
+      await expect(send()).resolves.toBeUndefined();
+    });
+
+    it("HTTP 400: permanent client error", async () => {
+      peer.respondNext([{ status: 400, body: "bad card" }]);
+      expect(await failure(send())).toMatchObject({ kind: "client_error", retryable: false, message: expect.stringContaining("bad card") });
+    });
+
+    it("HTTP 429 with Retry-After: retryable, not before the wait", async () => {
+      peer.respondNext([{ status: 429, retryAfter: 7 }]);
+      expect(await failure(send())).toMatchObject({ kind: "rate_limited", retryable: true, retryAfterMs: 7000 });
+    });
+
+    it("HTTP 503: retryable server error", async () => {
+      peer.respondNext([{ status: 503 }]);
+      expect(await failure(send())).toMatchObject({ kind: "server_error", retryable: true });
+    });
+
+    it("a legacy connector's 200 reporting throttling: retryable", async () => {
+      peer.respondNext([{ status: 200, body: "Microsoft Teams endpoint returned HTTP error 429 with ContextId tcid=0" }]);
+      expect(await failure(send())).toMatchObject({ kind: "rate_limited", retryable: true });
+    });
+
+    it("no URL or not an http(s) URL: not configured", async () => {
+      settings.msteamsUrl = null;
+      expect(await failure(send())).toMatchObject({ kind: "not_configured", retryable: false });
+      settings.msteamsUrl = "file:///etc/passwd?sig=abc";
+      expect(await failure(send())).toMatchObject({ kind: "not_configured", retryable: false });
+      expect(peer.requests).toHaveLength(0);
+    });
+
+    it("no answer in time: retryable timeout", async () => {
+      teams = createMsteamsChannel({ dojoUrl: null, timeoutMs: 100 });
+      peer.respondNext([{ status: 202, delayMs: 1000 }]);
+      expect(await failure(send())).toMatchObject({ kind: "timeout", retryable: true });
+    });
+
+    it("connection refused: retryable network error", async () => {
+      settings.msteamsUrl = await closedUrl(peer.sig);
+      expect(await failure(send())).toMatchObject({ kind: "network_error", retryable: true });
+    });
+  });
+
+  it("never puts the webhook URL or its signature in an error message", async () => {
+    const messages: string[] = [];
+    const attempt = async () => messages.push((await failure(send())).message);
+    peer.respondNext([
+      { status: 400, body: `rejected ${peer.url}` },
+      { status: 401, body: `bad sig ${peer.sig}` },
+      { status: 429, retryAfter: 1 },
+      { status: 500, body: `oops ${peer.sig}` },
+      { status: 200, body: `HTTP error 429 for ${peer.url}` },
+    ]);
+    for (let i = 0; i < 5; i++) await attempt();
+    settings.msteamsUrl = await closedUrl(peer.sig);
+    await attempt();
+    settings.msteamsUrl = `https://[${peer.sig}`;
+    await attempt();
+
+    expect(messages).toHaveLength(7);
+    for (const message of messages) {
+      expect(message).not.toContain(peer.sig);
+      expect(message).not.toContain("127.0.0.1");
+    }
+    expect(messages[0]).toContain("<secret>");
+  });
+});
+
+/** A Workflows-like URL on which nothing listens any more. */
+async function closedUrl(sig: string): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return `http://127.0.0.1:${port}/workflows/x/triggers/manual/paths/invoke?sig=${sig}`;
+}

@@ -1,0 +1,93 @@
+import { createServer, IncomingHttpHeaders, IncomingMessage } from "node:http";
+import { AddressInfo } from "node:net";
+
+/** One POST the peer received. */
+export interface TeamsRequest {
+  headers: IncomingHttpHeaders;
+  /** The raw body, as sent. */
+  raw: string;
+  /** The body parsed as JSON (undefined when it is not JSON). */
+  body: unknown;
+  /** Date.now() when it arrived. */
+  at: number;
+}
+
+/** A scripted answer to the next POST. */
+export interface TeamsScriptedResponse {
+  status: number;
+  /** Sent as `Retry-After` (seconds or an HTTP date). */
+  retryAfter?: string | number;
+  /** Response body text (legacy connectors answer `1`, or an error text with status 200). */
+  body?: string;
+  /** Wait this long before answering (for client timeouts). */
+  delayMs?: number;
+}
+
+export interface TeamsPeer {
+  /** A Workflows-style webhook URL whose `sig` query parameter is the credential. */
+  readonly url: string;
+  /** The `sig` value of `url`. */
+  readonly sig: string;
+  /** Every POST to the webhook with the right `sig`, oldest first. */
+  readonly requests: TeamsRequest[];
+  /** Answers the next POSTs with these, in order, then goes back to 202 Accepted. */
+  respondNext(responses: TeamsScriptedResponse[]): void;
+  close(): Promise<void>;
+}
+
+/**
+ * A local Teams Workflows webhook ("When a Teams webhook request is received"): records POSTed
+ * bodies and headers and answers 202 Accepted with an empty body, as the trigger does. A request
+ * with a wrong `sig` gets 401 and is not recorded.
+ */
+export async function startTeamsPeer(sig = "peer-signature-0123456789abcdef"): Promise<TeamsPeer> {
+  const requests: TeamsRequest[] = [];
+  const script: TeamsScriptedResponse[] = [];
+
+  const server = createServer((req, res) => {
+    readBody(req).then(async (raw) => {
+      const url = new URL(req.url ?? "/", "http://peer");
+      if (req.method !== "POST" || url.searchParams.get("sig") !== sig) {
+        res.writeHead(401).end();
+        return;
+      }
+      requests.push({ headers: req.headers, raw, body: parseJson(raw), at: Date.now() });
+      const next = script.shift() ?? { status: 202 };
+      if (next.delayMs) await new Promise((resolve) => setTimeout(resolve, next.delayMs));
+      const headers: Record<string, string> = {};
+      if (next.retryAfter !== undefined) headers["Retry-After"] = String(next.retryAfter);
+      res.writeHead(next.status, headers).end(next.body ?? "");
+    }, () => res.writeHead(400).end());
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}/workflows/0a1b2c/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=${sig}`,
+    sig,
+    requests,
+    respondNext: (responses) => script.push(...responses),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    req.on("data", (part: Buffer) => parts.push(part));
+    req.on("end", () => resolve(Buffer.concat(parts).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function parseJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+}
