@@ -6,4 +6,5 @@ module.exports = {
   transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] },
   setupFiles: ["reflect-metadata"],
   testTimeout: 30000,
+  reporters: ["default", "<rootDir>/test/support/summary-reporter.js"],
 };

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Channel } from "../channels/channel-id";
-import { DojoEvent } from "../events/dojo-event";
+import { textEvent } from "../events/dojo-event";
 import { NotificationEvent } from "../events/notification-event";
 import { systemTarget } from "../routing/system-routes";
 import { Database } from "../storage/database";
@@ -23,22 +23,13 @@ export async function sendTestNotification(
   const settings = await deps.settings.systemSettings();
   const target = systemTarget(channel, settings, true) ?? "";
   const now = Date.now();
-  const event: DojoEvent = {
+  const event = textEvent({
     name: TEST_EVENT_NAME,
     setting: NotificationEvent.OTHER,
     title: "Dojo Relay test notification",
     description: "If you can read this, Dojo Relay can deliver DefectDojo notifications here.",
     urlUi: deps.dojoUrl,
-    instance: null,
-    productType: null,
-    product: null,
-    engagement: null,
-    test: null,
-    finding: null,
-    findings: null,
-    findingCount: null,
-    subject: null,
-  };
+  });
   const stored = await storeEvent(
     deps.db,
     // Not due for the poller: this call makes the first attempt, and a crash leaves it to the poller.

@@ -65,3 +65,21 @@ export interface DojoEvent {
   findingCount: number | null;
   subject: SubjectRef | null;
 }
+
+/** An event that is only text (no DefectDojo objects), such as a test message. */
+export function textEvent(fields: Pick<DojoEvent, "name" | "setting" | "title"> & Partial<DojoEvent>): DojoEvent {
+  return {
+    description: null,
+    urlUi: null,
+    instance: null,
+    productType: null,
+    product: null,
+    engagement: null,
+    test: null,
+    finding: null,
+    findings: null,
+    findingCount: null,
+    subject: null,
+    ...fields,
+  };
+}

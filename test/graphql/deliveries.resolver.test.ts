@@ -1,6 +1,6 @@
 import { Channel } from "../../src/channels/channel-id";
 import { GraphqlServices } from "../../src/graphql/context";
-import { DojoEvent } from "../../src/events/dojo-event";
+import { textEvent } from "../../src/events/dojo-event";
 import { NotificationEvent } from "../../src/events/notification-event";
 import { DeliveryEntity, DeliveryStatus } from "../../src/storage/entities/delivery.entity";
 import { EventEntity } from "../../src/storage/entities/event.entity";
@@ -9,24 +9,7 @@ import { errorCodes, graphqlTestbed, READER, SUPERUSER, Testbed } from "./graphq
 
 const T0 = Date.UTC(2025, 5, 1, 12, 0, 0);
 
-function dojoEvent(name: string, title: string): DojoEvent {
-  return {
-    name,
-    setting: NotificationEvent.OTHER,
-    title,
-    description: null,
-    urlUi: null,
-    instance: null,
-    productType: null,
-    product: null,
-    engagement: null,
-    test: null,
-    finding: null,
-    findings: null,
-    findingCount: null,
-    subject: null,
-  };
-}
+const dojoEvent = (name: string, title: string) => textEvent({ name, setting: NotificationEvent.OTHER, title });
 
 /** Stores an event with one delivery per entry, through the real Database; returns the delivery ids. */
 async function seed(

@@ -1,5 +1,5 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from "node:http";
-import { AddressInfo } from "node:net";
+import { closeServer, listenOnLoopback } from "./http-peer";
 
 /** A DefectDojo user as the peer knows it; `token` is the user's API v2 key. */
 export interface DojoPeerUser {
@@ -53,8 +53,7 @@ export async function startDojoPeer(): Promise<DojoPeer> {
     if (user.isActive === false) return json(res, 401, { detail: "User inactive or deleted." });
     return json(res, 200, profileBody(user));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
 
   return {
     url: `http://127.0.0.1:${port}`,
@@ -67,11 +66,7 @@ export async function startDojoPeer(): Promise<DojoPeer> {
       return requests.length;
     },
     requests,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
+    close: () => closeServer(server),
   };
 }
 

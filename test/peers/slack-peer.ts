@@ -1,5 +1,5 @@
 import { createServer, IncomingMessage, ServerResponse } from "node:http";
-import { AddressInfo } from "node:net";
+import { closeServer, listenOnLoopback, readRequestBody } from "./http-peer";
 
 /** The bot token a Slack peer accepts unless told otherwise. */
 export const SLACK_PEER_TOKEN = "xoxb-peer-0000-test-token";
@@ -79,7 +79,7 @@ export async function startSlackPeer(
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const method = /^\/api\/([\w.]+)$/.exec(new URL(req.url ?? "/", "http://peer").pathname)?.[1];
-    const raw = await readBody(req);
+    const raw = await readRequestBody(req);
     if (!method || req.method !== "POST") {
       res.writeHead(404).end();
       return;
@@ -103,8 +103,7 @@ export async function startSlackPeer(
   const server = createServer((req, res) => {
     handle(req, res).catch(() => res.writeHead(500).end());
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
 
   return {
     url: `http://127.0.0.1:${port}/api/`,
@@ -112,21 +111,8 @@ export async function startSlackPeer(
     users,
     failNext: (responses) => script.push(...responses),
     callsOf: (method) => calls.filter((call) => call.method === method),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
+    close: () => closeServer(server),
   };
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    req.on("data", (part: Buffer) => parts.push(part));
-    req.on("end", () => resolve(Buffer.concat(parts).toString("utf8")));
-    req.on("error", reject);
-  });
 }
 
 function parseArgs(contentType: string, raw: string): Record<string, unknown> {

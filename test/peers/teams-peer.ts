@@ -1,5 +1,5 @@
-import { createServer, IncomingHttpHeaders, IncomingMessage } from "node:http";
-import { AddressInfo } from "node:net";
+import { createServer, IncomingHttpHeaders } from "node:http";
+import { closeServer, listenOnLoopback, readRequestBody } from "./http-peer";
 
 /** One POST the peer received. */
 export interface TeamsRequest {
@@ -45,7 +45,7 @@ export async function startTeamsPeer(sig = "peer-signature-0123456789abcdef"): P
   const script: TeamsScriptedResponse[] = [];
 
   const server = createServer((req, res) => {
-    readBody(req).then(async (raw) => {
+    readRequestBody(req).then(async (raw) => {
       const url = new URL(req.url ?? "/", "http://peer");
       if (req.method !== "POST" || url.searchParams.get("sig") !== sig) {
         res.writeHead(401).end();
@@ -59,29 +59,15 @@ export async function startTeamsPeer(sig = "peer-signature-0123456789abcdef"): P
       res.writeHead(next.status, headers).end(next.body ?? "");
     }, () => res.writeHead(400).end());
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
 
   return {
     url: `http://127.0.0.1:${port}/workflows/0a1b2c/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=${sig}`,
     sig,
     requests,
     respondNext: (responses) => script.push(...responses),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
+    close: () => closeServer(server),
   };
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    req.on("data", (part: Buffer) => parts.push(part));
-    req.on("end", () => resolve(Buffer.concat(parts).toString("utf8")));
-    req.on("error", reject);
-  });
 }
 
 function parseJson(raw: string): unknown {
