@@ -38,6 +38,8 @@ export type SubjectKind =
 export interface SubjectRef {
   kind: SubjectKind;
   id: number;
+  /** For a risk acceptance: the engagement its URL names (`/engagement/7/risk_acceptance/3`). */
+  engagementId?: number;
 }
 
 /**

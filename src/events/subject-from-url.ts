@@ -1,8 +1,7 @@
 import { SubjectRef } from "./dojo-event";
 
-// Most specific first: a risk-acceptance URL also contains an engagement id.
+// Most specific first (risk acceptances, whose URL also names an engagement, are matched before these).
 const PATTERNS: ReadonlyArray<[SubjectRef["kind"], RegExp]> = [
-  ["risk_acceptance", /\/engagement\/\d+\/risk_acceptance\/(\d+)/],
   ["finding", /\/finding\/(\d+)/],
   ["test", /\/test\/(\d+)/],
   ["engagement", /\/engagement\/(\d+)/],
@@ -32,6 +31,8 @@ export function subjectFromUrl(url: string | null): SubjectRef | null {
   } catch {
     return null;
   }
+  const riskAcceptance = /\/engagement\/(\d+)\/risk_acceptance\/(\d+)/.exec(path);
+  if (riskAcceptance) return { kind: "risk_acceptance", id: Number(riskAcceptance[2]), engagementId: Number(riskAcceptance[1]) };
   for (const [kind, pattern] of PATTERNS) {
     const match = pattern.exec(path);
     if (match) return { kind, id: Number(match[1]) };

@@ -40,7 +40,7 @@ describe("parseWebhookPayload", () => {
     });
     expect(
       parseWebhookPayload("risk_acceptance_expiration", INSTANCE, webhookFixture("risk_acceptance_expiration")).subject,
-    ).toEqual({ kind: "risk_acceptance", id: 3 });
+    ).toEqual({ kind: "risk_acceptance", id: 3, engagementId: 7 });
     // DefectDojo doubles this URL (http://hosthttp://host/finding/232); the link is repaired too.
     const mentioned = parseWebhookPayload("user_mentioned", INSTANCE, webhookFixture("user_mentioned"));
     expect(mentioned.subject).toEqual({ kind: "finding", id: 232 });
