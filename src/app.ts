@@ -4,8 +4,12 @@ import { Config } from "./config/config";
 import { DeliveryWorker } from "./delivery/delivery-worker";
 import { sendTestNotification } from "./delivery/test-send";
 import { createCallerAuth } from "./graphql/caller-auth";
+import { notConfigured } from "./graphql/errors";
 import { createGraphqlHandler } from "./graphql/graphql-handler";
 import { buildRelaySchema } from "./graphql/schema";
+import { createDojoClient } from "./defectdojo/dojo-client";
+import { createDojoDirectory } from "./defectdojo/directory";
+import { FanoutWorker } from "./delivery/fanout-worker";
 import { createHealthHandler } from "./http/health";
 import { createHttpServer } from "./http/http-server";
 import { createEventIntake } from "./ingest/accept-event";
@@ -14,6 +18,7 @@ import { createLogger, Logger } from "./logging/logger";
 import { createDataSource } from "./storage/data-source";
 import { Database } from "./storage/database";
 import { loadSecretKey, SecretBox } from "./storage/secret-box";
+import { PreferencesStore } from "./storage/preferences-store";
 import { SettingsStore } from "./storage/settings-store";
 
 export interface Relay {
@@ -43,15 +48,44 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
   if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.name) }, "database migrated");
 
   const db = new Database(dataSource);
-  const settings = new SettingsStore(db, new SecretBox(loadSecretKey(config.secretKey, config.databasePath)));
+  const secretBox = new SecretBox(loadSecretKey(config.secretKey, config.databasePath));
+  const settings = new SettingsStore(db, secretBox);
+  const preferences = new PreferencesStore(db, secretBox);
   const channels = createChannels({
     slackApiUrl: config.slackApiUrl,
     smtpUrl: config.smtpUrl,
     mailFrom: config.mailFrom,
     dojoUrl: config.dojoUrl,
+    personalWebhookAllowlist: config.personalWebhookAllowlist,
   });
-  const worker = new DeliveryWorker({ db, settings, channels, tuning: config.delivery, logger });
-  const intake = createEventIntake({ db, settings, worker });
+  const worker = new DeliveryWorker({ db, settings, preferences, channels, tuning: config.delivery, logger });
+
+  // Personal notifications need DefectDojo's API: who is active, and who may see what.
+  const directory =
+    config.dojoUrl && config.dojoApiKey
+      ? createDojoDirectory(createDojoClient({ baseUrl: config.dojoUrl, apiKey: config.dojoApiKey }))
+      : null;
+  if (!directory) logger.warn("DOJO_URL and DOJO_API_KEY are not both set: personal notifications are off");
+  const fanout = directory
+    ? new FanoutWorker({
+        db,
+        settings,
+        preferences,
+        directory,
+        logger,
+        onRoutesStored: () => worker.wake(),
+        pollIntervalMs: config.delivery.pollIntervalMs,
+      })
+    : null;
+  const intake = createEventIntake({
+    db,
+    settings,
+    personalNotifications: directory !== null,
+    onStored: () => {
+      worker.wake();
+      fanout?.wake();
+    },
+  });
 
   const graphql = createGraphqlHandler({
     schema: await buildRelaySchema(),
@@ -60,6 +94,13 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
     services: {
       db,
       settings,
+      preferences,
+      webhookAllowlist: config.personalWebhookAllowlist,
+      lookupUser: async (id) => {
+        if (!directory) throw notConfigured("DOJO_URL and DOJO_API_KEY must be set to look up other users");
+        const user = await directory.user(id);
+        return user && { id: user.id, username: user.username, email: user.email, isSuperuser: user.isSuperuser };
+      },
       sendTestNotification: (channel) => sendTestNotification({ db, settings, worker, dojoUrl: config.dojoUrl }, channel),
     },
   });
@@ -91,6 +132,7 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
     server.listen(config.port, options.host, resolve);
   });
   await worker.start();
+  fanout?.start();
 
   const port = (server.address() as AddressInfo).port;
   const url = `http://${options.host ?? "127.0.0.1"}:${port}`;
@@ -106,6 +148,7 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
         const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         await serverClosed;
+        await fanout?.stop();
         await worker.stop();
         await graphql.stop();
         await Promise.all([...channels.values()].map((channel) => channel.close?.()));

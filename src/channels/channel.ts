@@ -8,12 +8,25 @@ export interface ChannelSettings {
   msteamsUrl: string | null;
 }
 
+/** The user a personal notification is for, with what their channels need beyond the target. */
+export interface Recipient {
+  /** DefectDojo user id. */
+  userId: number;
+  /** Their own Teams Workflows URL (a credential, opened from its encrypted column for this send). */
+  msteamsUrl: string | null;
+}
+
 /** One message for one target, handed to a channel. */
 export interface OutgoingMessage {
   event: DojoEvent;
-  /** The delivery row's target: a Slack channel, comma-separated mail addresses, or the Teams label. */
+  /**
+   * The delivery row's target: a Slack channel, comma-separated mail addresses, or the Teams label
+   * for system-wide messages; the user's Slack e-mail, mail address or Teams label for personal ones.
+   */
   target: string;
   settings: ChannelSettings;
+  /** Set for personal notifications only. */
+  recipient?: Recipient;
 }
 
 /**

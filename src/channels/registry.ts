@@ -2,6 +2,7 @@ import { NotificationChannel } from "./channel";
 import { Channel } from "./channel-id";
 import { createMailChannel } from "./mail/mail-channel";
 import { createMsteamsChannel } from "./msteams/msteams-channel";
+import { WebhookAllowlist } from "./msteams/webhook-allowlist";
 import { createSlackChannel } from "./slack/slack-channel";
 
 export interface ChannelsOptions {
@@ -9,12 +10,13 @@ export interface ChannelsOptions {
   smtpUrl: string | null;
   mailFrom: string;
   dojoUrl: string | null;
+  personalWebhookAllowlist: WebhookAllowlist;
 }
 
 /** Every channel the bridge speaks, one line each: a new channel is a folder plus a line here. */
 const CHANNEL_FACTORIES: ReadonlyArray<(options: ChannelsOptions) => NotificationChannel> = [
   (options) => createSlackChannel({ slackApiUrl: options.slackApiUrl, dojoUrl: options.dojoUrl }),
-  (options) => createMsteamsChannel({ dojoUrl: options.dojoUrl }),
+  (options) => createMsteamsChannel({ dojoUrl: options.dojoUrl, personalAllowlist: options.personalWebhookAllowlist }),
   (options) => createMailChannel({ smtpUrl: options.smtpUrl, mailFrom: options.mailFrom, dojoUrl: options.dojoUrl }),
 ];
 

@@ -1,3 +1,5 @@
+import { DEFAULT_PERSONAL_WEBHOOK_ALLOWLIST, parseWebhookAllowlist, WebhookAllowlist } from "../channels/msteams/webhook-allowlist";
+
 /** Levels the logger accepts through LOG_LEVEL. */
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -20,6 +22,8 @@ export interface Config {
   /** Null: a key is generated into the data directory on first start. */
   secretKey: string | null;
   logLevel: LogLevel;
+  /** Where users' personal Teams webhook URLs may point (PERSONAL_WEBHOOK_ALLOWLIST). */
+  personalWebhookAllowlist: WebhookAllowlist;
   delivery: DeliveryTuning;
 }
 
@@ -95,6 +99,16 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got "${logLevel}"`);
   }
 
+  let personalWebhookAllowlist = parseWebhookAllowlist(DEFAULT_PERSONAL_WEBHOOK_ALLOWLIST);
+  const allowlistText = read("PERSONAL_WEBHOOK_ALLOWLIST");
+  if (allowlistText !== undefined) {
+    try {
+      personalWebhookAllowlist = parseWebhookAllowlist(allowlistText);
+    } catch (error) {
+      problems.push(`PERSONAL_WEBHOOK_ALLOWLIST: ${(error as Error).message}`);
+    }
+  }
+
   const config: Config = {
     port: integer("PORT", 8080, 0, 65535),
     databasePath,
@@ -108,6 +122,7 @@ export function loadConfig(env: Env = process.env): Config {
     webhookMaxBytes: integer("WEBHOOK_MAX_BYTES", DEFAULT_WEBHOOK_MAX_BYTES, 1, 1024 * 1024 * 1024),
     secretKey: read("SECRET_KEY") ?? null,
     logLevel: logLevel as LogLevel,
+    personalWebhookAllowlist,
     delivery: {
       maxAttempts: integer("DELIVERY_MAX_ATTEMPTS", 10, 1, 100),
       retryBaseMs: integer("DELIVERY_RETRY_BASE_MS", 2000, 1, 3_600_000),

@@ -1,10 +1,11 @@
 import { Channel } from "../channels/channel-id";
-import { ChannelSettings, NotificationChannel } from "../channels/channel";
+import { ChannelSettings, NotificationChannel, Recipient } from "../channels/channel";
 import { DeliveryTuning } from "../config/config";
 import { Logger } from "../logging/logger";
 import { redactSecrets } from "../logging/redact";
 import { Database } from "../storage/database";
 import { DeliveryEntity, DeliveryStatus } from "../storage/entities/delivery.entity";
+import { PreferencesStore } from "../storage/preferences-store";
 import { SettingsStore } from "../storage/settings-store";
 import { retryDelayMs } from "./backoff";
 import { DeliveryError } from "./delivery-error";
@@ -16,6 +17,8 @@ export const LEASE_MS = 30_000;
 export interface DeliveryWorkerDeps {
   db: Database;
   settings: SettingsStore;
+  /** Personal recipients' contact data (their Teams URL) is read from here at send time. */
+  preferences: PreferencesStore;
   channels: ReadonlyMap<Channel, NotificationChannel>;
   tuning: DeliveryTuning;
   logger: Logger;
@@ -121,10 +124,16 @@ export class DeliveryWorker {
         msteamsUrl: current.msteamsUrl,
       };
       secrets = [current.slackToken, current.msteamsUrl];
+      let recipient: Recipient | undefined;
+      if (row.recipientUserId !== null) {
+        const contact = await this.deps.preferences.contact(row.recipientUserId);
+        recipient = { userId: row.recipientUserId, msteamsUrl: contact.msteamsUrl };
+        secrets.push(contact.msteamsUrl);
+      }
       const channel = channels.get(row.channel);
       if (!channel) throw new DeliveryError("not_configured", `no channel named ${row.channel}`, false);
       if (!row.event) throw new DeliveryError("client_error", "the event of this delivery is missing", false);
-      await channel.send({ event: row.event.data, target: row.target, settings: channelSettings });
+      await channel.send({ event: row.event.data, target: row.target, settings: channelSettings, recipient });
       const now = this.now();
       await recordAttempt(db, row.id, { status: DeliveryStatus.SENT, attempts, lastError: null, nextAttemptAt: now, now });
       log.info({ event: row.event.name, target: row.target }, "delivered");

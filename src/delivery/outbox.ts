@@ -3,7 +3,7 @@ import { DojoEvent } from "../events/dojo-event";
 import { RouteTarget } from "../routing/system-routes";
 import { Database } from "../storage/database";
 import { DeliveryEntity, DeliveryStatus } from "../storage/entities/delivery.entity";
-import { EventEntity, EventSource } from "../storage/entities/event.entity";
+import { EventEntity, EventSource, FanoutStatus } from "../storage/entities/event.entity";
 
 export type StoreResult = { stored: true; eventId: number; deliveries: number } | { stored: false; eventId: number };
 
@@ -21,6 +21,8 @@ export function storeEvent(
     receivedAt: number;
     /** When the worker may first pick the rows up; later than now keeps them for `claimById`. */
     firstAttemptAt?: number;
+    /** Whether personal notifications are still to be resolved for this event. */
+    fanout: FanoutStatus;
   },
   route: () => Promise<RouteTarget[]>,
 ): Promise<StoreResult> {
@@ -39,6 +41,10 @@ export function storeEvent(
         source: input.source,
         data: input.event,
         receivedAt: input.receivedAt,
+        fanoutStatus: input.fanout,
+        fanoutAttempts: 0,
+        fanoutNextAt: input.receivedAt,
+        fanoutError: null,
       }),
     );
     const targets = await route();
@@ -47,7 +53,7 @@ export function storeEvent(
   });
 }
 
-async function insertDeliveries(
+export async function insertDeliveries(
   manager: EntityManager,
   eventId: number,
   targets: RouteTarget[],

@@ -5,6 +5,7 @@ import { NotificationEvent } from "../events/notification-event";
 import { systemTarget } from "../routing/system-routes";
 import { Database } from "../storage/database";
 import { DeliveryEntity } from "../storage/entities/delivery.entity";
+import { FanoutStatus } from "../storage/entities/event.entity";
 import { SettingsStore } from "../storage/settings-store";
 import { DeliveryWorker, LEASE_MS } from "./delivery-worker";
 import { storeEvent } from "./outbox";
@@ -33,7 +34,7 @@ export async function sendTestNotification(
   const stored = await storeEvent(
     deps.db,
     // Not due for the poller: this call makes the first attempt, and a crash leaves it to the poller.
-    { event, source: "test", idempotencyKeys: [`test|${randomUUID()}`], receivedAt: now, firstAttemptAt: now + LEASE_MS },
+    { event, source: "test", idempotencyKeys: [`test|${randomUUID()}`], receivedAt: now, firstAttemptAt: now + LEASE_MS, fanout: FanoutStatus.NONE },
     async () => [{ channel, target, recipientUserId: null }],
   );
   const row = await deps.db.manager.findOneByOrFail(DeliveryEntity, { eventId: stored.eventId });

@@ -30,6 +30,11 @@ const BY_DOJO_NAME = new Map<string, NotificationEvent>(
   ALL_NOTIFICATION_EVENTS.map((setting) => [setting.toLowerCase(), setting]),
 );
 
+/** Events DefectDojo sends that are not notifications (`ping`, when an endpoint is saved): recorded, never delivered. */
+export function isSilentEvent(dojoEventName: string): boolean {
+  return dojoEventName === "ping";
+}
+
 /** The setting that decides where a DefectDojo event goes: its own field, or OTHER. */
 export function settingForEvent(dojoEventName: string): NotificationEvent {
   return BY_DOJO_NAME.get(dojoEventName) ?? NotificationEvent.OTHER;

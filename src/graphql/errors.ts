@@ -5,6 +5,11 @@ export function badUserInput(field: string, message: string): GraphQLError {
   return new GraphQLError(`${field}: ${message}`, { extensions: { code: "BAD_USER_INPUT", field } });
 }
 
+/** The bridge lacks configuration the operation needs (e.g. DOJO_API_KEY to look up other users). */
+export function notConfigured(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: "NOT_CONFIGURED" } });
+}
+
 /**
  * An authenticated caller asking for something only a superuser may do. No HTTP status: the other
  * fields of the same operation still resolve, so the response stays 200 with partial data.

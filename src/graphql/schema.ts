@@ -3,9 +3,11 @@ import { buildSchema } from "type-graphql";
 import { relayAuthChecker } from "./auth-checker";
 import { DeliveriesResolver } from "./deliveries.resolver";
 import "./enums";
+import { MeResolver } from "./me.resolver";
 import { SlackManifestResolver } from "./slack-manifest.resolver";
 import { SystemNotificationsResolver } from "./system-notifications.resolver";
 import { SystemSettingsResolver } from "./system-settings.resolver";
+import { UsersResolver } from "./users.resolver";
 import { validateInput } from "./validation";
 
 /** The committed SDL, relative to the repository root; `npm run schema` rewrites it. */
@@ -17,7 +19,14 @@ const SCHEMA_FILE_HEADER =
 /** The whole GraphQL schema. Built once at start-up (and by the schema script and tests). */
 export function buildRelaySchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [SystemSettingsResolver, SystemNotificationsResolver, DeliveriesResolver, SlackManifestResolver],
+    resolvers: [
+      SystemSettingsResolver,
+      SystemNotificationsResolver,
+      DeliveriesResolver,
+      SlackManifestResolver,
+      MeResolver,
+      UsersResolver,
+    ],
     authChecker: relayAuthChecker,
     authMode: "error",
     validateFn: validateInput,

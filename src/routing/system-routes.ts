@@ -1,5 +1,6 @@
 import { Channel } from "../channels/channel-id";
 import { DojoEvent } from "../events/dojo-event";
+import { isSilentEvent } from "../events/notification-event";
 import { SystemSettings } from "../storage/settings-store";
 
 /** One place a message goes: what a delivery row records. Never holds a secret. */
@@ -13,16 +14,13 @@ export interface RouteTarget {
 /** The label stored for the system Teams webhook: its URL is a credential and stays in the settings. */
 export const MSTEAMS_SYSTEM_TARGET = "system Teams webhook";
 
-/** Events DefectDojo sends that are not notifications: recorded, never delivered. */
-const SILENT_EVENTS = new Set(["ping"]);
-
 /**
  * Where DefectDojo's system-wide notification would go: each channel the System Notifications
  * matrix selects for the event and whose switch is on. A channel switched on but not set up still
  * gets its row, so the delivery log says what is missing instead of the message vanishing.
  */
 export function systemRoutes(event: DojoEvent, settings: SystemSettings, selected: Channel[]): RouteTarget[] {
-  if (SILENT_EVENTS.has(event.name)) return [];
+  if (isSilentEvent(event.name)) return [];
   const targets: RouteTarget[] = [];
   for (const channel of selected) {
     const target = systemTarget(channel, settings);

@@ -2,13 +2,25 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DataSource } from "typeorm";
 import { InitialSchema1764316800000 } from "../../migrations/1764316800000-initial-schema";
+import { PersonalNotifications1764403200000 } from "../../migrations/1764403200000-personal-notifications";
+import { PersonalFanout1764489600000 } from "../../migrations/1764489600000-personal-fanout";
 import { DeliveryEntity } from "./entities/delivery.entity";
 import { EventEntity } from "./entities/event.entity";
 import { SystemNotificationEntity } from "./entities/system-notification.entity";
 import { SystemSettingsEntity } from "./entities/system-settings.entity";
+import { UserContactEntity } from "./entities/user-contact.entity";
+import { UserNotificationEntity } from "./entities/user-notification.entity";
 
-export const ENTITIES = [SystemSettingsEntity, SystemNotificationEntity, EventEntity, DeliveryEntity];
-export const MIGRATIONS = [InitialSchema1764316800000];
+export const ENTITIES = [
+  SystemSettingsEntity,
+  SystemNotificationEntity,
+  EventEntity,
+  DeliveryEntity,
+  UserContactEntity,
+  UserNotificationEntity,
+];
+/** In timestamp order, the order they run in. */
+export const MIGRATIONS = [InitialSchema1764316800000, PersonalNotifications1764403200000, PersonalFanout1764489600000];
 
 /** Waiting for a lock beats failing: other statements hold the write lock for milliseconds. */
 const SQLITE_BUSY_TIMEOUT_MS = 5000;

@@ -1,10 +1,16 @@
 import { ALL_CHANNELS, Channel } from "../../src/channels/channel-id";
 import { createSlackChannel } from "../../src/channels/slack/slack-channel";
 import { createChannels, registerChannels } from "../../src/channels/registry";
+import { DEFAULT_PERSONAL_WEBHOOK_ALLOWLIST, parseWebhookAllowlist } from "../../src/channels/msteams/webhook-allowlist";
 import { parseWebhookPayload } from "../../src/events/webhook-payload";
 
 describe("channel registry", () => {
-  const options = { smtpUrl: null, mailFrom: "relay@example.com", dojoUrl: null };
+  const options = {
+    smtpUrl: null,
+    mailFrom: "relay@example.com",
+    dojoUrl: null,
+    personalWebhookAllowlist: parseWebhookAllowlist(DEFAULT_PERSONAL_WEBHOOK_ALLOWLIST),
+  };
 
   it("has one channel for every Channel id, under its own id", () => {
     const channels = createChannels(options);

@@ -1,6 +1,4 @@
 import { join } from "node:path";
-import { loadConfig } from "../../src/config/config";
-import { DeliveryWorker } from "../../src/delivery/delivery-worker";
 import { claimDue } from "../../src/delivery/outbox";
 import { parseWebhookPayload } from "../../src/events/webhook-payload";
 import { createEventIntake } from "../../src/ingest/accept-event";
@@ -9,7 +7,6 @@ import { Database } from "../../src/storage/database";
 import { SecretBox } from "../../src/storage/secret-box";
 import { SettingsStore } from "../../src/storage/settings-store";
 import { SLACK_PEER_TOKEN } from "../peers/slack-peer";
-import { quietLogger } from "../support/quiet-logger";
 import { tempDir } from "../support/temp-dir";
 import { webhookFixture } from "../support/fixtures";
 import { eventually, Peers, relayEnv, RunningRelay, startPeers, startTestRelay } from "../support/relay-harness";
@@ -149,8 +146,7 @@ describe("a restart", () => {
       const db = new Database(dataSource);
       const settings = new SettingsStore(db, new SecretBox(relayEnv(peers, databasePath).SECRET_KEY));
       await settings.updateSystemSettings({ enableSlackNotifications: true, slackChannel: "#security", slackToken: SLACK_PEER_TOKEN });
-      const neverStarted = new DeliveryWorker({ db, settings, channels: new Map(), tuning: loadConfig({}).delivery, logger: quietLogger() });
-      const accept = createEventIntake({ db, settings, worker: neverStarted });
+      const accept = createEventIntake({ db, settings, personalNotifications: false, onStored: () => undefined });
       await accept(parseWebhookPayload("product_added", null, webhookFixture("product_added")), Buffer.from("a"));
       await claimDue(db, 1, Date.now(), 10 * 60_000);
       await accept(parseWebhookPayload("engagement_added", null, webhookFixture("engagement_added")), Buffer.from("b"));

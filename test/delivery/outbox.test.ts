@@ -2,7 +2,7 @@ import { Channel } from "../../src/channels/channel-id";
 import { claimById, claimDue, recordAttempt, releaseAllLeases, storeEvent } from "../../src/delivery/outbox";
 import { parseWebhookPayload } from "../../src/events/webhook-payload";
 import { DeliveryEntity, DeliveryStatus } from "../../src/storage/entities/delivery.entity";
-import { EventEntity } from "../../src/storage/entities/event.entity";
+import { EventEntity, FanoutStatus } from "../../src/storage/entities/event.entity";
 import { migratedDatabase } from "../support/database";
 import { webhookFixture } from "../support/fixtures";
 
@@ -18,7 +18,7 @@ describe("outbox", () => {
   afterEach(() => database.close());
 
   const store = (keys: string[], at = 1000, route = async () => targets) =>
-    storeEvent(database.db, { event, source: "webhook", idempotencyKeys: keys, receivedAt: at }, route);
+    storeEvent(database.db, { event, source: "webhook", idempotencyKeys: keys, receivedAt: at, fanout: FanoutStatus.NONE }, route);
 
   it("stores the event and one row per target together, or nothing when routing fails", async () => {
     await expect(store(["a"])).resolves.toMatchObject({ stored: true, deliveries: 2 });

@@ -1,12 +1,12 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { GraphQLEnumType, GraphQLField, GraphQLObjectType } from "graphql";
+import { GraphQLEnumType, GraphQLField, GraphQLInputObjectType, GraphQLObjectType } from "graphql";
 import { printRelaySchema, SCHEMA_FILE } from "../../src/graphql/schema";
 import { relaySchema } from "./graphql-testbed";
 
 const COMMITTED = join(__dirname, "..", "..", SCHEMA_FILE);
 
-/** `name(arg: Type, …): Type`, the way the contract in issue 2 spells operations. */
+/** `name(arg: Type, …): Type`, the way the contracts in issues 2 and 3 spell operations. */
 function signature(field: GraphQLField<unknown, unknown>): string {
   const args = field.args.map((arg) => `${arg.name}: ${String(arg.type)}`).join(", ");
   return `${field.name}${args ? `(${args})` : ""}: ${String(field.type)}`;
@@ -31,6 +31,8 @@ describe("the GraphQL schema", () => {
         "systemNotifications: [EventChannels!]!",
         "deliveries(first: Int, after: String): DeliveryConnection!",
         "slackAppManifest: String!",
+        "me: Me!",
+        "user(id: Int!): Me",
       ]),
     );
     expect(signatures(schema.getMutationType())).toEqual(
@@ -38,8 +40,31 @@ describe("the GraphQL schema", () => {
         "updateSystemSettings(input: SystemSettingsInput!): SystemSettings!",
         "setSystemNotification(event: NotificationEvent!, channels: [Channel!]!): EventChannels!",
         "sendTestNotification(channel: Channel!): Delivery!",
+        "updateMyContact(input: ContactInput!): Me!",
+        "setMyNotification(event: NotificationEvent!, channels: [Channel!]!): EventChannels!",
+        "setUserNotification(userId: Int!, event: NotificationEvent!, channels: [Channel!]!): EventChannels!",
       ]),
     );
+    expect(signatures(schema.getType("Me") as GraphQLObjectType)).toEqual([
+      "id: Int!",
+      "username: String!",
+      "email: String!",
+      "isSuperuser: Boolean!",
+      "contact: Contact!",
+      "notifications: [EventChannels!]!",
+    ]);
+    // The Teams URL is write-only: in the input, never in an output type.
+    expect(signatures(schema.getType("Contact") as GraphQLObjectType)).toEqual([
+      "slackEmail: String",
+      "email: String",
+      "msteamsUrlSet: Boolean!",
+    ]);
+    const contactInput = schema.getType("ContactInput") as GraphQLInputObjectType;
+    expect(Object.values(contactInput.getFields()).map((f) => `${f.name}: ${String(f.type)}`)).toEqual([
+      "slackEmail: String",
+      "email: String",
+      "msteamsUrl: String",
+    ]);
     expect(signatures(schema.getType("SystemSettings") as GraphQLObjectType)).toEqual([
       "enableSlackNotifications: Boolean!",
       "slackChannel: String!",

@@ -4,6 +4,7 @@ import { NotificationChannel, OutgoingMessage } from "../channel";
 import { Channel } from "../channel-id";
 import { describeEvent } from "../message-content";
 import { renderTeamsMessage } from "./adaptive-card";
+import { allowlistPermits, assertSafeDestination, DestinationLookupError, WebhookAllowlist } from "./webhook-allowlist";
 
 /** Well below the delivery worker's 30 s lease, so an attempt ends before its row could be claimed again. */
 export const TEAMS_TIMEOUT_MS = 10_000;
@@ -13,6 +14,8 @@ const BODY_EXCERPT_CHARS = 200;
 
 export interface MsteamsChannelOptions {
   dojoUrl: string | null;
+  /** Where users' own webhook URLs may point; checked again, after DNS resolution, before each send. */
+  personalAllowlist: WebhookAllowlist;
   timeoutMs?: number;
   /** Injected in tests; the global fetch otherwise. */
   fetch?: typeof fetch;
@@ -29,8 +32,9 @@ export function createMsteamsChannel(options: MsteamsChannelOptions): Notificati
 
   return {
     id: Channel.MSTEAMS,
-    async send({ event, settings }: OutgoingMessage): Promise<void> {
-      const url = webhookUrl(settings.msteamsUrl);
+    async send({ event, settings, recipient }: OutgoingMessage): Promise<void> {
+      const url = webhookUrl(recipient ? recipient.msteamsUrl : settings.msteamsUrl, recipient !== undefined);
+      if (recipient) await guardPersonalUrl(options.personalAllowlist, url);
       // The `sig` query parameter alone is the credential of a Workflows URL.
       const secrets = [settings.msteamsUrl, url.href, url.searchParams.get("sig")];
       const body = renderTeamsMessage(describeEvent(event, options.dojoUrl));
@@ -66,8 +70,30 @@ export function createMsteamsChannel(options: MsteamsChannelOptions): Notificati
   };
 }
 
-function webhookUrl(url: string | null): URL {
-  if (!url) throw new DeliveryError("not_configured", "no Microsoft Teams webhook URL is set", false);
+/**
+ * A user's URL makes the bridge send requests where the user says: only to an allowed prefix, and
+ * only to public addresses unless the allowlist names the host (SSRF).
+ */
+async function guardPersonalUrl(allowlist: WebhookAllowlist, url: URL): Promise<void> {
+  if (!allowlistPermits(allowlist, url.href)) {
+    throw new DeliveryError("client_error", "the personal Teams URL is not on PERSONAL_WEBHOOK_ALLOWLIST", false);
+  }
+  try {
+    await assertSafeDestination(allowlist, url.href);
+  } catch (error) {
+    const reason = error instanceof Error ? redactSecrets(error.message, [url.href, url.searchParams.get("sig")]) : "refused";
+    // A name that does not resolve now may resolve later; an address that is not public will not become one.
+    if (error instanceof DestinationLookupError) {
+      throw new DeliveryError("network_error", `the personal Teams URL's host could not be resolved: ${reason}`, true);
+    }
+    throw new DeliveryError("client_error", `the personal Teams URL was refused: ${reason}`, false);
+  }
+}
+
+function webhookUrl(url: string | null, personal: boolean): URL {
+  if (!url) {
+    throw new DeliveryError("not_configured", personal ? "this user has no personal Teams webhook URL" : "no Microsoft Teams webhook URL is set", false);
+  }
   try {
     const parsed = new URL(url);
     if (parsed.protocol === "http:" || parsed.protocol === "https:") return parsed;

@@ -15,6 +15,11 @@ import { renderSlackMessage } from "./slack-message";
 
 /** Well below the delivery worker's 30 s lease, so an attempt ends before its row could be claimed again. */
 export const SLACK_TIMEOUT_MS = 10_000;
+/**
+ * How long a Slack user id found by e-mail is reused. users.lookupByEmail is Tier 3 (50+/min), so a
+ * burst of DMs must not look every user up again; an hour still follows a changed Slack e-mail soon.
+ */
+export const SLACK_USER_CACHE_TTL_MS = 60 * 60_000;
 
 // Slack's transient errors (chat.postMessage docs); everything else is a configuration problem.
 const RETRYABLE_ERRORS = new Set([
@@ -40,7 +45,7 @@ export interface SlackChannelOptions {
  * are off): the delivery worker owns retries.
  */
 export function createSlackChannel(options: SlackChannelOptions): NotificationChannel {
-  let cached: { token: string; client: WebClient } | undefined;
+  let cached: { token: string; client: WebClient; users: Map<string, { id: string; expiresAt: number }> } | undefined;
   const clientFor = (token: string): WebClient => {
     if (cached?.token !== token) {
       const client = new WebClient(token, {
@@ -51,21 +56,45 @@ export function createSlackChannel(options: SlackChannelOptions): NotificationCh
         // The worker logs every failed attempt; the client's own warnings would repeat them.
         logLevel: LogLevel.ERROR,
       });
-      cached = { token, client };
+      cached = { token, client, users: new Map() };
     }
     return cached.client;
   };
 
+  /** The Slack user id for an e-mail address (users.lookupByEmail, scope users:read.email). */
+  const slackUserId = async (token: string, email: string): Promise<string> => {
+    const client = clientFor(token);
+    const key = email.toLowerCase();
+    const known = cached?.users.get(key);
+    if (known && known.expiresAt > Date.now()) return known.id;
+    let id: string | undefined;
+    try {
+      id = (await client.users.lookupByEmail({ email })).user?.id;
+    } catch (error) {
+      if (error instanceof WebAPIPlatformError && error.data.error === "users_not_found") {
+        throw new DeliveryError("client_error", `no Slack account has the e-mail address ${email} (users_not_found)`, false);
+      }
+      throw slackDeliveryError(error, token);
+    }
+    if (!id) throw new DeliveryError("client_error", `Slack returned no user for ${email}`, false);
+    cached?.users.set(key, { id, expiresAt: Date.now() + SLACK_USER_CACHE_TTL_MS });
+    return id;
+  };
+
   return {
     id: Channel.SLACK,
-    async send({ event, target, settings }: OutgoingMessage): Promise<void> {
+    async send({ event, target, settings, recipient }: OutgoingMessage): Promise<void> {
       const token = settings.slackToken;
       if (!token) throw new DeliveryError("not_configured", "no Slack token is set", false);
-      if (!target.trim()) throw new DeliveryError("not_configured", "no Slack channel is set", false);
+      if (!target.trim()) {
+        throw new DeliveryError("not_configured", recipient ? "this user has no Slack e-mail address" : "no Slack channel is set", false);
+      }
       const message = renderSlackMessage(describeEvent(event, options.dojoUrl));
+      // A personal message goes to the user's id: Slack delivers it as a DM from the bot.
+      const channel = recipient ? await slackUserId(token, target.trim()) : target.trim();
       try {
         await clientFor(token).chat.postMessage({
-          channel: target.trim(),
+          channel,
           username: settings.slackUsername || undefined,
           text: message.text,
           blocks: message.blocks,

@@ -4,6 +4,18 @@ import { epochMs } from "../columns";
 
 export type EventSource = "webhook" | "test";
 
+/**
+ * Where an event's personal notifications stand. PENDING: recipients still to be resolved (retried
+ * while DefectDojo cannot be asked); DONE: their outbox rows exist; NONE: the event has none (ping,
+ * test sends); SKIPPED: personal notifications are not configured (no DOJO_API_KEY).
+ */
+export enum FanoutStatus {
+  PENDING = "PENDING",
+  DONE = "DONE",
+  NONE = "NONE",
+  SKIPPED = "SKIPPED",
+}
+
 /** An accepted DefectDojo event, normalised. Its outbox rows are `delivery` rows. */
 @Entity("event")
 export class EventEntity {
@@ -30,4 +42,17 @@ export class EventEntity {
 
   @Column("bigint", { name: "received_at", transformer: epochMs })
   receivedAt: number;
+
+  @Column("varchar", { name: "fanout_status", length: 20, default: FanoutStatus.NONE })
+  fanoutStatus: FanoutStatus;
+
+  @Column("integer", { name: "fanout_attempts", default: 0 })
+  fanoutAttempts: number;
+
+  @Column("bigint", { name: "fanout_next_at", default: 0, transformer: epochMs })
+  fanoutNextAt: number;
+
+  /** Why the last fan-out attempt failed (DefectDojo unreachable, …). */
+  @Column("text", { name: "fanout_error", nullable: true })
+  fanoutError: string | null;
 }

@@ -4,6 +4,7 @@ import { ChannelSettings, NotificationChannel } from "../../../src/channels/chan
 import { Channel } from "../../../src/channels/channel-id";
 import { TEAMS_ENVELOPE_MAX_BYTES } from "../../../src/channels/msteams/adaptive-card";
 import { createMsteamsChannel } from "../../../src/channels/msteams/msteams-channel";
+import { DEFAULT_PERSONAL_WEBHOOK_ALLOWLIST, parseWebhookAllowlist } from "../../../src/channels/msteams/webhook-allowlist";
 import { DeliveryError } from "../../../src/delivery/delivery-error";
 import { eventHeading } from "../../../src/events/notification-event";
 import { parseWebhookPayload } from "../../../src/events/webhook-payload";
@@ -11,6 +12,8 @@ import { startTeamsPeer, TeamsPeer } from "../../peers/teams-peer";
 import { allWebhookFixtures, DojoVersion, eventNameOf, repairedDoubledUrl, webhookFixture } from "../../support/fixtures";
 
 const DOJO_URL = "https://dojo.example.com";
+/** Microsoft's hosts only: personal URLs at the local peer are refused unless a test allows them. */
+const SYSTEM_ONLY = parseWebhookAllowlist(DEFAULT_PERSONAL_WEBHOOK_ALLOWLIST);
 const LABEL = "system Teams webhook";
 
 const event = (fixture: string, version: DojoVersion = "2.x", changes: Record<string, unknown> = {}) =>
@@ -53,7 +56,7 @@ describe("Microsoft Teams channel", () => {
 
   beforeEach(async () => {
     peer = await startTeamsPeer();
-    teams = createMsteamsChannel({ dojoUrl: DOJO_URL, timeoutMs: 2000 });
+    teams = createMsteamsChannel({ dojoUrl: DOJO_URL, timeoutMs: 2000, personalAllowlist: SYSTEM_ONLY });
     settings = { slackToken: null, slackUsername: "", msteamsUrl: peer.url };
   });
   afterEach(() => peer.close());
@@ -195,7 +198,7 @@ describe("Microsoft Teams channel", () => {
     });
 
     it("no answer in time: retryable timeout", async () => {
-      teams = createMsteamsChannel({ dojoUrl: null, timeoutMs: 100 });
+      teams = createMsteamsChannel({ dojoUrl: null, timeoutMs: 100, personalAllowlist: SYSTEM_ONLY });
       peer.respondNext([{ status: 202, delayMs: 1000 }]);
       expect(await failure(send())).toMatchObject({ kind: "timeout", retryable: true });
     });
@@ -228,6 +231,35 @@ describe("Microsoft Teams channel", () => {
       expect(message).not.toContain("127.0.0.1");
     }
     expect(messages[0]).toContain("<secret>");
+  });
+
+  describe("personal webhooks", () => {
+    const personal = (msteamsUrl: string | null, allowlist = SYSTEM_ONLY) =>
+      createMsteamsChannel({ dojoUrl: DOJO_URL, timeoutMs: 2000, personalAllowlist: allowlist }).send({
+        event: event("product_added"),
+        target: "personal Teams webhook of alice",
+        settings: { ...settings, msteamsUrl: "http://127.0.0.1:1/system-url-must-not-be-used" },
+        recipient: { userId: 2, msteamsUrl },
+      });
+
+    it("posts to the user's own URL when the allowlist names its host", async () => {
+      const origin = new URL(peer.url).origin;
+      await personal(peer.url, parseWebhookAllowlist(`${origin}/workflows/`));
+      expect(peer.requests).toHaveLength(1);
+      expect(JSON.stringify(peer.requests[0].body)).toContain("notif prod");
+    });
+
+    it("refuses a URL off the allowlist without sending", async () => {
+      const offList = await failure(personal(peer.url));
+      expect(offList).toMatchObject({ kind: "client_error", retryable: false });
+      expect(offList.message).toMatch(/PERSONAL_WEBHOOK_ALLOWLIST/);
+      expect(offList.message).not.toContain(peer.sig);
+      expect(peer.requests).toHaveLength(0);
+    });
+
+    it("says so when the user has no URL", async () => {
+      expect(await failure(personal(null))).toMatchObject({ kind: "not_configured", retryable: false });
+    });
   });
 });
 

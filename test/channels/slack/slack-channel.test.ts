@@ -257,6 +257,31 @@ describe("Slack channel", () => {
     for (const message of messages) expect(message).not.toContain(token);
     expect(messages[2]).toContain("<secret>");
   });
+
+  describe("personal messages", () => {
+    const dm = (email: string) =>
+      slack.send({ event: event("product_added"), target: email, settings: settings(), recipient: { userId: 2, msteamsUrl: null } });
+
+    it("finds the user by their Slack e-mail, DMs them, and reuses the id", async () => {
+      peer.users.set("alice@example.com", "U0ALICE");
+      await dm("alice@example.com");
+      await dm("Alice@Example.com");
+      expect(peer.callsOf("users.lookupByEmail")).toHaveLength(1);
+      expect(peer.callsOf("users.lookupByEmail")[0].args.email).toBe("alice@example.com");
+      expect(peer.callsOf("chat.postMessage").map((call) => call.args.channel)).toEqual(["U0ALICE", "U0ALICE"]);
+    });
+
+    it("fails permanently, with the reason, when no Slack account has the address", async () => {
+      const error = await failure(dm("nobody@example.com"));
+      expect(error).toMatchObject({ kind: "client_error", retryable: false });
+      expect(error.message).toMatch(/nobody@example\.com.*users_not_found/);
+      expect(peer.callsOf("chat.postMessage")).toHaveLength(0);
+    });
+
+    it("says so when the user has no Slack e-mail", async () => {
+      expect(await failure(dm(""))).toMatchObject({ kind: "not_configured", message: "this user has no Slack e-mail address" });
+    });
+  });
 });
 
 /** A URL on which nothing listens any more. */

@@ -1,8 +1,6 @@
 import { AddressInfo } from "node:net";
 import { Server } from "node:http";
 import { Channel } from "../../../src/channels/channel-id";
-import { DeliveryWorker } from "../../../src/delivery/delivery-worker";
-import { loadConfig } from "../../../src/config/config";
 import { createHttpServer } from "../../../src/http/http-server";
 import { createEventIntake } from "../../../src/ingest/accept-event";
 import { createWebhookReceiver } from "../../../src/ingest/webhook/webhook-receiver";
@@ -28,15 +26,8 @@ async function startReceiver(headerValue: string | null = SECRET) {
     enableMailNotifications: true,
     mailNotificationsTo: ["a@example.com", "b@example.com"],
   });
-  // Never started: rows stay in the outbox for the assertions.
-  const worker = new DeliveryWorker({
-    db: database.db,
-    settings,
-    channels: new Map(),
-    tuning: loadConfig({}).delivery,
-    logger: quietLogger(),
-  });
-  const intake = createEventIntake({ db: database.db, settings, worker });
+  // No workers: rows stay in the outbox for the assertions.
+  const intake = createEventIntake({ db: database.db, settings, personalNotifications: false, onStored: () => undefined });
   const server: Server = createHttpServer(
     {
       "/webhooks/defectdojo": {

@@ -1,0 +1,119 @@
+import { DojoDirectory } from "../defectdojo/directory";
+import { Logger } from "../logging/logger";
+import { personalRoutes } from "../routing/personal-routes";
+import { Database } from "../storage/database";
+import { EventEntity, FanoutStatus } from "../storage/entities/event.entity";
+import { PreferencesStore } from "../storage/preferences-store";
+import { SettingsStore } from "../storage/settings-store";
+import { retryDelayMs } from "./backoff";
+import { insertDeliveries } from "./outbox";
+
+/** DefectDojo being down is retried for as long as it takes, at most this far apart. */
+export const FANOUT_MAX_RETRY_DELAY_MS = 5 * 60_000;
+const FANOUT_RETRY_BASE_MS = 2_000;
+/** Events whose objects change who may see what: membership and product caches are dropped first. */
+const PERMISSION_EVENTS = new Set(["product_added", "product_type_added", "product_deleted", "product_type_deleted"]);
+
+export interface FanoutWorkerDeps {
+  db: Database;
+  settings: SettingsStore;
+  preferences: PreferencesStore;
+  directory: DojoDirectory;
+  logger: Logger;
+  /** Called after personal outbox rows were stored, to wake the delivery worker. */
+  onRoutesStored(): void;
+  pollIntervalMs: number;
+  now?: () => number;
+}
+
+/**
+ * Resolves the personal notifications of stored events, one event at a time, in arrival order.
+ * The personal outbox rows and the event's DONE mark are written in one transaction, so a crash
+ * neither loses nor doubles them; when DefectDojo cannot be asked, the event waits and is retried.
+ */
+export class FanoutWorker {
+  private readonly now: () => number;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = true;
+
+  constructor(private readonly deps: FanoutWorkerDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.timer = setInterval(() => this.wake(), this.deps.pollIntervalMs);
+    this.wake();
+  }
+
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.drain()
+      .catch((error) => this.deps.logger.error({ err: error }, "personal fan-out could not read its queue"))
+      .finally(() => {
+        this.running = undefined;
+        if (this.again) {
+          this.again = false;
+          this.wake();
+        }
+      });
+  }
+
+  /** Stops taking events and waits for the one in hand; the rest stay PENDING for the next start. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  private async drain(): Promise<void> {
+    while (!this.stopped) {
+      const event = await this.deps.db.manager
+        .createQueryBuilder(EventEntity, "event")
+        .where("event.fanout_status = :pending AND event.fanout_next_at <= :now", {
+          pending: FanoutStatus.PENDING,
+          now: this.now(),
+        })
+        .orderBy("event.id", "ASC")
+        .getOne();
+      if (!event) return;
+      await this.fanOut(event);
+    }
+  }
+
+  private async fanOut(event: EventEntity): Promise<void> {
+    const { db, directory, logger } = this.deps;
+    const log = logger.child({ eventId: event.id, event: event.name });
+    try {
+      if (PERMISSION_EVENTS.has(event.name)) directory.invalidate();
+      const routes = await personalRoutes(this.deps, event.data, await this.deps.settings.systemSettings());
+      const now = this.now();
+      await db.write(async (manager) => {
+        await insertDeliveries(manager, event.id, routes, now, now);
+        await manager.update(EventEntity, event.id, { fanoutStatus: FanoutStatus.DONE, fanoutError: null });
+      });
+      if (routes.length > 0) {
+        log.info({ personalDeliveries: routes.length }, "personal notifications queued");
+        this.deps.onRoutesStored();
+      }
+    } catch (error) {
+      const attempts = event.fanoutAttempts + 1;
+      const delay = retryDelayMs(attempts, FANOUT_RETRY_BASE_MS, FANOUT_MAX_RETRY_DELAY_MS);
+      const reason = error instanceof Error ? error.message : String(error);
+      log.warn({ reason, attempt: attempts, retryInMs: delay }, "personal notifications held: DefectDojo could not be asked");
+      await db.write((manager) =>
+        manager.update(EventEntity, event.id, {
+          fanoutAttempts: attempts,
+          fanoutNextAt: this.now() + delay,
+          fanoutError: reason,
+        }),
+      );
+    }
+  }
+}

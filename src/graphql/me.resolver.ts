@@ -1,0 +1,84 @@
+import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from "type-graphql";
+import { allowlistPermits, WebhookAllowlist } from "../channels/msteams/webhook-allowlist";
+import { ContactUpdate } from "../storage/preferences-store";
+import { EventChannels } from "../storage/settings-store";
+import { ContactInput } from "./contact.input";
+import { ContactType } from "./contact.type";
+import { RelayContext } from "./context";
+import { badUserInput } from "./errors";
+import { EventChannelsType } from "./event-channels.type";
+import { MeType, toMe } from "./me.type";
+import { PersonalNotificationArgs } from "./personal-notification.args";
+
+/**
+ * The caller's own record. Every operation here acts on `context.caller` and takes no user id, so
+ * nobody can reach another user's settings through it; superusers do that in UsersResolver.
+ */
+@Resolver(() => MeType)
+export class MeResolver {
+  @Authorized()
+  @Query(() => MeType, { description: "You, as DefectDojo knows you, with your personal notification settings." })
+  me(@Ctx() { caller }: RelayContext): MeType {
+    return toMe(caller);
+  }
+
+  /** Runs only after the input passed validation (validateInput); a refused Teams URL changes nothing either. */
+  @Authorized()
+  @Mutation(() => MeType, { description: "Sets your own contact addresses; returns you with the result." })
+  async updateMyContact(
+    @Arg("input", () => ContactInput) input: ContactInput,
+    @Ctx() { caller, services }: RelayContext,
+  ): Promise<MeType> {
+    // GraphQL lets a client send null for an optional field; here it means "unchanged", like absent.
+    const update: ContactUpdate = Object.fromEntries(
+      Object.entries(input).filter(([, value]) => value !== null && value !== undefined),
+    );
+    if (update.msteamsUrl) checkTeamsUrl(services.webhookAllowlist, update.msteamsUrl);
+    await services.preferences.updateContact(caller.id, update);
+    return toMe(caller);
+  }
+
+  @Authorized()
+  @Mutation(() => EventChannelsType, { description: "Replaces the channels that notify you of one event; [] for none." })
+  setMyNotification(
+    @Args(() => PersonalNotificationArgs) { event, channels }: PersonalNotificationArgs,
+    @Ctx() { caller, services }: RelayContext,
+  ): Promise<EventChannels> {
+    return services.preferences.setNotification(caller.id, event, channels);
+  }
+
+  @FieldResolver(() => ContactType)
+  async contact(@Root() user: MeType, @Ctx() { services }: RelayContext): Promise<ContactType> {
+    const stored = await services.preferences.contact(user.id);
+    // Django's User.email may be blank: then there is no address to fall back to.
+    const dojoEmail = user.email || null;
+    return { slackEmail: stored.slackEmail ?? dojoEmail, email: stored.email ?? dojoEmail, msteamsUrlSet: stored.msteamsUrlSet };
+  }
+
+  @FieldResolver(() => [EventChannelsType], {
+    description: "One entry per NotificationEvent, in DefectDojo's order: the channels that notify this user personally.",
+  })
+  notifications(@Root() user: MeType, @Ctx() { services }: RelayContext): Promise<EventChannels[]> {
+    return services.preferences.notifications(user.id);
+  }
+}
+
+/**
+ * A personal Teams URL makes the bridge send requests where a user says: only an allowed prefix is
+ * stored (the send-time check also resolves the host). The messages never quote the URL, a credential.
+ */
+function checkTeamsUrl(allowlist: WebhookAllowlist, url: string): void {
+  let protocol: string;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    protocol = "";
+  }
+  if (protocol !== "http:" && protocol !== "https:") {
+    throw badUserInput("msteamsUrl", "must be an http:// or https:// URL (or empty to clear it)");
+  }
+  if (!allowlistPermits(allowlist, url)) {
+    const allowed = allowlist.entries.map((entry) => entry.text).join(", ") || "nothing";
+    throw badUserInput("msteamsUrl", `is not on PERSONAL_WEBHOOK_ALLOWLIST (allowed: ${allowed})`);
+  }
+}
