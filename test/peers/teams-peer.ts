@@ -3,6 +3,8 @@ import { closeServer, listenOnLoopback, readRequestBody } from "./http-peer";
 
 /** One POST the peer received. */
 export interface TeamsRequest {
+  /** The URL path the request was posted to (one peer serves several webhooks). */
+  path: string;
   headers: IncomingHttpHeaders;
   /** The raw body, as sent. */
   raw: string;
@@ -51,7 +53,7 @@ export async function startTeamsPeer(sig = "peer-signature-0123456789abcdef"): P
         res.writeHead(401).end();
         return;
       }
-      requests.push({ headers: req.headers, raw, body: parseJson(raw), at: Date.now() });
+      requests.push({ path: url.pathname, headers: req.headers, raw, body: parseJson(raw), at: Date.now() });
       const next = script.shift() ?? { status: 202 };
       if (next.delayMs) await new Promise((resolve) => setTimeout(resolve, next.delayMs));
       const headers: Record<string, string> = {};

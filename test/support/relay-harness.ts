@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { Relay, startRelay } from "../../src/app";
 import { Config, loadConfig } from "../../src/config/config";
-import { startDojoPeer, DojoPeer } from "../peers/dojo-peer";
+import { DojoAuthorizationModel, DojoPeer, startDojoPeer } from "../peers/dojo-peer";
 import { startSlackPeer, SLACK_PEER_TOKEN, SlackPeer } from "../peers/slack-peer";
 import { startSmtpPeer, SmtpPeer } from "../peers/smtp-peer";
 import { startTeamsPeer, TeamsPeer } from "../peers/teams-peer";
@@ -22,8 +22,13 @@ export interface Peers {
   close(): Promise<void>;
 }
 
-export async function startPeers(): Promise<Peers> {
-  const [slack, teams, smtp, dojo] = await Promise.all([startSlackPeer(), startTeamsPeer(), startSmtpPeer(), startDojoPeer()]);
+export async function startPeers(options: { model?: DojoAuthorizationModel } = {}): Promise<Peers> {
+  const [slack, teams, smtp, dojo] = await Promise.all([
+    startSlackPeer(),
+    startTeamsPeer(),
+    startSmtpPeer(),
+    startDojoPeer({ model: options.model }),
+  ]);
   dojo.addUser({ id: 1, username: "admin", email: "admin@example.com", isSuperuser: true, token: SUPERUSER_TOKEN });
   dojo.addUser({ id: 2, username: "alice", email: "alice@example.com", token: USER_TOKEN });
   return {
@@ -43,6 +48,7 @@ export function relayEnv(peers: Peers, databasePath: string, extra: Record<strin
     PORT: "0",
     DATABASE_URL: `sqlite:${databasePath}`,
     DOJO_URL: peers.dojo.url,
+    DOJO_API_KEY: peers.dojo.serviceToken,
     WEBHOOK_HEADER_VALUE: WEBHOOK_SECRET,
     SLACK_API_URL: peers.slack.url,
     SMTP_URL: peers.smtp.url,
