@@ -119,9 +119,7 @@ export async function benchIngest(): Promise<Record<string, number>> {
     const large = Array.from({ length: LARGE_REQUESTS }, (_, i) => ["scan_added", largeScan(i)] as [string, string]);
     const largeBytes = Buffer.byteLength(large[0][1]);
     const baselineLargeMs = await run(baseline.url, large, 1);
-    const rssBefore = process.memoryUsage().rss;
     const relayLargeMs = await run(relayUrl, large, 1);
-    const rssGrowth = process.memoryUsage().rss - rssBefore;
 
     return {
       "small events": EVENTS,
@@ -132,7 +130,6 @@ export async function benchIngest(): Promise<Record<string, number>> {
       "baseline ms per large body": +(baselineLargeMs / LARGE_REQUESTS).toFixed(1),
       "relay ms per large body": +(relayLargeMs / LARGE_REQUESTS).toFixed(1),
       "large relay/baseline time ratio": +(relayLargeMs / baselineLargeMs).toFixed(2),
-      "RSS growth over large run MB (bench process, includes client)": +(rssGrowth / 1e6).toFixed(1),
     };
   } finally {
     baseline.close();

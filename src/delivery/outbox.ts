@@ -5,6 +5,9 @@ import { Database } from "../storage/database";
 import { DeliveryEntity, DeliveryStatus } from "../storage/entities/delivery.entity";
 import { EventEntity, EventSource, FanoutStatus } from "../storage/entities/event.entity";
 
+/** Rows per INSERT: 13 columns × 500 rows stays far below SQLite's 32,766 bound parameters. */
+const INSERT_BATCH_ROWS = 500;
+
 export type StoreResult = { stored: true; eventId: number; deliveries: number } | { stored: false; eventId: number };
 
 /**
@@ -60,24 +63,31 @@ export async function insertDeliveries(
   now: number,
   firstAttemptAt: number,
 ) {
-  if (targets.length === 0) return;
-  await manager.insert(
-    DeliveryEntity,
-    targets.map((route) => ({
-      eventId,
-      channel: route.channel,
-      target: route.target,
-      recipientUserId: route.recipientUserId,
-      status: DeliveryStatus.PENDING,
-      attempts: 0,
-      lastError: null,
-      nextAttemptAt: firstAttemptAt,
-      leaseExpiresAt: null,
-      createdAt: now,
-      updatedAt: now,
-      sentAt: null,
-    })),
-  );
+  const rows = targets.map((route) => ({
+    eventId,
+    channel: route.channel,
+    target: route.target,
+    recipientUserId: route.recipientUserId,
+    status: DeliveryStatus.PENDING,
+    attempts: 0,
+    lastError: null,
+    nextAttemptAt: firstAttemptAt,
+    leaseExpiresAt: null,
+    createdAt: now,
+    updatedAt: now,
+    sentAt: null,
+  }));
+  // In slices, within SQLite's bound-parameter limit; without reading generated values back, which
+  // TypeORM would do with one OR term per row (and SQLite refuses past ~1,000 of them).
+  for (let start = 0; start < rows.length; start += INSERT_BATCH_ROWS) {
+    await manager
+      .createQueryBuilder()
+      .insert()
+      .into(DeliveryEntity)
+      .values(rows.slice(start, start + INSERT_BATCH_ROWS))
+      .updateEntity(false)
+      .execute();
+  }
 }
 
 /**

@@ -63,3 +63,21 @@ describe("outbox", () => {
     expect(await claimDue(database.db, 10, 1001, 30_000)).toHaveLength(2);
   });
 });
+
+describe("outbox with a large fan-out", () => {
+  it("stores thousands of rows for one event in one transaction", async () => {
+    const database = await migratedDatabase();
+    try {
+      const many = Array.from({ length: 2500 }, (_, i) => ({ channel: Channel.MAIL, target: `u${i}@example.com`, recipientUserId: i }));
+      const result = await storeEvent(
+        database.db,
+        { event, source: "webhook", idempotencyKeys: ["big"], receivedAt: 1, fanout: FanoutStatus.NONE },
+        async () => many,
+      );
+      expect(result).toMatchObject({ stored: true, deliveries: 2500 });
+      expect(await database.db.manager.count(DeliveryEntity)).toBe(2500);
+    } finally {
+      await database.close();
+    }
+  });
+});
