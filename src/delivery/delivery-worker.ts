@@ -10,6 +10,7 @@ import { SettingsStore } from "../storage/settings-store";
 import { retryDelayMs } from "./backoff";
 import { DeliveryError } from "./delivery-error";
 import { claimById, claimDue, postpone, recordAttempt, releaseAllLeases } from "./outbox";
+import { WakeableLoop } from "./wakeable-loop";
 
 /** A crashed worker's rows come back after this long; a live one finishes a send well within it. */
 export const LEASE_MS = 30_000;
@@ -35,46 +36,30 @@ export class DeliveryWorker {
   private readonly now: () => number;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly pausedUntil = new Map<string, number>();
-  private pollTimer: NodeJS.Timeout | undefined;
   private readonly retryTimers = new Set<NodeJS.Timeout>();
-  private ticking = false;
-  private tickAgain = false;
-  private stopped = true;
+  private readonly loop: WakeableLoop;
 
   constructor(private readonly deps: DeliveryWorkerDeps) {
     this.now = deps.now ?? Date.now;
+    this.loop = new WakeableLoop(
+      () => this.tick(),
+      (error) => deps.logger.error({ err: error }, "delivery worker could not read the outbox"),
+    );
   }
 
   async start(): Promise<void> {
     await releaseAllLeases(this.deps.db);
-    this.stopped = false;
-    this.pollTimer = setInterval(() => this.wake(), this.deps.tuning.pollIntervalMs);
-    this.wake();
+    this.loop.start(this.deps.tuning.pollIntervalMs);
   }
 
   /** Looks for due rows now (called after new rows are stored). */
   wake(): void {
-    if (this.stopped) return;
-    if (this.ticking) {
-      this.tickAgain = true;
-      return;
-    }
-    this.ticking = true;
-    void this.tick()
-      .catch((error) => this.deps.logger.error({ err: error }, "delivery worker could not read the outbox"))
-      .finally(() => {
-        this.ticking = false;
-        if (this.tickAgain) {
-          this.tickAgain = false;
-          this.wake();
-        }
-      });
+    this.loop.wake();
   }
 
   /** Stops taking work and waits for the sends in flight to finish; unsent rows stay in the outbox. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.pollTimer);
+    await this.loop.stop();
     for (const timer of this.retryTimers) clearTimeout(timer);
     this.retryTimers.clear();
     await Promise.allSettled([...this.inFlight]);
@@ -165,7 +150,7 @@ export class DeliveryWorker {
   }
 
   private wakeAt(time: number): void {
-    if (this.stopped) return;
+    if (this.loop.isStopped) return;
     const timer = setTimeout(() => {
       this.retryTimers.delete(timer);
       this.wake();

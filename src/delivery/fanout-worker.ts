@@ -7,6 +7,7 @@ import { PreferencesStore } from "../storage/preferences-store";
 import { SettingsStore } from "../storage/settings-store";
 import { retryDelayMs } from "./backoff";
 import { insertDeliveries } from "./outbox";
+import { WakeableLoop } from "./wakeable-loop";
 
 /** DefectDojo being down is retried for as long as it takes, at most this far apart. */
 export const FANOUT_MAX_RETRY_DELAY_MS = 5 * 60_000;
@@ -33,47 +34,32 @@ export interface FanoutWorkerDeps {
  */
 export class FanoutWorker {
   private readonly now: () => number;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private stopped = true;
+  private readonly loop: WakeableLoop;
 
   constructor(private readonly deps: FanoutWorkerDeps) {
     this.now = deps.now ?? Date.now;
+    this.loop = new WakeableLoop(
+      () => this.drain(),
+      (error) => deps.logger.error({ err: error }, "personal fan-out could not read its queue"),
+    );
   }
 
   start(): void {
-    this.stopped = false;
-    this.timer = setInterval(() => this.wake(), this.deps.pollIntervalMs);
-    this.wake();
+    this.loop.start(this.deps.pollIntervalMs);
   }
 
+  /** Looks for events to fan out now (called after an event is stored). */
   wake(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.drain()
-      .catch((error) => this.deps.logger.error({ err: error }, "personal fan-out could not read its queue"))
-      .finally(() => {
-        this.running = undefined;
-        if (this.again) {
-          this.again = false;
-          this.wake();
-        }
-      });
+    this.loop.wake();
   }
 
   /** Stops taking events and waits for the one in hand; the rest stay PENDING for the next start. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   private async drain(): Promise<void> {
-    while (!this.stopped) {
+    while (!this.loop.isStopped) {
       const event = await this.deps.db.manager
         .createQueryBuilder(EventEntity, "event")
         .where("event.fanout_status = :pending AND event.fanout_next_at <= :now", {
