@@ -4,6 +4,7 @@ import { NotificationChannel, OutgoingMessage } from "../channel";
 import { Channel } from "../channel-id";
 import { describeEvent } from "../message-content";
 import { renderTeamsMessage } from "./adaptive-card";
+import { PinnedFetch, pinnedFetch } from "./pinned-fetch";
 import { allowlistPermits, assertSafeDestination, DestinationLookupError, WebhookAllowlist } from "./webhook-allowlist";
 
 /** Well below the delivery worker's 30 s lease, so an attempt ends before its row could be claimed again. */
@@ -34,14 +35,14 @@ export function createMsteamsChannel(options: MsteamsChannelOptions): Notificati
     id: Channel.MSTEAMS,
     async send({ event, settings, recipient }: OutgoingMessage): Promise<void> {
       const url = webhookUrl(recipient ? recipient.msteamsUrl : settings.msteamsUrl, recipient !== undefined);
-      if (recipient) await guardPersonalUrl(options.personalAllowlist, url);
+      const pinned = recipient ? await guardPersonalUrl(options.personalAllowlist, url) : undefined;
       // The `sig` query parameter alone is the credential of a Workflows URL.
       const secrets = [settings.msteamsUrl, url.href, url.searchParams.get("sig")];
       const body = renderTeamsMessage(describeEvent(event, options.dojoUrl));
       let response: Response;
       let answer: string;
       try {
-        response = await fetchFn(url, {
+        response = await (pinned ? pinned.fetch : fetchFn)(url, {
           method: "POST",
           headers: { "Content-Type": "application/json" },
           body,
@@ -50,12 +51,14 @@ export function createMsteamsChannel(options: MsteamsChannelOptions): Notificati
           signal: AbortSignal.timeout(timeoutMs),
         });
         answer = await response.text();
+        await pinned?.close();
       } catch (error) {
         // AbortSignal.timeout's DOMException; not checked with instanceof, which fails across realms.
         if ((error as { name?: unknown } | null)?.name === "TimeoutError") {
           throw new DeliveryError("timeout", "Microsoft Teams did not answer in time", true);
         }
         const cause = error instanceof Error ? (error.cause as NodeJS.ErrnoException | undefined)?.code : undefined;
+        await pinned?.close();
         const detail = error instanceof Error ? error.message : String(error);
         throw new DeliveryError("network_error", redactSecrets(`Microsoft Teams unreachable: ${detail}${cause ? ` (${cause})` : ""}`, secrets), true);
       }
@@ -74,12 +77,13 @@ export function createMsteamsChannel(options: MsteamsChannelOptions): Notificati
  * A user's URL makes the bridge send requests where the user says: only to an allowed prefix, and
  * only to public addresses unless the allowlist names the host (SSRF).
  */
-async function guardPersonalUrl(allowlist: WebhookAllowlist, url: URL): Promise<void> {
+async function guardPersonalUrl(allowlist: WebhookAllowlist, url: URL): Promise<PinnedFetch | undefined> {
   if (!allowlistPermits(allowlist, url.href)) {
     throw new DeliveryError("client_error", "the personal Teams URL is not on PERSONAL_WEBHOOK_ALLOWLIST", false);
   }
   try {
-    await assertSafeDestination(allowlist, url.href);
+    const addresses = await assertSafeDestination(allowlist, url.href);
+    return addresses && pinnedFetch(addresses);
   } catch (error) {
     const reason = error instanceof Error ? redactSecrets(error.message, [url.href, url.searchParams.get("sig")]) : "refused";
     // A name that does not resolve now may resolve later; an address that is not public will not become one.

@@ -281,8 +281,8 @@ export type LookupAll = (hostname: string, options: { all: true }) => Promise<Lo
  * administrator's decision. Resolving every address closes the trick of a wildcard host whose DNS
  * the user controls pointing at 169.254.169.254 or 10.0.0.1.
  *
- * The HTTP client resolves the host again when it connects, so a DNS answer that changes in between
- * (rebinding) is not covered by this check; pinning the address would need a custom dispatcher.
+ * Returns the checked addresses, so the caller connects to exactly those (no second DNS answer, no
+ * rebinding), or undefined when the host is trusted by name and resolves as usual.
  *
  * @throws UnsafeDestinationError when the URL is refused; the message names the host, never the URL
  * @throws DestinationLookupError when the host cannot be resolved
@@ -291,10 +291,10 @@ export async function assertSafeDestination(
   allowlist: WebhookAllowlist,
   url: string,
   lookup: LookupAll = dns.lookup,
-): Promise<void> {
+): Promise<string[] | undefined> {
   const entries = matchingEntries(allowlist, url);
   if (entries.length === 0) throw new UnsafeDestinationError("the URL is not on PERSONAL_WEBHOOK_ALLOWLIST");
-  if (entries.some((entry) => entry.literalHost)) return;
+  if (entries.some((entry) => entry.literalHost)) return undefined;
 
   const hostname = new URL(url).hostname;
   const bareHost = hostname.startsWith("[") ? hostname.slice(1, -1) : hostname;
@@ -304,6 +304,7 @@ export async function assertSafeDestination(
   if (refused !== undefined) {
     throw new UnsafeDestinationError(`${hostname} resolves to ${refused}, which is not a public address`);
   }
+  return addresses;
 }
 
 async function resolveAll(lookup: LookupAll, hostname: string): Promise<LookupAddress[]> {

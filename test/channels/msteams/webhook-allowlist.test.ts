@@ -138,9 +138,9 @@ describe("isPublicAddress", () => {
 });
 
 describe("assertSafeDestination", () => {
-  it("accepts an allowed URL whose host resolves to public addresses only", async () => {
+  it("accepts an allowed URL whose host resolves to public addresses only, and returns them to connect to", async () => {
     const dns = fakeDns({ "prod-27.westeurope.logic.azure.com": ["20.61.1.1", "2603:1020:203::1"] });
-    await expect(assertSafeDestination(defaults, WORKFLOWS_URL, dns)).resolves.toBeUndefined();
+    await expect(assertSafeDestination(defaults, WORKFLOWS_URL, dns)).resolves.toEqual(["20.61.1.1", "2603:1020:203::1"]);
     expect(dns.asked).toEqual(["prod-27.westeurope.logic.azure.com"]);
   });
 
