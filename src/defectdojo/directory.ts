@@ -21,23 +21,34 @@ export interface ProductScope {
   productTypeId: number | null;
 }
 
+/** Who may view one scope, decided from data already read: `mayView` asks DefectDojo nothing. */
 export interface ViewerCheck {
   mayView(user: DojoUser): boolean;
 }
 
 /**
- * Who exists in DefectDojo and who may view what, read with the service key and cached briefly.
- * Failing to read DefectDojo rejects: no check is ever made up.
+ * Who exists in DefectDojo and who may view what, read with the service key and cached for
+ * DIRECTORY_TTL_MS. Every method rejects with DojoApiError `unavailable` when DefectDojo cannot be
+ * read (down, refusing the key, answering nonsense): no check is ever made up, and the caller
+ * holds the personal notifications and tries again later.
  */
 export interface DojoDirectory {
+  /** Detected once: RBAC when `global_roles/` exists (2.x, Pro), LEGACY when it answers 404 (3.x open source). */
   authorizationModel(): Promise<AuthorizationModel>;
-  /** Active users by id: one paged listing. */
+  /** Active users by id: one paged listing, cached. */
   activeUsers(): Promise<Map<number, DojoUser>>;
-  /** Any user by id (active or not), or null when DefectDojo has none. */
+  /** Any user by id (active or not), or null when DefectDojo has none. Not cached. */
   user(id: number): Promise<DojoUser | null>;
+  /**
+   * The product and product type an event is about: from the event's own objects when it names
+   * them, otherwise looked up from its subject (engagement, test, finding, risk acceptance) or, for
+   * `sla_breach_combined`, from the names in its title. An object DefectDojo no longer has gives
+   * the empty scope (superusers only).
+   */
   productScope(event: DojoEvent): Promise<ProductScope>;
+  /** Who may view the scope by DefectDojo's rules, in the model the instance speaks. */
   viewersOf(scope: ProductScope): Promise<ViewerCheck>;
-  /** Drops cached memberships and products (a product or membership changed). */
+  /** Drops cached memberships and products (a product or membership changed); keeps the user list. */
   invalidate(): void;
 }
 
@@ -47,66 +58,89 @@ export interface DojoDirectory {
  */
 export const DIRECTORY_TTL_MS = 60_000;
 
+const id = z.number().int();
 const userRow = z.object({
-  id: z.number().int(),
+  id,
   username: z.string(),
-  email: z.string().nullish().transform((email) => email ?? ""),
+  email: z
+    .string()
+    .nullish()
+    .transform((email) => email ?? ""),
   is_active: z.boolean(),
   is_superuser: z.boolean(),
-  // DefectDojo 2.x serialises is_staff too; be lenient if an old version omits it.
+  // DefectDojo serialises is_staff; if a version omits it, nobody is taken for staff.
   is_staff: z.boolean().optional().default(false),
 });
-const productRow = z.object({
-  id: z.number().int(),
-  name: z.string(),
-  prod_type: z.number().int(),
-  authorized_users: z.array(z.number().int()).optional(),
-});
-const productTypeRow = z.object({ id: z.number().int(), name: z.string(), authorized_users: z.array(z.number().int()).optional() });
-const engagementRow = z.object({ id: z.number().int(), product: z.number().int() });
-const testRow = z.object({ id: z.number().int(), engagement: z.number().int() });
-const findingRow = z.object({ id: z.number().int(), test: z.number().int() });
-/** A member, group or global-role row: each names a user or a group that holds a role. */
-const roleRow = z.object({ user: z.number().int().nullish(), group: z.number().int().nullish() });
-const groupMemberRow = z.object({ group: z.number().int(), user: z.number().int() });
+const productRow = z.object({ id, name: z.string(), prod_type: id, authorized_users: z.array(id).optional() });
+const productTypeRow = z.object({ id, name: z.string(), authorized_users: z.array(id).optional() });
+const engagementRow = z.object({ id, product: id });
+const testRow = z.object({ id, engagement: id });
+const findingRow = z.object({ id, test: id });
+// RBAC rows (2.x): `{id, product(_type), user | group, role}`. Every role may view, so the role is not read.
+const productMemberRow = z.object({ product: id, user: id });
+const productGroupRow = z.object({ product: id, group: id });
+const productTypeMemberRow = z.object({ product_type: id, user: id });
+const productTypeGroupRow = z.object({ product_type: id, group: id });
+const globalRoleRow = z.object({ user: id.nullish(), group: id.nullish() });
+const groupMemberRow = z.object({ group: id, user: id });
 
 // DefectDojo's combined SLA title; 3.x relabels product types and products.
 const SLA_COMBINED_TITLE = /^SLA alert \([^)]*\): (?:Product Type|Organization) '(.*)', (?:Product|Asset) '(.*)'$/;
 
 const NO_PRODUCT: ProductScope = { productId: null, productTypeId: null };
+const SUPERUSERS_ONLY: ViewerCheck = { mayView: (user) => user.isActive && user.isSuperuser };
+/** Cache keys `invalidate()` keeps: who exists does not change with products or memberships. */
+const KEPT_ON_INVALIDATE = "active_users";
+
+type Member = { user?: number | null; group?: number | null };
 
 export function createDojoDirectory(client: DojoClient, options: { ttlMs?: number; now?: () => number } = {}): DojoDirectory {
   const ttlMs = options.ttlMs ?? DIRECTORY_TTL_MS;
   const now = options.now ?? Date.now;
   const cache = new Map<string, { expiresAt: number; value: Promise<unknown> }>();
+  let nextSweepAt = 0;
   let model: Promise<AuthorizationModel> | undefined;
 
   /** One shared, expiring answer per key; a failed read is forgotten at once so the next call asks again. */
   function cached<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const at = now();
+    if (at >= nextSweepAt) {
+      // Events name ever new findings and tests: drop expired answers so the cache stays small.
+      for (const [stale, entry] of cache) if (entry.expiresAt <= at) cache.delete(stale);
+      nextSweepAt = at + ttlMs;
+    }
     const hit = cache.get(key);
-    if (hit && hit.expiresAt > now()) return hit.value as Promise<T>;
+    if (hit && hit.expiresAt > at) return hit.value as Promise<T>;
     const value = load();
-    cache.set(key, { expiresAt: now() + ttlMs, value });
-    value.catch(() => cache.delete(key));
+    cache.set(key, { expiresAt: at + ttlMs, value });
+    value.catch(() => {
+      if (cache.get(key)?.value === value) cache.delete(key);
+    });
     return value;
   }
 
-  const orNull = <T>(read: Promise<T>): Promise<T | null> =>
-    read.catch((error) => {
-      if (error instanceof DojoApiError && error.kind === "not_found") return null;
-      throw error;
-    });
+  /** A single object, or null when DefectDojo says it has none. */
+  const objectOrNull = <T>(path: string, schema: z.ZodType<T>): Promise<T | null> =>
+    cached(path, () =>
+      client.get(path, {}, schema).catch((error) => {
+        if (error instanceof DojoApiError && error.kind === "not_found") return null;
+        throw error;
+      }),
+    );
 
-  const product = (id: number) => cached(`product:${id}`, () => orNull(client.get(`products/${id}/`, {}, productRow)));
-  const productType = (id: number) => cached(`product_type:${id}`, () => orNull(client.get(`product_types/${id}/`, {}, productTypeRow)));
-  const groupMembers = () =>
-    cached("group_members", async () => {
-      const byGroup = new Map<number, number[]>();
-      for (const row of await client.list("dojo_group_members/", {}, groupMemberRow)) {
-        byGroup.set(row.group, [...(byGroup.get(row.group) ?? []), row.user]);
-      }
-      return byGroup;
-    });
+  const product = (productId: number) => objectOrNull(`products/${productId}/`, productRow);
+  const productType = (productTypeId: number) => objectOrNull(`product_types/${productTypeId}/`, productTypeRow);
+  async function engagementProduct(engagementId: number): Promise<number | null> {
+    return (await objectOrNull(`engagements/${engagementId}/`, engagementRow))?.product ?? null;
+  }
+  async function testProduct(testId: number): Promise<number | null> {
+    const test = await objectOrNull(`tests/${testId}/`, testRow);
+    return test && engagementProduct(test.engagement);
+  }
+  async function findingProduct(findingId: number): Promise<number | null> {
+    const finding = await objectOrNull(`findings/${findingId}/`, findingRow);
+    return finding && testProduct(finding.test);
+  }
 
   async function scopeOfProduct(productId: number | null): Promise<ProductScope> {
     if (productId === null) return NO_PRODUCT;
@@ -114,125 +148,170 @@ export function createDojoDirectory(client: DojoClient, options: { ttlMs?: numbe
     return found ? { productId, productTypeId: found.prod_type } : NO_PRODUCT;
   }
 
-  const engagementProduct = async (id: number) =>
-    (await cached(`engagement:${id}`, () => orNull(client.get(`engagements/${id}/`, {}, engagementRow))))?.product ?? null;
-  const testProduct = async (id: number) => {
-    const test = await cached(`test:${id}`, () => orNull(client.get(`tests/${id}/`, {}, testRow)));
-    return test ? engagementProduct(test.engagement) : null;
-  };
-  const findingProduct = async (id: number) => {
-    const finding = await cached(`finding:${id}`, () => orNull(client.get(`findings/${id}/`, {}, findingRow)));
-    return finding ? testProduct(finding.test) : null;
-  };
+  /** The product an SLA title names. Product names are unique in DefectDojo; the type's name settles any doubt. */
+  const productByNames = (productTypeName: string, productName: string) =>
+    cached(`product_named:${productTypeName}\u0000${productName}`, async (): Promise<number | null> => {
+      // `name` is a substring filter in DefectDojo; `name_exact` ignores case only.
+      const candidates = (await client.list("products/", { name_exact: productName }, productRow)).filter((p) => p.name === productName);
+      if (candidates.length <= 1) return candidates[0]?.id ?? null;
+      const types = await Promise.all(candidates.map((candidate) => productType(candidate.prod_type)));
+      const matching = candidates.filter((_, i) => types[i]?.name === productTypeName);
+      return matching.length === 1 ? matching[0].id : null;
+    });
 
-  async function productByNames(productTypeName: string, productName: string): Promise<number | null> {
-    const candidates = await client.list("products/", { name: productName }, productRow);
-    if (candidates.length <= 1) return candidates[0]?.id ?? null;
-    for (const candidate of candidates) {
-      if ((await productType(candidate.prod_type))?.name === productTypeName) return candidate.id;
-    }
-    return null;
-  }
+  /** A 2.x-only list. A 404 means the instance now speaks the other model: detect it again next time. */
+  const rbacList = <T>(path: string, query: Record<string, number>, row: z.ZodType<T>): Promise<T[]> =>
+    cached(`${path}?${Object.entries(query).map(([key, value]) => `${key}=${value}`).join("&")}`, () =>
+      client.list(path, query, row).catch((error) => {
+        if (error instanceof DojoApiError && error.kind === "not_found") model = undefined;
+        throw error;
+      }),
+    );
+  const groupMembers = () =>
+    cached("group_members_by_group", async () => {
+      const byGroup = new Map<number, number[]>();
+      for (const row of await rbacList("dojo_group_members/", {}, groupMemberRow)) {
+        byGroup.set(row.group, [...(byGroup.get(row.group) ?? []), row.user]);
+      }
+      return byGroup;
+    });
 
-  /** Everyone who holds a role on the scope, directly or through a group (RBAC). */
-  async function rbacMembers(scope: ProductScope): Promise<Set<number>> {
-    const lists = [cached("global_roles", () => client.list("global_roles/", {}, roleRow))];
-    if (scope.productId !== null) {
-      lists.push(client.list("product_members/", { product: scope.productId }, roleRow));
-      lists.push(client.list("product_groups/", { product: scope.productId }, roleRow));
-    }
-    if (scope.productTypeId !== null) {
-      lists.push(client.list("product_type_members/", { product_type: scope.productTypeId }, roleRow));
-      lists.push(client.list("product_type_groups/", { product_type: scope.productTypeId }, roleRow));
-    }
-    const [rows, members] = await Promise.all([Promise.all(lists), groupMembers()]);
-    const ids = new Set<number>();
-    for (const row of rows.flat()) {
-      if (row.user != null) ids.add(row.user);
-      if (row.group != null) for (const user of members.get(row.group) ?? []) ids.add(user);
-    }
-    return ids;
-  }
-
-  /** Users listed in `authorized_users` of the product or its product type (LEGACY). */
-  async function legacyAuthorized(scope: ProductScope): Promise<Set<number>> {
-    const [p, pt] = await Promise.all([
-      scope.productId === null ? null : product(scope.productId),
-      scope.productTypeId === null ? null : productType(scope.productTypeId),
+  /** Everyone who holds a role on the scope or globally, directly or through a group (2.x RBAC). */
+  async function rbacViewers(productId: number | null, productTypeId: number | null): Promise<Set<number>> {
+    // Rows are checked against the scope again: should a DefectDojo version ignore the filter, its
+    // answer (every product's members) must not let anyone through.
+    const [global, productRows, productTypeRows, members] = await Promise.all([
+      rbacList("global_roles/", {}, globalRoleRow),
+      productId === null
+        ? []
+        : Promise.all([
+            rbacList("product_members/", { product_id: productId }, productMemberRow),
+            rbacList("product_groups/", { product_id: productId }, productGroupRow),
+          ]).then((lists) => lists.flat().filter((row) => row.product === productId)),
+      productTypeId === null
+        ? []
+        : Promise.all([
+            rbacList("product_type_members/", { product_type_id: productTypeId }, productTypeMemberRow),
+            rbacList("product_type_groups/", { product_type_id: productTypeId }, productTypeGroupRow),
+          ]).then((lists) => lists.flat().filter((row) => row.product_type === productTypeId)),
+      groupMembers(),
     ]);
+    const viewers = new Set<number>();
+    for (const row of [...global, ...productRows, ...productTypeRows] as Member[]) {
+      if (row.user != null) viewers.add(row.user);
+      if (row.group != null) for (const user of members.get(row.group) ?? []) viewers.add(user);
+    }
+    return viewers;
+  }
+
+  /** Users in `authorized_users` of the product or its product type (3.x legacy authorization). */
+  async function legacyViewers(productId: number | null, productTypeId: number | null): Promise<Set<number>> {
+    const [p, pt] = await Promise.all([
+      productId === null ? null : product(productId),
+      productTypeId === null ? null : productType(productTypeId),
+    ]);
+    for (const [what, found] of [[`products/${productId}/`, p], [`product_types/${productTypeId}/`, pt]] as const) {
+      // Without the list nobody can be told apart: refuse rather than notify no one (or everyone).
+      if (found && found.authorized_users === undefined) {
+        throw new DojoApiError("bad_response", `GET /api/v2/${what}: no authorized_users, though DefectDojo has no global_roles/`);
+      }
+    }
     return new Set([...(p?.authorized_users ?? []), ...(pt?.authorized_users ?? [])]);
   }
 
-  const directory: DojoDirectory = {
-    authorizationModel() {
+  async function scopeOf(event: DojoEvent): Promise<ProductScope> {
+    if (event.product) {
+      return event.productType ? { productId: event.product.id, productTypeId: event.productType.id } : scopeOfProduct(event.product.id);
+    }
+    if (event.engagement) return scopeOfProduct(await engagementProduct(event.engagement.id));
+    if (event.test) return scopeOfProduct(await testProduct(event.test.id));
+    if (event.productType) return { productId: null, productTypeId: event.productType.id };
+    const names = event.name === "sla_breach_combined" ? SLA_COMBINED_TITLE.exec(event.title) : null;
+    if (names) return scopeOfProduct(await productByNames(names[1], names[2]));
+    const subject = event.subject;
+    if (!subject) return NO_PRODUCT;
+    switch (subject.kind) {
+      case "product":
+        return scopeOfProduct(subject.id);
+      case "product_type":
+        return (await productType(subject.id)) ? { productId: null, productTypeId: subject.id } : NO_PRODUCT;
+      case "engagement":
+        return scopeOfProduct(await engagementProduct(subject.id));
+      case "risk_acceptance":
+        return subject.engagementId === undefined ? NO_PRODUCT : scopeOfProduct(await engagementProduct(subject.engagementId));
+      case "test":
+        return scopeOfProduct(await testProduct(subject.id));
+      case "finding":
+        return scopeOfProduct(await findingProduct(subject.id));
+    }
+  }
+
+  async function detectModel(): Promise<AuthorizationModel> {
+    try {
       // One small request: the endpoint exists in 2.x and Pro, and answers 404 in 3.x open source.
-      model ??= client.get("global_roles/", { limit: 1 }, z.object({ count: z.number() })).then(
-        () => "RBAC" as const,
-        (error) => {
-          model = undefined;
-          if (error instanceof DojoApiError && error.kind === "not_found") {
-            model = Promise.resolve("LEGACY");
-            return "LEGACY" as const;
-          }
-          throw error;
-        },
-      );
-      return model;
-    },
+      await client.get("global_roles/", { limit: 1 }, z.object({ count: z.number() }));
+      return "RBAC";
+    } catch (error) {
+      if (error instanceof DojoApiError && error.kind === "not_found") return "LEGACY";
+      model = undefined;
+      throw error;
+    }
+  }
+
+  const directory: DojoDirectory = {
+    authorizationModel: () => unavailableOnFailure((model ??= detectModel())),
 
     activeUsers: () =>
-      cached("active_users", async () => {
-        const rows = await client.list("users/", { is_active: "true" }, userRow);
-        return new Map(rows.filter((row) => row.is_active).map((row) => [row.id, toUser(row)]));
-      }),
+      unavailableOnFailure(
+        cached(KEPT_ON_INVALIDATE, async () => {
+          const rows = await client.list("users/", { is_active: "true" }, userRow);
+          return new Map(rows.filter((row) => row.is_active).map((row) => [row.id, toUser(row)]));
+        }),
+      ),
 
-    async user(id) {
-      const row = await orNull(client.get(`users/${id}/`, {}, userRow));
-      return row && toUser(row);
-    },
+    user: (userId) =>
+      unavailableOnFailure(
+        client.get(`users/${userId}/`, {}, userRow).then(toUser, (error) => {
+          if (error instanceof DojoApiError && error.kind === "not_found") return null;
+          throw error;
+        }),
+      ),
 
-    async productScope(event) {
-      if (event.product) {
-        return event.productType ? { productId: event.product.id, productTypeId: event.productType.id } : scopeOfProduct(event.product.id);
-      }
-      if (event.productType) return { productId: null, productTypeId: event.productType.id };
-      const names = SLA_COMBINED_TITLE.exec(event.title);
-      if (event.name === "sla_breach_combined" && names) return scopeOfProduct(await productByNames(names[1], names[2]));
-      const subject = event.subject;
-      if (!subject) return NO_PRODUCT;
-      switch (subject.kind) {
-        case "product":
-          return scopeOfProduct(subject.id);
-        case "product_type":
-          return { productId: null, productTypeId: subject.id };
-        case "engagement":
-          return scopeOfProduct(await engagementProduct(subject.id));
-        case "risk_acceptance":
-          return subject.engagementId === undefined ? NO_PRODUCT : scopeOfProduct(await engagementProduct(subject.engagementId));
-        case "test":
-          return scopeOfProduct(await testProduct(subject.id));
-        case "finding":
-          return scopeOfProduct(await findingProduct(subject.id));
-      }
-    },
+    productScope: (event) => unavailableOnFailure(scopeOf(event)),
 
-    async viewersOf(scope) {
-      if (scope.productId === null && scope.productTypeId === null) return { mayView: (user) => user.isSuperuser };
-      const key = `viewers:${scope.productId}:${scope.productTypeId}`;
-      if ((await directory.authorizationModel()) === "RBAC") {
-        const members = await cached(key, () => rbacMembers(scope));
-        return { mayView: (user) => user.isSuperuser || members.has(user.id) };
-      }
-      const authorized = await cached(key, () => legacyAuthorized(scope));
-      // 3.x "legacy authorization": staff users see every product.
-      return { mayView: (user) => user.isSuperuser || user.isStaff || authorized.has(user.id) };
-    },
+    viewersOf: (scope) =>
+      unavailableOnFailure(
+        (async (): Promise<ViewerCheck> => {
+          if (scope.productId === null && scope.productTypeId === null) return SUPERUSERS_ONLY;
+          const authorization = await directory.authorizationModel();
+          // A product's viewers include its product type's: find the type if the caller did not say.
+          const productTypeId =
+            scope.productTypeId ?? (scope.productId === null ? null : ((await product(scope.productId))?.prod_type ?? null));
+          if (authorization === "RBAC") {
+            const viewers = await rbacViewers(scope.productId, productTypeId);
+            return { mayView: (user) => user.isActive && (user.isSuperuser || viewers.has(user.id)) };
+          }
+          const authorized = await legacyViewers(scope.productId, productTypeId);
+          // 3.x legacy authorization: staff users see every product.
+          return { mayView: (user) => user.isActive && (user.isSuperuser || user.isStaff || authorized.has(user.id)) };
+        })(),
+      ),
 
     invalidate() {
-      for (const key of [...cache.keys()]) if (key !== "active_users") cache.delete(key);
+      for (const key of [...cache.keys()]) if (key !== KEPT_ON_INVALIDATE) cache.delete(key);
     },
   };
   return directory;
+}
+
+/** Any failure to read DefectDojo as the one error callers act on: hold the notifications and retry. */
+function unavailableOnFailure<T>(work: Promise<T>): Promise<T> {
+  return work.catch((error: unknown) => {
+    if (error instanceof DojoApiError && error.kind === "unavailable") throw error;
+    const reason =
+      error instanceof DojoApiError ? `${error.message} [${error.kind}]` : error instanceof Error ? error.message : String(error);
+    throw new DojoApiError("unavailable", `DefectDojo could not be read: ${reason}`, { cause: error });
+  });
 }
 
 function toUser(row: z.infer<typeof userRow>): DojoUser {
