@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { DojoEvent } from "../events/dojo-event";
 import { DojoApiError, DojoClient } from "./dojo-client";
+import { dojoUserRow } from "./user-row";
 
 /** A DefectDojo user, as far as deciding who gets a notification goes. */
 export interface DojoUser {
@@ -59,18 +60,6 @@ export interface DojoDirectory {
 export const DIRECTORY_TTL_MS = 60_000;
 
 const id = z.number().int();
-const userRow = z.object({
-  id,
-  username: z.string(),
-  email: z
-    .string()
-    .nullish()
-    .transform((email) => email ?? ""),
-  is_active: z.boolean(),
-  is_superuser: z.boolean(),
-  // DefectDojo serialises is_staff; if a version omits it, nobody is taken for staff.
-  is_staff: z.boolean().optional().default(false),
-});
 const productRow = z.object({ id, name: z.string(), prod_type: id, authorized_users: z.array(id).optional() });
 const productTypeRow = z.object({ id, name: z.string(), authorized_users: z.array(id).optional() });
 const engagementRow = z.object({ id, product: id });
@@ -264,14 +253,14 @@ export function createDojoDirectory(client: DojoClient, options: { ttlMs?: numbe
     activeUsers: () =>
       unavailableOnFailure(
         cached(KEPT_ON_INVALIDATE, async () => {
-          const rows = await client.list("users/", { is_active: "true" }, userRow);
+          const rows = await client.list("users/", { is_active: "true" }, dojoUserRow);
           return new Map(rows.filter((row) => row.is_active).map((row) => [row.id, toUser(row)]));
         }),
       ),
 
     user: (userId) =>
       unavailableOnFailure(
-        client.get(`users/${userId}/`, {}, userRow).then(toUser, (error) => {
+        client.get(`users/${userId}/`, {}, dojoUserRow).then(toUser, (error) => {
           if (error instanceof DojoApiError && error.kind === "not_found") return null;
           throw error;
         }),
@@ -314,7 +303,7 @@ function unavailableOnFailure<T>(work: Promise<T>): Promise<T> {
   });
 }
 
-function toUser(row: z.infer<typeof userRow>): DojoUser {
+function toUser(row: z.infer<typeof dojoUserRow>): DojoUser {
   return {
     id: row.id,
     username: row.username,

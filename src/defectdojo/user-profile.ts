@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { dojoUserRow } from "./user-row";
 
 /**
  * How long one user-profile lookup may take. Every GraphQL request whose token is not cached waits
@@ -35,17 +36,7 @@ export class DefectDojoUnavailableError extends Error {
  * 3.x add different ones: `global_role`, `product_member`, …).
  */
 const UserProfileResponse = z.object({
-  user: z.object({
-    id: z.number().int().positive(),
-    username: z.string().min(1),
-    // Django's User.email is blank=True: an empty string is normal; null is tolerated.
-    email: z
-      .string()
-      .nullish()
-      .transform((email) => email ?? ""),
-    is_active: z.boolean(),
-    is_superuser: z.boolean(),
-  }),
+  user: dojoUserRow,
 });
 
 /**

@@ -1,0 +1,16 @@
+import { z } from "zod";
+
+/** A user as DefectDojo's API v2 serialises one (users/, and `user` in user_profile/); unknown keys are dropped. */
+export const dojoUserRow = z.object({
+  id: z.number().int().positive(),
+  username: z.string().min(1),
+  // Django's User.email is blank=True: an empty string is normal; null is tolerated.
+  email: z
+    .string()
+    .nullish()
+    .transform((email) => email ?? ""),
+  is_active: z.boolean(),
+  is_superuser: z.boolean(),
+  // DefectDojo serialises is_staff; if a version omits it, nobody is taken for staff.
+  is_staff: z.boolean().optional().default(false),
+});
