@@ -1,5 +1,6 @@
 import { benchFanout } from "./fanout.bench";
 import { benchIngest } from "./ingest.bench";
+import { benchPoll } from "./poll.bench";
 
 /** `npm run bench`: every benchmark, each measured against its own baseline in the same run. */
 async function main() {
@@ -7,6 +8,8 @@ async function main() {
   console.table(await benchIngest());
   console.log("personal fan-out (one scan_added, 1,000 subscribed users on Slack and mail, DefectDojo 2.x RBAC)");
   console.table(await benchFanout());
+  console.log("DefectDojo API polling (100,000 findings; requests, finding rows asked for, time, events stored)");
+  console.table(await benchPoll());
 }
 
 main().catch((error) => {

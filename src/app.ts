@@ -14,6 +14,7 @@ import { createHealthHandler } from "./http/health";
 import { createHttpServer } from "./http/http-server";
 import { createEventIntake } from "./ingest/accept-event";
 import { createWebhookReceiver } from "./ingest/webhook/webhook-receiver";
+import { Poller } from "./ingest/poll/poller";
 import { createLogger, Logger } from "./logging/logger";
 import { createDataSource } from "./storage/data-source";
 import { Database } from "./storage/database";
@@ -60,12 +61,11 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
   });
   const worker = new DeliveryWorker({ db, settings, preferences, channels, tuning: config.delivery, logger });
 
-  // Personal notifications need DefectDojo's API: who is active, and who may see what.
-  const directory =
-    config.dojoUrl && config.dojoApiKey
-      ? createDojoDirectory(createDojoClient({ baseUrl: config.dojoUrl, apiKey: config.dojoApiKey }))
-      : null;
-  if (!directory) logger.warn("DOJO_URL and DOJO_API_KEY are not both set: personal notifications are off");
+  // Personal notifications and polling need DefectDojo's API: who may see what, and what changed.
+  const dojoClient =
+    config.dojoUrl && config.dojoApiKey ? createDojoClient({ baseUrl: config.dojoUrl, apiKey: config.dojoApiKey }) : null;
+  const directory = dojoClient ? createDojoDirectory(dojoClient) : null;
+  if (!directory) logger.warn("DOJO_URL and DOJO_API_KEY are not both set: personal notifications and polling are off");
   const fanout = directory
     ? new FanoutWorker({
         db,
@@ -86,6 +86,19 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
       fanout?.wake();
     },
   });
+
+  const poller =
+    dojoClient && directory && config.dojoUrl && config.poll.cron !== null
+      ? new Poller({
+          client: dojoClient,
+          db,
+          intake,
+          logger: logger.child({ component: "poller" }),
+          dojoUrl: config.dojoUrl,
+          settings: config.poll,
+          relabeled: async () => (await directory.authorizationModel()) === "LEGACY",
+        })
+      : null;
 
   const graphql = createGraphqlHandler({
     schema: await buildRelaySchema(),
@@ -119,11 +132,11 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
           headerValue: config.webhookHeaderValue,
           maxBodyBytes: config.webhookMaxBytes,
           logger,
-          accept: (event, rawBody) => intake(event, rawBody),
+          accept: (event, rawBody) => intake.accept(event, rawBody),
         }),
       },
       "/graphql": { GET: graphql.handle, POST: graphql.handle },
-      "/healthz": { GET: createHealthHandler(db) },
+      "/healthz": { GET: createHealthHandler(db, poller) },
     },
     logger,
   );
@@ -133,6 +146,7 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
   });
   await worker.start();
   fanout?.start();
+  poller?.start();
 
   const port = (server.address() as AddressInfo).port;
   const url = `http://${options.host ?? "127.0.0.1"}:${port}`;
@@ -148,6 +162,7 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
         const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         await serverClosed;
+        await poller?.stop();
         await fanout?.stop();
         await worker.stop();
         await graphql.stop();

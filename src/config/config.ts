@@ -1,3 +1,4 @@
+import { validate as isCronExpression } from "node-cron";
 import { DEFAULT_PERSONAL_WEBHOOK_ALLOWLIST, parseWebhookAllowlist, WebhookAllowlist } from "../channels/msteams/webhook-allowlist";
 
 /** Levels the logger accepts through LOG_LEVEL. */
@@ -25,7 +26,20 @@ export interface Config {
   /** Where users' personal Teams webhook URLs may point (PERSONAL_WEBHOOK_ALLOWLIST). */
   personalWebhookAllowlist: WebhookAllowlist;
   delivery: DeliveryTuning;
+  poll: PollSettings;
 }
+
+export interface PollSettings {
+  /** node-cron expression (POLL_CRON); null when polling is off. Polling also needs DOJO_URL and DOJO_API_KEY. */
+  cron: string | null;
+  /** POLL_BACKFILL_SINCE: where a first start begins (epoch ms); null means "from now". */
+  backfillSince: number | null;
+  /** Severities of new findings (outside imports) notified as `finding_added` (POLL_FINDING_SEVERITIES). */
+  findingSeverities: string[];
+}
+
+/** DefectDojo's severities, as it spells them. */
+export const SEVERITIES = ["Critical", "High", "Medium", "Low", "Info"] as const;
 
 export interface DeliveryTuning {
   /** Attempts before a retryable failure is given up as FAILED. */
@@ -109,6 +123,25 @@ export function loadConfig(env: Env = process.env): Config {
     }
   }
 
+  const pollCron = read("POLL_CRON") ?? "* * * * *";
+  if (pollCron !== "off" && !isCronExpression(pollCron)) {
+    problems.push(`POLL_CRON must be a cron expression (e.g. "* * * * *", every minute) or "off", got "${pollCron}"`);
+  }
+  const backfillText = read("POLL_BACKFILL_SINCE");
+  const backfillSince = backfillText === undefined ? null : Date.parse(backfillText);
+  if (backfillSince !== null && !(/^\d{4}-\d{2}-\d{2}/.test(backfillText!) && Number.isFinite(backfillSince))) {
+    problems.push(`POLL_BACKFILL_SINCE must be an ISO date or time (e.g. 2026-11-01 or 2026-11-01T08:00:00Z), got "${backfillText}"`);
+  }
+  const findingSeverities = (read("POLL_FINDING_SEVERITIES") ?? "Critical,High")
+    .split(",")
+    .map((name) => name.trim())
+    .filter(Boolean)
+    .map((name) => SEVERITIES.find((severity) => severity.toLowerCase() === name.toLowerCase()) ?? name);
+  const unknownSeverities = findingSeverities.filter((name) => !(SEVERITIES as readonly string[]).includes(name));
+  if (unknownSeverities.length > 0) {
+    problems.push(`POLL_FINDING_SEVERITIES takes ${SEVERITIES.join(", ")} (comma-separated), got "${unknownSeverities.join(", ")}"`);
+  }
+
   const config: Config = {
     port: integer("PORT", 8080, 0, 65535),
     databasePath,
@@ -129,6 +162,11 @@ export function loadConfig(env: Env = process.env): Config {
       maxRetryDelayMs: 15 * 60 * 1000,
       concurrency: integer("DELIVERY_CONCURRENCY", 8, 1, 256),
       pollIntervalMs: 1000,
+    },
+    poll: {
+      cron: pollCron === "off" ? null : pollCron,
+      backfillSince: backfillSince !== null && Number.isFinite(backfillSince) ? backfillSince : null,
+      findingSeverities,
     },
   };
   if (!/^[A-Za-z0-9-]+$/.test(config.webhookHeaderName)) {

@@ -51,6 +51,20 @@ export interface DojoClient {
    * @throws DojoApiError
    */
   list<T>(path: string, query: Query, item: z.ZodType<T>): Promise<T[]>;
+  /**
+   * GET one page of a list endpoint (`query` holds `limit`, `offset` and DefectDojo's `o=` ordering),
+   * each row validated with `item`.
+   * @throws DojoApiError
+   */
+  page<T>(path: string, query: Query, item: z.ZodType<T>): Promise<Page<T>>;
+}
+
+/** One page of DefectDojo's LimitOffsetPagination. */
+export interface Page<T> {
+  count: number;
+  /** Absolute URL of the next page, or null on the last one. */
+  next: string | null;
+  results: T[];
 }
 
 export interface DojoClientOptions {
@@ -65,7 +79,7 @@ export interface DojoClientOptions {
   retryBaseMs?: number;
 }
 
-const pageOf = <T>(item: z.ZodType<T>) =>
+const pageOf = <T>(item: z.ZodType<T>): z.ZodType<Page<T>> =>
   z.object({ count: z.number().int().nonnegative(), next: z.string().nullable(), results: z.array(item) });
 
 /**
@@ -137,6 +151,7 @@ export function createDojoClient(options: DojoClientOptions): DojoClient {
 
   return {
     get: async (path, query, schema) => validated(path, schema, await request(path, query)),
+    page: async (path, query, item) => validated(path, pageOf(item), await request(path, query)),
     async list(path, query, item) {
       const rows: Array<z.infer<typeof item>> = [];
       // Offsets rather than the `next` links themselves: those carry DefectDojo's SITE_URL, which may

@@ -15,45 +15,55 @@ export type StoreResult = { stored: true; eventId: number; deliveries: number } 
  * already taken (then nothing is written). `route` runs inside the transaction, so the rows match
  * the settings at the moment the event was accepted.
  */
-export function storeEvent(
-  db: Database,
-  input: {
-    event: DojoEvent;
-    source: EventSource;
-    idempotencyKeys: string[];
-    receivedAt: number;
-    /** When the worker may first pick the rows up; later than now keeps them for `claimById`. */
-    firstAttemptAt?: number;
-    /** Whether personal notifications are still to be resolved for this event. */
-    fanout: FanoutStatus;
-  },
+export interface EventToStore {
+  event: DojoEvent;
+  source: EventSource;
+  idempotencyKeys: string[];
+  receivedAt: number;
+  /** When the worker may first pick the rows up; later than now keeps them for `claimById`. */
+  firstAttemptAt?: number;
+  /** Whether personal notifications are still to be resolved for this event. */
+  fanout: FanoutStatus;
+}
+
+/**
+ * Stores an event and its outbox rows in one transaction, unless one of `idempotencyKeys` is
+ * already taken (then nothing is written). `route` runs inside the transaction, so the rows match
+ * the settings at the moment the event was accepted.
+ */
+export function storeEvent(db: Database, input: EventToStore, route: () => Promise<RouteTarget[]>): Promise<StoreResult> {
+  return db.write((manager) => storeEventIn(manager, input, route));
+}
+
+/** `storeEvent` inside a transaction the caller holds, for events that must commit with other writes. */
+export async function storeEventIn(
+  manager: EntityManager,
+  input: EventToStore,
   route: () => Promise<RouteTarget[]>,
 ): Promise<StoreResult> {
-  return db.write(async (manager) => {
-    const existing = await manager.findOne(EventEntity, {
-      where: { idempotencyKey: In(input.idempotencyKeys) },
-      select: { id: true },
-    });
-    if (existing) return { stored: false, eventId: existing.id };
-
-    const saved = await manager.save(
-      manager.create(EventEntity, {
-        idempotencyKey: input.idempotencyKeys[0],
-        name: input.event.name,
-        title: input.event.title,
-        source: input.source,
-        data: input.event,
-        receivedAt: input.receivedAt,
-        fanoutStatus: input.fanout,
-        fanoutAttempts: 0,
-        fanoutNextAt: input.receivedAt,
-        fanoutError: null,
-      }),
-    );
-    const targets = await route();
-    await insertDeliveries(manager, saved.id, targets, input.receivedAt, input.firstAttemptAt ?? input.receivedAt);
-    return { stored: true, eventId: saved.id, deliveries: targets.length };
+  const existing = await manager.findOne(EventEntity, {
+    where: { idempotencyKey: In(input.idempotencyKeys) },
+    select: { id: true },
   });
+  if (existing) return { stored: false, eventId: existing.id };
+
+  const saved = await manager.save(
+    manager.create(EventEntity, {
+      idempotencyKey: input.idempotencyKeys[0],
+      name: input.event.name,
+      title: input.event.title,
+      source: input.source,
+      data: input.event,
+      receivedAt: input.receivedAt,
+      fanoutStatus: input.fanout,
+      fanoutAttempts: 0,
+      fanoutNextAt: input.receivedAt,
+      fanoutError: null,
+    }),
+  );
+  const targets = await route();
+  await insertDeliveries(manager, saved.id, targets, input.receivedAt, input.firstAttemptAt ?? input.receivedAt);
+  return { stored: true, eventId: saved.id, deliveries: targets.length };
 }
 
 export async function insertDeliveries(

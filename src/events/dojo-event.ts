@@ -24,6 +24,9 @@ export interface ScanFindings {
   /** Untouched and duplicate findings are counted, not kept: a re-import lists every one of them. */
   untouchedCount: number;
   duplicateCount: number;
+  /** Findings this import created or reactivated that DefectDojo 3.1+ lists apart as duplicates (ids only). */
+  newDuplicateIds: number[];
+  reactivatedDuplicateIds: number[];
 }
 
 export type SubjectKind =

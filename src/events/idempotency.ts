@@ -2,30 +2,89 @@ import { createHash } from "node:crypto";
 import { DojoEvent } from "./dojo-event";
 
 /**
- * Events for objects that are created once carry a natural key and are deduplicated for ever.
- * Everything else (scan results, SLA notices, …) is keyed by its content, and identical content
- * counts as the same event only within this window: a replay is caught, while tomorrow's identical
- * "0 findings changed" re-import is still a new event.
+ * How long two arrivals of a repeatable happening (a scan import, an engagement closure, or
+ * identical text) count as the same event. A replay, or the same thing seen once by webhook and
+ * once by the poller, is caught; tomorrow's identical "0 findings changed" re-import is a new event.
  */
 export const CONTENT_DEDUP_WINDOW_MS = 60 * 60 * 1000;
 
+type ObjectKey = { key: string; once: boolean };
+
+// Events about an object that happen once per object (and kind) are deduplicated for ever.
 const CREATE_EVENTS: Record<string, (event: DojoEvent) => number | undefined> = {
   product_type_added: (e) => e.productType?.id,
   product_added: (e) => e.product?.id,
   engagement_added: (e) => e.engagement?.id,
   test_added: (e) => e.test?.id,
+  finding_added: (e) => (e.subject?.kind === "finding" ? e.subject.id : undefined),
 };
 
 /**
  * The keys under which an event may already have been stored: the first is the one to store it
- * under now, the rest are earlier ones that would make it a duplicate.
+ * under now, the rest are earlier (or, for the poller's older timestamps, later) ones that make it
+ * a duplicate.
+ *
+ * Keys name the DefectDojo object and what happened to it, never the way the event arrived, so a
+ * webhook and a poll of the same happening collide in either order. They leave out the instance:
+ * one bridge serves the one DefectDojo of DOJO_URL, whose SITE_URL (the webhook's instance header)
+ * the poller cannot know. Only events keyed by their content keep the instance apart.
+ *
+ * @param content the raw webhook body, hashed for events without an object key
+ * @param atMs when it happened: received time for webhooks, DefectDojo's own timestamp for polls
  */
-export function idempotencyKeys(event: DojoEvent, rawBody: Buffer, receivedAtMs: number): string[] {
-  const instance = event.instance ?? "";
-  const objectId = CREATE_EVENTS[event.name]?.(event);
-  if (objectId !== undefined) return [`${instance}|${event.name}|${objectId}`];
+export function idempotencyKeys(event: DojoEvent, content: Buffer | string, atMs: number): string[] {
+  const object = objectKey(event);
+  if (object?.once) return [object.key];
+  const base = object?.key ?? `${event.instance ?? ""}|${createHash("sha256").update(event.name).update("\0").update(content).digest("hex")}`;
+  const bucket = Math.floor(atMs / CONTENT_DEDUP_WINDOW_MS);
+  return [`${base}|${bucket}`, `${base}|${bucket - 1}`, `${base}|${bucket + 1}`];
+}
 
-  const digest = createHash("sha256").update(event.name).update("\0").update(rawBody).digest("hex");
-  const bucket = Math.floor(receivedAtMs / CONTENT_DEDUP_WINDOW_MS);
-  return [`${instance}|${digest}|${bucket}`, `${instance}|${digest}|${bucket - 1}`];
+function objectKey(event: DojoEvent): ObjectKey | null {
+  const createdId = CREATE_EVENTS[event.name]?.(event);
+  if (createdId !== undefined) return { key: `${event.name}|${createdId}`, once: true };
+
+  switch (event.name) {
+    case "scan_added":
+    case "scan_added_empty":
+      return event.test && event.findings ? { key: `scan|${event.test.id}|${scanDigest(event.findings)}`, once: false } : null;
+    case "engagement_closed":
+      return event.subject?.kind === "engagement" ? { key: `engagement_closed|${event.subject.id}`, once: false } : null;
+    case "sla_breach": {
+      const findingId = event.subject?.kind === "finding" ? event.subject.id : Number(/^Finding (\d+) - /.exec(event.title)?.[1]);
+      const kind = slaBreachKind(event.title);
+      return Number.isInteger(findingId) && kind ? { key: `sla_breach|${findingId}|${kind}`, once: true } : null;
+    }
+    case "risk_acceptance_expiration": {
+      const kind = / has expired /.test(event.title) ? "expired" : / will expire /.test(event.title) ? "expiring" : null;
+      return event.subject?.kind === "risk_acceptance" && kind
+        ? { key: `risk_acceptance_expiration|${event.subject.id}|${kind}`, once: true }
+        : null;
+    }
+    default:
+      return null;
+  }
+}
+
+/** DefectDojo's three SLA notices, told apart by the titles its SLA job writes. */
+export type SlaBreachKind = "breached" | "breaching" | "prebreach";
+
+export function slaBreachKind(title: string): SlaBreachKind | null {
+  if (/ - SLA breached by /.test(title)) return "breached";
+  if (/ - SLA is breaching today/.test(title)) return "breaching";
+  if (/ - SLA pre-breach warning /.test(title)) return "prebreach";
+  return null;
+}
+
+/**
+ * What an import changed, as a digest of finding ids: a webhook lists them (3.1+ splits off the
+ * duplicates), the poller reads them from the import's history; both see the same sets.
+ */
+function scanDigest(findings: NonNullable<DojoEvent["findings"]>): string {
+  const ids = (refs: Array<{ id: number }>, more: number[] = []) =>
+    [...refs.map((ref) => ref.id), ...more].sort((a, b) => a - b).join(",");
+  return createHash("sha256")
+    .update(`${ids(findings.new, findings.newDuplicateIds)};${ids(findings.reactivated, findings.reactivatedDuplicateIds)};${ids(findings.mitigated)}`)
+    .digest("hex")
+    .slice(0, 32);
 }

@@ -108,5 +108,7 @@ function scanFindings(findings: NonNullable<WebhookBody["findings"]>): ScanFindi
     untouchedCount: count(findings.untouched),
     duplicateCount:
       count(findings.new_duplicate) + count(findings.reactivated_duplicate) + count(findings.untouched_duplicate),
+    newDuplicateIds: (findings.new_duplicate ?? []).map((finding) => finding.id),
+    reactivatedDuplicateIds: (findings.reactivated_duplicate ?? []).map((finding) => finding.id),
   };
 }

@@ -4,6 +4,7 @@ import { relayAuthChecker } from "./auth-checker";
 import { DeliveriesResolver } from "./deliveries.resolver";
 import "./enums";
 import { MeResolver } from "./me.resolver";
+import { PollerStatusResolver } from "./poller-status.resolver";
 import { SlackManifestResolver } from "./slack-manifest.resolver";
 import { SystemNotificationsResolver } from "./system-notifications.resolver";
 import { SystemSettingsResolver } from "./system-settings.resolver";
@@ -26,6 +27,7 @@ export function buildRelaySchema(): Promise<GraphQLSchema> {
       SlackManifestResolver,
       MeResolver,
       UsersResolver,
+      PollerStatusResolver,
     ],
     authChecker: relayAuthChecker,
     authMode: "error",

@@ -1,4 +1,5 @@
-import { storeEvent, StoreResult } from "../delivery/outbox";
+import { EntityManager } from "typeorm";
+import { storeEventIn, StoreResult } from "../delivery/outbox";
 import { DojoEvent } from "../events/dojo-event";
 import { idempotencyKeys } from "../events/idempotency";
 import { isSilentEvent } from "../events/notification-event";
@@ -16,26 +17,59 @@ export interface EventIntakeDeps {
   onStored(): void;
 }
 
+/** An event found by polling, with what its idempotency key is made of. */
+export interface PolledEvent {
+  event: DojoEvent;
+  /** DefectDojo's own time of the happening (epoch ms), which places the event in its dedup window. */
+  occurredAt: number;
+}
+
+export interface EventIntake {
+  /** One event that arrived by webhook (or a test send); `rawBody` keys events without an object. */
+  accept(event: DojoEvent, rawBody: Buffer, source?: EventSource): Promise<StoreResult>;
+  /**
+   * Polled events and the work that must commit with them (the poller's cursor): all in one
+   * transaction, so a cursor never moves past events that were not stored.
+   */
+  acceptPolled(events: PolledEvent[], alongside: (manager: EntityManager) => Promise<void>): Promise<StoreResult[]>;
+}
+
 /**
  * Where every source hands its events: dedupe, route the system-wide copies by the current
  * settings, and store the event with its outbox rows in one transaction. Personal copies are
  * resolved afterwards by the fan-out worker (it must ask DefectDojo who may see the event).
  */
-export function createEventIntake(deps: EventIntakeDeps) {
-  return async function accept(event: DojoEvent, rawBody: Buffer, source: EventSource = "webhook"): Promise<StoreResult> {
+export function createEventIntake(deps: EventIntakeDeps): EventIntake {
+  async function store(manager: EntityManager, event: DojoEvent, keys: string[], source: EventSource) {
     const receivedAt = Date.now();
     const fanout = isSilentEvent(event.name)
       ? FanoutStatus.NONE
       : deps.personalNotifications
         ? FanoutStatus.PENDING
         : FanoutStatus.SKIPPED;
-    const result = await storeEvent(
-      deps.db,
-      { event, source, idempotencyKeys: idempotencyKeys(event, rawBody, receivedAt), receivedAt, fanout },
-      async () =>
-        systemRoutes(event, await deps.settings.systemSettings(), await deps.settings.systemChannelsFor(event.setting)),
+    return storeEventIn(manager, { event, source, idempotencyKeys: keys, receivedAt, fanout }, async () =>
+      systemRoutes(event, await deps.settings.systemSettings(), await deps.settings.systemChannelsFor(event.setting)),
     );
-    if (result.stored) deps.onStored();
-    return result;
+  }
+
+  return {
+    async accept(event, rawBody, source = "webhook") {
+      const keys = idempotencyKeys(event, rawBody, Date.now());
+      const result = await deps.db.write((manager) => store(manager, event, keys, source));
+      if (result.stored) deps.onStored();
+      return result;
+    },
+    async acceptPolled(events, alongside) {
+      const results = await deps.db.write(async (manager) => {
+        const stored: StoreResult[] = [];
+        for (const { event, occurredAt } of events) {
+          stored.push(await store(manager, event, idempotencyKeys(event, JSON.stringify(event), occurredAt), "poll"));
+        }
+        await alongside(manager);
+        return stored;
+      });
+      if (results.some((result) => result.stored)) deps.onStored();
+      return results;
+    },
   };
 }

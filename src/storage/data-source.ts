@@ -4,8 +4,10 @@ import { DataSource } from "typeorm";
 import { InitialSchema1764316800000 } from "../../migrations/1764316800000-initial-schema";
 import { PersonalNotifications1764403200000 } from "../../migrations/1764403200000-personal-notifications";
 import { PersonalFanout1764489600000 } from "../../migrations/1764489600000-personal-fanout";
+import { PollCursors1764576000000 } from "../../migrations/1764576000000-poll-cursors";
 import { DeliveryEntity } from "./entities/delivery.entity";
 import { EventEntity } from "./entities/event.entity";
+import { PollCursorEntity } from "./entities/poll-cursor.entity";
 import { SystemNotificationEntity } from "./entities/system-notification.entity";
 import { SystemSettingsEntity } from "./entities/system-settings.entity";
 import { UserContactEntity } from "./entities/user-contact.entity";
@@ -18,9 +20,15 @@ export const ENTITIES = [
   DeliveryEntity,
   UserContactEntity,
   UserNotificationEntity,
+  PollCursorEntity,
 ];
 /** In timestamp order, the order they run in. */
-export const MIGRATIONS = [InitialSchema1764316800000, PersonalNotifications1764403200000, PersonalFanout1764489600000];
+export const MIGRATIONS = [
+  InitialSchema1764316800000,
+  PersonalNotifications1764403200000,
+  PersonalFanout1764489600000,
+  PollCursors1764576000000,
+];
 
 /** Waiting for a lock beats failing: other statements hold the write lock for milliseconds. */
 const SQLITE_BUSY_TIMEOUT_MS = 5000;

@@ -340,6 +340,9 @@ describe("DojoDirectory against a DefectDojo that answers more than it was asked
         return schema.parse(single[path]);
       },
       list: async (path, _query, item) => (answers[path] ?? []).map((row) => item.parse(row)),
+      page: async () => {
+        throw new Error("the directory reads whole lists, never single pages");
+      },
     };
   }
   const user = (id: number): DojoUser => ({ id, username: `u${id}`, email: "", isActive: true, isSuperuser: false, isStaff: false });

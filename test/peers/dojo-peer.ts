@@ -29,6 +29,129 @@ export interface DojoPeerRequest {
   query: Record<string, string>;
 }
 
+/** `Engagement.status` choices (`dojo/engagement/models.py` ENGAGEMENT_STATUS_CHOICES). */
+export const DOJO_ENGAGEMENT_STATUSES = [
+  "Not Started",
+  "Blocked",
+  "Cancelled",
+  "Completed",
+  "In Progress",
+  "On Hold",
+  "Scheduled",
+  "Waiting for Resource",
+] as const;
+export type DojoEngagementStatus = (typeof DOJO_ENGAGEMENT_STATUSES)[number];
+export type DojoSeverity = "Critical" | "High" | "Medium" | "Low" | "Info";
+/** `Test_Import_Finding_Action.action`: created, closed, reactivated, untouched (`dojo/test/models.py`). */
+export type DojoImportAction = "N" | "C" | "R" | "U";
+
+/*
+ * Seeds. Timestamps are ISO 8601 strings as DefectDojo renders them (`2024-02-01T10:00:00.000000Z`),
+ * dates `YYYY-MM-DD`; a timestamp left out is the moment of seeding. Seeds are stored as given:
+ * DefectDojo's own cascades (false_p makes a finding inactive, a risk acceptance sets risk_accepted, …)
+ * are the caller's to mirror.
+ */
+
+export interface DojoPeerEngagement {
+  id: number;
+  productId: number;
+  /** Default `eng <id>`. */
+  name?: string;
+  /** Default "In Progress"; `active` is false while Completed or Cancelled. */
+  status?: DojoEngagementStatus;
+  created?: string;
+  /** Default: `created`. */
+  updated?: string;
+  /** A date; default the day of `created`. */
+  targetStart?: string;
+  /** A date; default `targetStart`. */
+  targetEnd?: string;
+}
+
+export interface DojoPeerTest {
+  id: number;
+  engagementId: number;
+  /** Default `test <id>`. */
+  title?: string;
+  /** The Test_Type id; default 1. */
+  testType?: number;
+  /** Default "ZAP Scan"; also the test's `scan_type`. */
+  testTypeName?: string;
+  created?: string;
+  /** Default: `created`. */
+  updated?: string;
+}
+
+export interface DojoPeerFinding {
+  id: number;
+  testId: number;
+  /** Default `finding <id>`. */
+  title?: string;
+  /** Default High. */
+  severity?: DojoSeverity;
+  /** Default true; every other status flag defaults to false. */
+  active?: boolean;
+  verified?: boolean;
+  duplicate?: boolean;
+  falseP?: boolean;
+  outOfScope?: boolean;
+  riskAccepted?: boolean;
+  /** When true, `mitigated` is the creation time. */
+  isMitigated?: boolean;
+  /** A date or null (the default). */
+  slaExpirationDate?: string | null;
+  /** The discovery date; default the day of `created`. */
+  date?: string;
+  /** Also the first `updated` and `last_status_update`. */
+  created?: string;
+  /** The reporting user's id; default 1. */
+  reporter?: number;
+}
+
+/** `updated` defaults to now; it is also the new `last_status_update` when a status flag changes. */
+export type DojoPeerFindingChanges = Partial<
+  Pick<
+    DojoPeerFinding,
+    "title" | "severity" | "active" | "verified" | "duplicate" | "falseP" | "outOfScope" | "riskAccepted" | "isMitigated" | "slaExpirationDate"
+  >
+> & { updated?: string };
+
+export interface DojoPeerTestImport {
+  id: number;
+  testId: number;
+  /** Default "import". */
+  type?: "import" | "reimport";
+  /** Also the time of every action. */
+  created?: string;
+  version?: string | null;
+  branchTag?: string | null;
+  buildId?: string | null;
+  commitHash?: string | null;
+  /** At most one per finding, as DefectDojo's unique (test_import, finding) demands. */
+  actions: ReadonlyArray<{ findingId: number; action: DojoImportAction }>;
+}
+
+export interface DojoPeerRiskAcceptance {
+  id: number;
+  /** The engagement that lists it (`risk_acceptance` in engagements/); DefectDojo's risk_acceptance/ JSON does not show it. */
+  engagementId: number;
+  /** Default `risk acceptance <id>`. */
+  name?: string;
+  /** Finding ids; default none. */
+  acceptedFindings?: number[];
+  expirationDate: string | null;
+  expirationDateWarned?: string | null;
+  expirationDateHandled?: string | null;
+  created?: string;
+  /** Default: `created`. */
+  updated?: string;
+}
+
+/** `updated` defaults to now. */
+export type DojoPeerRiskAcceptanceChanges = Partial<
+  Pick<DojoPeerRiskAcceptance, "name" | "acceptedFindings" | "expirationDate" | "expirationDateWarned" | "expirationDateHandled" | "updated">
+>;
+
 /**
  * A DefectDojo REST API v2 on 127.0.0.1, seeded per test. The seed helpers write straight into its
  * data; every read goes through HTTP as the bridge's would.
@@ -51,13 +174,31 @@ export interface DojoPeer {
   /** Deletes a user: users/<id>/ answers 404, and their memberships go with them. */
   removeUser(id: number): void;
 
-  addProductType(productType: { id: number; name: string }): void;
-  addProduct(product: { id: number; name: string; productTypeId: number }): void;
+  /** Adds or replaces a product type; `updated` defaults to `created`. */
+  addProductType(productType: { id: number; name: string; created?: string; updated?: string }): void;
+  /** Adds or replaces a product; its `updated` (not in DefectDojo's JSON, but an `o=` choice) is `created`. */
+  addProduct(product: { id: number; name: string; productTypeId: number; created?: string }): void;
   /** Deletes a product: products/<id>/ answers 404, and its memberships go with it. */
   removeProduct(id: number): void;
-  addEngagement(engagement: { id: number; productId: number }): void;
-  addTest(test: { id: number; engagementId: number }): void;
-  addFinding(finding: { id: number; testId: number }): void;
+  addEngagement(engagement: DojoPeerEngagement): void;
+  /** Saves an engagement as DefectDojo's UI does: `updated` becomes now unless given, `active` follows `status`. */
+  updateEngagement(id: number, changes: { name?: string; status?: DojoEngagementStatus; updated?: string }): void;
+  addTest(test: DojoPeerTest): void;
+  addFinding(finding: DojoPeerFinding): void;
+  /**
+   * Saves a finding: `updated` becomes now (unless given); `last_status_update` too when active, verified,
+   * false_p, out_of_scope, risk_accepted or is_mitigated change (DefectDojo's `pre_save_changed` list;
+   * `duplicate` is not on it); `mitigated` follows is_mitigated.
+   */
+  updateFinding(id: number, changes: DojoPeerFindingChanges): void;
+  /** Deletes a finding, with its import actions and risk acceptance links (DefectDojo's cascades). */
+  removeFinding(id: number): void;
+  /** `count` findings with ids `firstId`…, one timestamp, and the defaults of addFinding: fast enough for 100,000. */
+  seedFindings(count: number, options: { firstId: number; testId: number; severity?: DojoSeverity }): void;
+  /** An import or reimport of a test and what it did to each finding. */
+  addTestImport(testImport: DojoPeerTestImport): void;
+  addRiskAcceptance(riskAcceptance: DojoPeerRiskAcceptance): void;
+  updateRiskAcceptance(id: number, changes: DojoPeerRiskAcceptanceChanges): void;
 
   /** RBAC membership rows; `role` is Reader unless given (every role may view). */
   addProductMember(productId: number, userId: number, role?: number): void;
@@ -97,6 +238,12 @@ export interface DojoPeer {
   readonly apiCalls: string[];
   /** Every other API call with its query, in order. */
   readonly apiRequests: ReadonlyArray<DojoPeerRequest>;
+  /**
+   * Query parameters DefectDojo would silently ignore on that endpoint (no such filter), one entry
+   * per request and parameter; `limit`, `offset` and `format` are never listed. A filter DefectDojo
+   * has but this peer does not model is answered 501 instead, so no test passes on a guess.
+   */
+  readonly ignoredParams: ReadonlyArray<{ path: string; param: string }>;
   /** How many calls went to one resource (`"users"`, `"product_members"`), list and detail alike. */
   callsTo(resource: string): number;
   close(): Promise<void>;
@@ -115,42 +262,36 @@ const RBAC_ONLY = [
 type RbacResource = (typeof RBAC_ONLY)[number];
 type Row = { id: number } & Record<string, number | string | null>;
 
+type ProductTypeRecord = { id: number; name: string; created: string; updated: string; authorized: Set<number> };
+type ProductRecord = { id: number; name: string; productTypeId: number; created: string; updated: string; authorized: Set<number> };
+type EngagementRecord = Required<DojoPeerEngagement>;
+type TestRecord = Required<DojoPeerTest>;
+type FindingRecord = Required<DojoPeerFinding> & { mitigated: string | null; updated: string; lastStatusUpdate: string; description: string };
+type ImportActionRecord = { id: number; findingId: number; action: DojoImportAction; created: string; modified: string };
+type TestImportRecord = Required<Omit<DojoPeerTestImport, "actions">> & { modified: string; actions: ImportActionRecord[] };
+type RiskAcceptanceRecord = Required<DojoPeerRiskAcceptance> & { owner: number };
+
 // DRF's LimitOffsetPagination with DefectDojo's PAGE_SIZE; it sets no max_limit.
 const DEFAULT_LIMIT = 25;
-
-/** Query parameters each list endpoint filters on, as DefectDojo declares them; others are ignored. */
-type Filter = "exact" | "in" | "icontains" | "iexact" | "boolean";
-const FILTERS: Record<string, Record<string, [field: string, kind: Filter]>> = {
-  // ApiUserFilter
-  users: {
-    id: ["id", "exact"],
-    username: ["username", "icontains"],
-    first_name: ["first_name", "icontains"],
-    last_name: ["last_name", "icontains"],
-    email: ["email", "icontains"],
-    is_active: ["is_active", "boolean"],
-    is_superuser: ["is_superuser", "boolean"],
-  },
-  // ApiProductFilter: `name` is a substring match, `name_exact` ignores case.
-  products: { id: ["id", "in"], name: ["name", "icontains"], name_exact: ["name", "iexact"], prod_type: ["prod_type", "in"] },
-  product_types: { id: ["id", "exact"], name: ["name", "exact"] },
-  // 2.x filterset_fields: the foreign keys are filtered as `<field>_id`; `?product=` is silently ignored.
-  product_members: { id: ["id", "exact"], product_id: ["product", "exact"], user_id: ["user", "exact"] },
-  product_groups: { id: ["id", "exact"], product_id: ["product", "exact"], group_id: ["group", "exact"] },
-  product_type_members: { id: ["id", "exact"], product_type_id: ["product_type", "exact"], user_id: ["user", "exact"] },
-  product_type_groups: { id: ["id", "exact"], product_type_id: ["product_type", "exact"], group_id: ["group", "exact"] },
-  dojo_groups: { id: ["id", "exact"], name: ["name", "exact"] },
-  dojo_group_members: { id: ["id", "exact"], group_id: ["group", "exact"], user_id: ["user", "exact"] },
-  global_roles: { id: ["id", "exact"], user: ["user", "exact"], group: ["group", "exact"], role: ["role", "exact"] },
-};
+// DRF's pagination and its URL_FORMAT_OVERRIDE: never filters.
+const NOT_FILTERS = new Set(["limit", "offset", "format"]);
+const CLOSED_STATUSES: readonly string[] = ["Completed", "Cancelled"];
+// Finding.get_numerical_severity
+const NUMERICAL_SEVERITY: Record<DojoSeverity, string> = { Critical: "S0", High: "S1", Medium: "S2", Low: "S3", Info: "S4" };
+const IMPORT_ACTIONS: readonly DojoImportAction[] = ["N", "C", "R", "U"];
+// Risk_Acceptance.TREATMENT_CHOICES: accept, avoid, mitigate, fix, transfer.
+const TREATMENTS = ["A", "V", "M", "F", "T"];
+// Postgres sorts text by locale, not by code point.
+const collator = new Intl.Collator("en-US");
 
 /**
  * A stand-in for DefectDojo's REST API v2 on 127.0.0.1, faithful where the bridge reads it: token
  * auth (DRF's 401 `{"detail": …}`, superuser-only users/ and global_roles/), limit/offset pagination
- * (`count`, absolute `next`/`previous`, default limit 25, no maximum), DefectDojo's own filter names
- * and lookups (unknown parameters ignored), and either authorization model: RBAC (2.x, Pro) with
- * member, group and global-role endpoints, or LEGACY (3.x open source) where those answer 404 and
- * products and product types carry `authorized_users`.
+ * (`count`, absolute `next`/`previous`, default limit 25, no maximum), DefectDojo's own filter names,
+ * lookups and `o=` orderings per endpoint (django-filter semantics: bad values are a 400, unknown
+ * parameters are ignored and listed in `ignoredParams`), and either authorization model: RBAC (2.x,
+ * Pro) with member, group and global-role endpoints, or LEGACY (3.x open source) where those answer
+ * 404 and products and product types carry `authorized_users`.
  *
  * Simplification: a user key that is not a superuser's is refused (403) by every endpoint but
  * user_profile/, where DefectDojo would answer with what that user may see.
@@ -161,16 +302,25 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel } 
   const serviceTokens = new Set([serviceToken]);
   const users = new Map<number, DojoPeerUser>();
   const tokens = new Map<string, number>();
-  const productTypes = new Map<number, { id: number; name: string; authorized: Set<number> }>();
-  const products = new Map<number, { id: number; name: string; productTypeId: number; authorized: Set<number> }>();
-  const engagements = new Map<number, { id: number; productId: number }>();
-  const tests = new Map<number, { id: number; engagementId: number }>();
-  const findings = new Map<number, { id: number; testId: number }>();
+  const productTypes = new Map<number, ProductTypeRecord>();
+  const products = new Map<number, ProductRecord>();
+  const engagements = new Map<number, EngagementRecord>();
+  const tests = new Map<number, TestRecord>();
+  const findings = new Map<number, FindingRecord>();
+  // The same findings in id order: DefectDojo's default order, and what keeps 100,000 of them fast.
+  let findingRows: FindingRecord[] = [];
+  const testImports = new Map<number, TestImportRecord>();
+  const riskAcceptances = new Map<number, RiskAcceptanceRecord>();
   const rows = Object.fromEntries(RBAC_ONLY.map((name) => [name, [] as Row[]])) as Record<RbacResource, Row[]>;
   let nextRowId = 1;
+  let nextImportActionId = 1;
+  // Sorted listings by `<resource>?o=<ordering>`, dropped on every change to the data they sort.
+  const sortCache = new Map<string, readonly unknown[]>();
+  const touched = () => sortCache.clear();
   const requests: Array<{ authorization: string | undefined; accept: string | undefined }> = [];
   const apiCalls: string[] = [];
   const apiRequests: DojoPeerRequest[] = [];
+  const ignoredParams: Array<{ path: string; param: string }> = [];
   let profileFailure: number | null = null;
   let apiFailure: number | null = null;
   const resourceFailures = new Map<string, number>();
@@ -191,7 +341,8 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel } 
     password_last_reset: null,
     configuration_permissions: [],
   });
-  const productBody = (p: { id: number; name: string; productTypeId: number; authorized: Set<number> }) => ({
+  // ProductSerializer excludes `updated`.
+  const productBody = (p: ProductRecord) => ({
     id: p.id,
     findings_count: 0,
     findings_list: [],
@@ -199,24 +350,461 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel } 
     product_meta: [],
     name: p.name,
     description: `${p.name}, seeded`,
-    created: "2024-02-01T10:00:00.000000Z",
+    created: p.created,
     prod_type: p.productTypeId,
     business_criticality: null,
     ...(model === "LEGACY" ? { authorized_users: [...p.authorized].sort((a, b) => a - b) } : {}),
   });
-  const productTypeBody = (pt: { id: number; name: string; authorized: Set<number> }) => ({
+  const productTypeBody = (pt: ProductTypeRecord) => ({
     id: pt.id,
     name: pt.name,
     description: null,
     critical_product: false,
     key_product: false,
-    created: "2024-02-01T10:00:00.000000Z",
-    updated: "2024-02-01T10:00:00.000000Z",
+    created: pt.created,
+    updated: pt.updated,
     ...(model === "LEGACY" ? { authorized_users: [...pt.authorized].sort((a, b) => a - b) } : {}),
   });
+  const risksOf = (engagementId: number) =>
+    [...riskAcceptances.values()].filter((ra) => ra.engagementId === engagementId).map((ra) => ra.id).sort((a, b) => a - b);
+  const engagementBody = (e: EngagementRecord) => ({
+    id: e.id,
+    tags: [],
+    name: e.name,
+    description: null,
+    version: null,
+    target_start: e.targetStart,
+    target_end: e.targetEnd,
+    threat_model: true,
+    api_test: true,
+    pen_test: true,
+    status: e.status,
+    engagement_type: "Interactive",
+    build_id: null,
+    commit_hash: null,
+    branch_tag: null,
+    created: e.created,
+    updated: e.updated,
+    lead: null,
+    requester: null,
+    report_type: null,
+    product: e.productId,
+    risk_acceptance: risksOf(e.id),
+    active: !CLOSED_STATUSES.includes(e.status),
+  });
+  const testBody = (t: TestRecord) => ({
+    id: t.id,
+    tags: [],
+    test_type_name: t.testTypeName,
+    engagement: t.engagementId,
+    lead: null,
+    test_type: t.testType,
+    scan_type: t.testTypeName,
+    title: t.title,
+    description: null,
+    target_start: t.created,
+    target_end: t.created,
+    percent_complete: null,
+    version: null,
+    build_id: null,
+    commit_hash: null,
+    branch_tag: null,
+    api_scan_configuration: null,
+    created: t.created,
+    updated: t.updated,
+  });
+  const findingBody = (f: FindingRecord) => ({
+    id: f.id,
+    tags: [],
+    test: f.testId,
+    title: f.title,
+    date: f.date,
+    sla_start_date: null,
+    sla_expiration_date: f.slaExpirationDate,
+    severity: f.severity,
+    description: f.description,
+    active: f.active,
+    verified: f.verified,
+    false_p: f.falseP,
+    duplicate: f.duplicate,
+    out_of_scope: f.outOfScope,
+    risk_accepted: f.riskAccepted,
+    is_mitigated: f.isMitigated,
+    mitigated: f.mitigated,
+    last_status_update: f.lastStatusUpdate,
+    numerical_severity: NUMERICAL_SEVERITY[f.severity],
+    reporter: f.reporter,
+    created: f.created,
+    updated: f.updated,
+  });
+  // TestImportSerializer and TestImportFindingActionSerializer (`fields = "__all__"`), in DRF's key
+  // order; actions in Test_Import_Finding_Action's Meta ordering (action, then finding), the affected
+  // findings by id.
+  const testImportBody = (ti: TestImportRecord) => ({
+    id: ti.id,
+    test_import_finding_action_set: [...ti.actions]
+      .sort((a, b) => a.action.localeCompare(b.action) || a.findingId - b.findingId)
+      .map((a) => ({ id: a.id, created: a.created, modified: a.modified, action: a.action, test_import: ti.id, finding: a.findingId })),
+    created: ti.created,
+    modified: ti.modified,
+    import_settings: {},
+    type: ti.type,
+    version: ti.version,
+    build_id: ti.buildId,
+    commit_hash: ti.commitHash,
+    branch_tag: ti.branchTag,
+    test: ti.testId,
+    findings_affected: ti.actions.map((a) => a.findingId).sort((a, b) => a - b),
+  });
+  // RiskAcceptanceSerializer (`fields = "__all__"`): `path` is a method field that says so when no
+  // proof was uploaded; its get_engagement() is never declared as a field, so there is no `engagement`.
+  const riskAcceptanceBody = (ra: RiskAcceptanceRecord) => ({
+    id: ra.id,
+    path: "No proof has been supplied",
+    name: ra.name,
+    recommendation: "F",
+    recommendation_details: null,
+    decision: "A",
+    decision_details: null,
+    accepted_by: null,
+    expiration_date: ra.expirationDate,
+    expiration_date_warned: ra.expirationDateWarned,
+    expiration_date_handled: ra.expirationDateHandled,
+    reactivate_expired: true,
+    restart_sla_expired: false,
+    created: ra.created,
+    updated: ra.updated,
+    owner: ra.owner,
+    accepted_findings: [...ra.acceptedFindings].sort((a, b) => a - b),
+    notes: [],
+  });
+
+  const testOf = (f: FindingRecord) => tests.get(f.testId);
+  const engagementOfTest = (t: TestRecord | undefined) => (t ? engagements.get(t.engagementId) : undefined);
+  const engagementOf = (f: FindingRecord) => engagementOfTest(testOf(f));
+  const productOfEngagement = (e: EngagementRecord | undefined) => (e ? products.get(e.productId) : undefined);
+  const productOf = (f: FindingRecord) => productOfEngagement(engagementOf(f));
+  const productTypeName = (p: ProductRecord) => productTypes.get(p.productTypeId)?.name ?? null;
+  const anyOwner = (id: number) => users.has(id) || [...riskAcceptances.values()].some((ra) => ra.owner === id);
+  const sortedBy = <T>(items: Iterable<T>, compare: (a: T, b: T) => number) => [...items].sort(compare);
+  const byName = (a: { id: number; name: string }, b: { id: number; name: string }) => collator.compare(a.name, b.name) || a.id - b.id;
+
+  // Each endpoint's filters and orderings, named and typed as its DefectDojo FilterSet declares them
+  // (the source file is given per endpoint); a filter on a relation the peer holds no rows of (a
+  // requester, an API scan configuration, notes) behaves as DefectDojo's would with none in its table.
+  const endpoints: Record<string, Endpoint> = {
+    // ApiUserFilter (dojo/user/api/filters.py), a django_filters.rest_framework FilterSet.
+    users: endpoint<DojoPeerUser>("users", {
+      rows: () => sortedBy(users.values(), (a, b) => a.id - b.id),
+      idOrdered: true,
+      render: userBody,
+      filters: {
+        id: numberFilter((u) => u.id),
+        username: textFilter((u) => u.username, "icontains"),
+        first_name: textFilter(() => "", "icontains"),
+        last_name: textFilter(() => "", "icontains"),
+        email: textFilter((u) => u.email ?? "", "icontains"),
+        is_active: booleanFilter((u) => u.isActive ?? true, "drf"),
+        is_superuser: booleanFilter((u) => u.isSuperuser ?? false, "drf"),
+      },
+      unmodelled: ["o", "last_login_after", "last_login_before", "date_joined_after", "date_joined_before"],
+    }),
+    // ApiProductFilter (dojo/product/api/filters.py): declared filters only, it has no Meta.
+    products: endpoint<ProductRecord>("products", {
+      rows: () => sortedBy(products.values(), byName),
+      render: productBody,
+      filters: {
+        name: textFilter((p) => p.name, "icontains"),
+        name_exact: textFilter((p) => p.name, "iexact"),
+        description: textFilter((p) => `${p.name}, seeded`, "icontains"),
+        id: numberInFilter((p) => p.id),
+        prod_type: numberInFilter((p) => p.productTypeId),
+        ...tagFilters([""]),
+        created: dateRangeFilter((p) => dayOf(p.created)),
+        updated: dateRangeFilter((p) => dayOf(p.updated)),
+      },
+      ordering: {
+        id: (p) => p.id,
+        name: (p) => p.name,
+        created: (p) => microsOf(p.created),
+        // A foreign key orders by the related model's Meta.ordering: Product_Type's is its name.
+        prod_type: productTypeName,
+        prod_type__name: productTypeName,
+        updated: (p) => microsOf(p.updated),
+      },
+      unmodelled: names(`
+        external_audience internet_accessible business_criticality platform lifecycle origin
+        product_manager technical_contact team_manager tid prod_numeric_grade user_records regulations
+        outside_of_sla revenue prefetch
+      `),
+      unmodelledOrdering: names(`
+        tid prod_numeric_grade business_criticality platform lifecycle origin revenue external_audience
+        internet_accessible product_manager product_manager__first_name product_manager__last_name
+        technical_contact technical_contact__first_name technical_contact__last_name team_manager
+        team_manager__first_name team_manager__last_name user_records
+      `),
+    }),
+    // ProductTypeViewSet.filterset_fields (dojo/product_type/api/views.py): a django_filters.rest_framework
+    // FilterSet built by DRF's backend, all exact; no `o`.
+    product_types: endpoint<ProductTypeRecord>("product_types", {
+      rows: () => sortedBy(productTypes.values(), byName),
+      render: productTypeBody,
+      filters: {
+        id: numberFilter((pt) => pt.id),
+        name: textFilter((pt) => pt.name, "exact"),
+        critical_product: booleanFilter(() => false, "drf"),
+        key_product: booleanFilter(() => false, "drf"),
+        created: dateTimeFilter((pt) => pt.created, "exact"),
+        updated: dateTimeFilter((pt) => pt.updated, "exact"),
+      },
+      unmodelled: ["prefetch"],
+    }),
+    // ApiEngagementFilter (dojo/engagement/api/filters.py). EngagementViewSet has no prefetch.
+    engagements: endpoint<EngagementRecord>("engagements", {
+      rows: () => sortedBy(engagements.values(), (a, b) => a.id - b.id),
+      idOrdered: true,
+      render: engagementBody,
+      filters: {
+        id: numberFilter((e) => e.id),
+        active: booleanFilter((e) => !CLOSED_STATUSES.includes(e.status)),
+        target_start: dateFilter((e) => e.targetStart, "exact"),
+        target_end: dateFilter((e) => e.targetEnd, "exact"),
+        requester: foreignKeyFilter(() => null, () => false),
+        report_type: foreignKeyFilter(() => null, () => false),
+        updated: dateTimeFilter((e) => e.updated, "exact"),
+        threat_model: booleanFilter(() => true),
+        api_test: booleanFilter(() => true),
+        pen_test: booleanFilter(() => true),
+        status: choiceFilter(DOJO_ENGAGEMENT_STATUSES, (e) => e.status),
+        product: foreignKeyFilter((e) => e.productId, (id) => products.has(id)),
+        name: textFilter((e) => e.name, "exact"),
+        version: textFilter(() => null, "exact"),
+        product__prod_type: numberInFilter((e) => productOfEngagement(e)?.productTypeId ?? null),
+        ...tagFilters(["", "product__"]),
+      },
+      ordering: {
+        name: (e) => e.name,
+        version: () => null,
+        target_start: (e) => e.targetStart,
+        target_end: (e) => e.targetEnd,
+        status: (e) => e.status,
+        lead: () => null,
+        created: (e) => microsOf(e.created),
+        updated: (e) => microsOf(e.updated),
+      },
+    }),
+    // ApiTestFilter (dojo/test/api/filters.py): Meta fields, all exact; its `o` has no `id`.
+    tests: endpoint<TestRecord>("tests", {
+      rows: () => sortedBy(tests.values(), (a, b) => a.id - b.id),
+      idOrdered: true,
+      render: testBody,
+      filters: {
+        id: numberFilter((t) => t.id),
+        title: textFilter((t) => t.title, "exact"),
+        // Every Test_Type id counts as existing: DefectDojo ships a table of them.
+        test_type: foreignKeyFilter((t) => t.testType, () => true),
+        target_start: dateTimeFilter((t) => t.created, "exact"),
+        target_end: dateTimeFilter((t) => t.created, "exact"),
+        notes: manyToManyFilter(() => [], () => false),
+        percent_complete: numberFilter(() => null),
+        engagement: foreignKeyFilter((t) => t.engagementId, (id) => engagements.has(id)),
+        version: textFilter(() => null, "exact"),
+        branch_tag: textFilter(() => null, "exact"),
+        build_id: textFilter(() => null, "exact"),
+        commit_hash: textFilter(() => null, "exact"),
+        api_scan_configuration: foreignKeyFilter(() => null, () => false),
+        scan_type: textFilter((t) => t.testTypeName, "exact"),
+        ...tagFilters(["", "engagement__", "engagement__product__"]),
+      },
+      ordering: {
+        title: (t) => t.title,
+        version: () => null,
+        target_start: (t) => microsOf(t.created),
+        target_end: (t) => microsOf(t.created),
+        // Foreign keys order by the related Meta.ordering: Test_Type by name, Engagement by -target_start.
+        test_type: (t) => t.testTypeName,
+        lead: () => null,
+        branch_tag: () => null,
+        build_id: () => null,
+        commit_hash: () => null,
+        api_scan_configuration: () => null,
+        engagement: (t) => {
+          const start = engagementOfTest(t)?.targetStart;
+          return start === undefined ? null : -Date.parse(start);
+        },
+        created: (t) => microsOf(t.created),
+        updated: (t) => microsOf(t.updated),
+      },
+      unmodelled: ["prefetch"],
+    }),
+    // ApiFindingFilter (dojo/finding/api/filters.py): its declared filters, plus an exact filter for
+    // every other model field (Meta.exclude).
+    findings: endpoint<FindingRecord>("findings", {
+      rows: () => findingRows,
+      idOrdered: true,
+      render: findingBody,
+      filters: {
+        active: booleanFilter((f) => f.active),
+        duplicate: booleanFilter((f) => f.duplicate),
+        false_p: booleanFilter((f) => f.falseP),
+        is_mitigated: booleanFilter((f) => f.isMitigated),
+        out_of_scope: booleanFilter((f) => f.outOfScope),
+        verified: booleanFilter((f) => f.verified),
+        risk_accepted: booleanFilter((f) => f.riskAccepted),
+        description: textFilter((f) => f.description, "icontains"),
+        numerical_severity: commaListFilter((f) => NUMERICAL_SEVERITY[f.severity]),
+        severity: commaListFilter((f) => f.severity),
+        title: textFilter((f) => f.title, "icontains"),
+        exact_title: textFilter((f) => f.title, "iexact"),
+        product_name: textFilter((f) => productOf(f)?.name ?? null, "iexact"),
+        product_name_contains: textFilter((f) => productOf(f)?.name ?? null, "icontains"),
+        created: dateRangeFilter((f) => dayOf(f.created)),
+        date: dateRangeFilter((f) => f.date),
+        discovered_on: dateFilter((f) => f.date, "exact"),
+        discovered_before: dateFilter((f) => f.date, "lt"),
+        discovered_after: dateFilter((f) => f.date, "gt"),
+        mitigated: dateRangeFilter((f) => (f.mitigated === null ? null : dayOf(f.mitigated))),
+        mitigated_on: mitigatedFilter((f) => f.mitigated, "on"),
+        mitigated_before: dateTimeFilter((f) => f.mitigated, "lt"),
+        mitigated_after: mitigatedFilter((f) => f.mitigated, "after"),
+        id: numberInFilter((f) => f.id),
+        reporter: numberInFilter((f) => f.reporter),
+        test__engagement: numberInFilter((f) => testOf(f)?.engagementId ?? null),
+        test__engagement__product: numberInFilter((f) => engagementOf(f)?.productId ?? null),
+        test__engagement__product__prod_type: numberInFilter((f) => productOf(f)?.productTypeId ?? null),
+        ...tagFilters(["", "test__", "test__engagement__", "test__engagement__product__"]),
+        outside_of_sla: outsideOfSlaFilter(),
+        test: foreignKeyFilter((f) => f.testId, (id) => tests.has(id)),
+        sla_start_date: dateFilter(() => null, "exact"),
+        sla_expiration_date: dateFilter((f) => f.slaExpirationDate, "exact"),
+        last_status_update: dateTimeFilter((f) => f.lastStatusUpdate, "exact"),
+        updated: dateTimeFilter((f) => f.updated, "exact"),
+      },
+      ordering: {
+        active: (f) => Number(f.active),
+        created: (f) => microsOf(f.created),
+        last_status_update: (f) => microsOf(f.lastStatusUpdate),
+        date: (f) => f.date,
+        duplicate: (f) => Number(f.duplicate),
+        false_p: (f) => Number(f.falseP),
+        id: (f) => f.id,
+        is_mitigated: (f) => Number(f.isMitigated),
+        numerical_severity: (f) => NUMERICAL_SEVERITY[f.severity],
+        out_of_scope: (f) => Number(f.outOfScope),
+        severity: (f) => f.severity,
+        sla_expiration_date: (f) => f.slaExpirationDate,
+        test__engagement__product__name: (f) => productOf(f)?.name ?? null,
+        title: (f) => f.title,
+        verified: (f) => Number(f.verified),
+      },
+      unmodelled: names(`
+        dynamic_finding static_finding under_defect_review under_review has_jira fix_available
+        mitigation_available component_version component_name vulnerability_id file_path hash_code impact
+        mitigation param payload references severity_justification steps_to_reproduce unique_id_from_tool
+        product_lifecycle jira_creation jira_change last_reviewed cwe defect_review_requested_by endpoints
+        epss_score_min epss_score_max epss_percentile_min epss_percentile_max found_by last_reviewed_by
+        mitigated_by nb_occurences scanner_confidence review_requested_by reviewers sast_source_line
+        sonarqube_issue test__test_type finding_group risk_acceptance known_exploited ransomware_used
+        kev_date cvssv3 cvssv3_score cvssv4 cvssv4_score fix_version duplicate_finding vuln_id_from_tool
+        sast_source_object sast_sink_object sast_source_file_path publish_date service
+        planned_remediation_date planned_remediation_version effort_for_fixing inherited_tags prefetch
+        related_fields
+      `),
+      unmodelledOrdering: names(`
+        component_name component_version last_reviewed cwe dynamic_finding found_by
+        planned_remediation_date reviewers static_finding under_defect_review under_review
+      `),
+    }),
+    // TestImportAPIFilter (dojo/test/api/filters.py). Filters across the actions join them in, one
+    // row per matching action and filter (no DISTINCT but findings_affected's); 3.x's queryset keeps
+    // the model's Meta ordering, -id.
+    test_imports: endpoint<TestImportRecord>("test_imports", {
+      rows: () => sortedBy(testImports.values(), (a, b) => b.id - a.id),
+      render: testImportBody,
+      filters: {
+        test: foreignKeyFilter((ti) => ti.testId, (id) => tests.has(id)),
+        findings_affected: manyToManyFilter(
+          (ti) => ti.actions.map((a) => a.findingId),
+          (id) => findings.has(id),
+        ),
+        version: textFilter((ti) => ti.version, "exact"),
+        branch_tag: textFilter((ti) => ti.branchTag, "exact"),
+        build_id: textFilter((ti) => ti.buildId, "exact"),
+        commit_hash: textFilter((ti) => ti.commitHash, "exact"),
+        test_import_finding_action__action: choiceFilter(IMPORT_ACTIONS, (ti) => ti.actions.map((a) => a.action)),
+        test_import_finding_action__finding: foreignKeyFilter(
+          (ti) => ti.actions.map((a) => a.findingId),
+          (id) => findings.has(id),
+        ),
+        test_import_finding_action__created: dateTimeFilter((ti) => ti.actions.map((a) => a.created), "exact"),
+      },
+      ordering: {
+        id: (ti) => ti.id,
+        created: (ti) => microsOf(ti.created),
+        modified: (ti) => microsOf(ti.modified),
+        version: (ti) => ti.version,
+        branch_tag: (ti) => ti.branchTag,
+        build_id: (ti) => ti.buildId,
+        commit_hash: (ti) => ti.commitHash,
+      },
+      unmodelled: ["prefetch"],
+    }),
+    // ApiRiskAcceptanceFilter (dojo/risk_acceptance/api/filters.py): Meta lookups, and DateRangeFilter
+    // codes for plain `created`/`updated`; its `o` has no `id`.
+    risk_acceptance: endpoint<RiskAcceptanceRecord>("risk_acceptance", {
+      rows: () => sortedBy(riskAcceptances.values(), (a, b) => a.id - b.id),
+      idOrdered: true,
+      render: riskAcceptanceBody,
+      filters: {
+        name: textFilter((ra) => ra.name, "exact"),
+        name__icontains: textFilter((ra) => ra.name, "icontains"),
+        accepted_findings: manyToManyFilter(
+          (ra) => ra.acceptedFindings,
+          (id) => findings.has(id),
+        ),
+        recommendation: choiceFilter(TREATMENTS, () => "F"),
+        recommendation_details: textFilter(() => null, "exact"),
+        recommendation_details__icontains: textFilter(() => null, "icontains"),
+        decision: choiceFilter(TREATMENTS, () => "A"),
+        decision_details: textFilter(() => null, "exact"),
+        decision_details__icontains: textFilter(() => null, "icontains"),
+        accepted_by: textFilter(() => null, "exact"),
+        accepted_by__icontains: textFilter(() => null, "icontains"),
+        owner: foreignKeyFilter((ra) => ra.owner, anyOwner),
+        ...dateTimeLookups("expiration_date", (ra) => ra.expirationDate),
+        ...dateTimeLookups("expiration_date_warned", (ra) => ra.expirationDateWarned),
+        ...dateTimeLookups("expiration_date_handled", (ra) => ra.expirationDateHandled),
+        reactivate_expired: booleanFilter(() => true),
+        restart_sla_expired: booleanFilter(() => false),
+        notes: manyToManyFilter(() => [], () => false),
+        ...dateTimeLookups("created", (ra) => ra.created),
+        ...dateTimeLookups("updated", (ra) => ra.updated),
+        created: dateRangeFilter((ra) => dayOf(ra.created)),
+        updated: dateRangeFilter((ra) => dayOf(ra.updated)),
+      },
+      ordering: {
+        name: (ra) => ra.name,
+        created: (ra) => microsOf(ra.created),
+        updated: (ra) => microsOf(ra.updated),
+      },
+      unmodelled: ["prefetch"],
+    }),
+    // 2.x filterset_fields: the foreign keys are filtered as `<field>_id`; `?product=` is ignored.
+    ...Object.fromEntries(
+      RBAC_ONLY.map((resource) => [
+        resource,
+        endpoint<Row>(resource, {
+          rows: () => rows[resource],
+          render: (row) => row,
+          filters: Object.fromEntries(RBAC_FILTERS[resource].map(([param, field]) => [param, rowFilter(field)])),
+          unmodelled: resource === "dojo_groups" ? ["social_provider", "prefetch"] : ["prefetch"],
+        }),
+      ]),
+    ),
+  };
 
   /** DRF's LimitOffsetPagination: a bad or non-positive limit means the default, a bad offset 0. */
-  function page(res: ServerResponse, url: URL, all: unknown[]) {
+  function page<R>(res: ServerResponse, url: URL, all: readonly R[], render: (row: R) => unknown) {
     const askedLimit = Number(url.searchParams.get("limit"));
     const limit = Number.isInteger(askedLimit) && askedLimit > 0 ? askedLimit : DEFAULT_LIMIT;
     const askedOffset = Number(url.searchParams.get("offset"));
@@ -232,43 +820,75 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel } 
       count: all.length,
       next: offset + limit < all.length ? link(offset + limit) : null,
       previous: offset > 0 ? link(Math.max(0, offset - limit)) : null,
-      results: all.slice(offset, offset + limit),
+      results: all.slice(offset, offset + limit).map(render),
     });
   }
 
-  /** Applies the resource's declared filters (django-filter); answers 400 like DRF for a malformed number. */
-  function filtered<T extends Record<string, unknown>>(res: ServerResponse, url: URL, resource: string, items: T[]): T[] | null {
-    let result = items;
-    for (const [param, [field, kind]] of Object.entries(FILTERS[resource] ?? {})) {
-      const wanted = url.searchParams.get(param);
-      if (wanted === null || wanted === "") continue;
-      const value = (item: T) => item[field];
-      switch (kind) {
-        case "exact":
-        case "in": {
-          const accepted = kind === "in" ? wanted.split(",") : [wanted];
-          const numeric = field !== "name";
-          if (numeric && accepted.some((text) => !/^-?\d+$/.test(text.trim()))) {
-            json(res, 400, { [param]: ["Enter a number."] });
-            return null;
-          }
-          result = result.filter((item) => accepted.some((text) => String(value(item)) === text.trim()));
-          break;
-        }
-        case "icontains":
-          result = result.filter((item) => String(value(item) ?? "").toLowerCase().includes(wanted.toLowerCase()));
-          break;
-        case "iexact":
-          result = result.filter((item) => String(value(item) ?? "").toLowerCase() === wanted.toLowerCase());
-          break;
-        case "boolean": {
-          const flag = { true: true, "1": true, false: false, "0": false }[wanted.toLowerCase()];
-          if (flag !== undefined) result = result.filter((item) => value(item) === flag);
-          break;
+  /** One endpoint, list or detail: DRF's DjangoFilterBackend runs for both, so a filter can hide an object. */
+  function endpoint<R extends { id: number }>(resource: string, spec: ListSpec<R>): Endpoint {
+    const declared = [...Object.keys(spec.filters), "o"];
+    return (res, url, id) => {
+      const format = url.searchParams.getAll("format").at(-1);
+      if (format !== undefined && format !== "json") return json(res, 404, { detail: "Not found." });
+      const errors: Array<[string, FieldError]> = [];
+      const predicates: Array<(row: R) => Verdict> = [];
+      let distinct = false;
+      let terms: OrderTerm[] = [];
+      for (const param of new Set(url.searchParams.keys())) {
+        if (NOT_FILTERS.has(param)) continue;
+        const values = url.searchParams.getAll(param);
+        const filter = spec.filters[param];
+        if (param === "o" && spec.ordering) {
+          const read = readOrdering(values, spec);
+          if ("unmodelled" in read) return notModelled(res, `${resource} ordering ${read.unmodelled}`);
+          if ("error" in read) errors.push([param, read.error]);
+          else terms = read.terms;
+        } else if (filter) {
+          const parsed = filter(values);
+          if ("error" in parsed) errors.push([param, parsed.error]);
+          else if (parsed.predicate) predicates.push(parsed.predicate);
+          distinct ||= "distinct" in parsed && parsed.distinct === true;
+        } else if (spec.unmodelled?.includes(param)) {
+          // An empty value is no filter at all in django-filter, so nothing to get wrong.
+          if (values.at(-1) !== "") return notModelled(res, `${resource} filter ${param}`);
+        } else {
+          ignoredParams.push({ path: url.pathname, param });
         }
       }
-    }
-    return result;
+      if (errors.length > 0) {
+        // Django validates the form's fields in the FilterSet's order.
+        errors.sort(([a], [b]) => declared.indexOf(a) - declared.indexOf(b));
+        return json(res, 400, validationErrorBody(errors));
+      }
+      if (id !== undefined) {
+        const found = spec.rows().find((row) => row.id === id && admitted(row, predicates) > 0);
+        return found === undefined ? json(res, 404, { detail: "Not found." }) : json(res, 200, spec.render(found));
+      }
+      page(res, url, filtered(ordered(resource, spec, terms), predicates, distinct), spec.render);
+    };
+  }
+
+  /** The rows in the asked order: a stable sort over the default order, cached until the data changes. */
+  function ordered<R extends { id: number }>(resource: string, spec: ListSpec<R>, terms: OrderTerm[]): readonly R[] {
+    const base = spec.rows();
+    if (terms.length === 0) return base;
+    // The id is unique, so later terms never matter.
+    if (spec.idOrdered && terms[0].field === "id") return terms[0].descending ? [...base].reverse() : base;
+    const key = `${resource}?o=${terms.map((t) => (t.descending ? "-" : "") + t.field).join(",")}`;
+    const cached = sortCache.get(key);
+    if (cached) return cached as readonly R[];
+    const keyOf = terms.map((t) => spec.ordering![t.field]);
+    const decorated = base.map((row, index) => ({ row, index, keys: keyOf.map((get) => get(row)) }));
+    decorated.sort((a, b) => {
+      for (let i = 0; i < terms.length; i++) {
+        const order = compareSortValues(a.keys[i], b.keys[i]);
+        if (order !== 0) return terms[i].descending ? -order : order;
+      }
+      return a.index - b.index;
+    });
+    const sorted = decorated.map((d) => d.row);
+    sortCache.set(key, sorted);
+    return sorted;
   }
 
   /** The caller's standing: DRF TokenAuthentication, then DefectDojo's permission classes. */
@@ -304,38 +924,11 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel } 
     // Django resolves the URL before DRF authenticates: a route that does not exist is a 404 for anyone.
     if (!match) return json(res, 404, { detail: "Not found." });
     const [, resource, idText] = match;
-    const rbacResource = (RBAC_ONLY as readonly string[]).includes(resource) ? (resource as RbacResource) : null;
-    const known = rbacResource ? model === "RBAC" : ["users", "products", "product_types", "engagements", "tests", "findings"].includes(resource);
-    if (!known) return json(res, 404, { detail: "Not found." });
+    const rbacOnly = (RBAC_ONLY as readonly string[]).includes(resource);
+    const answer = Object.hasOwn(endpoints, resource) && (model === "RBAC" || !rbacOnly) ? endpoints[resource] : undefined;
+    if (!answer) return json(res, 404, { detail: "Not found." });
     if (!authenticate(req, res)) return;
-
-    const id = idText === undefined ? undefined : Number(idText);
-    const one = (item: unknown) => (item === undefined ? json(res, 404, { detail: "Not found." }) : json(res, 200, item));
-    const listOrOne = <T extends { id: unknown }>(all: T[]) => {
-      if (id !== undefined) return one(all.find((item) => item.id === id));
-      const chosen = filtered(res, url, resource, all);
-      if (chosen) page(res, url, chosen);
-    };
-    switch (resource) {
-      case "users":
-        return listOrOne(sortById([...users.values()]).map(userBody));
-      case "products":
-        return listOrOne(sortById([...products.values()]).map(productBody));
-      case "product_types":
-        return listOrOne(sortById([...productTypes.values()]).map(productTypeBody));
-      case "engagements":
-        return listOrOne(
-          sortById([...engagements.values()]).map((e) => ({ id: e.id, name: `eng ${e.id}`, product: e.productId, active: true, status: "In Progress" })),
-        );
-      case "tests":
-        return listOrOne(sortById([...tests.values()]).map((t) => ({ id: t.id, title: `test ${t.id}`, engagement: t.engagementId, test_type: 1 })));
-      case "findings":
-        return listOrOne(
-          sortById([...findings.values()]).map((f) => ({ id: f.id, title: `finding ${f.id}`, test: f.testId, severity: "High", active: true })),
-        );
-      default:
-        return listOrOne(rows[rbacResource!]);
-    }
+    answer(res, url, idText === undefined ? undefined : Number(idText));
   }
 
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -369,6 +962,64 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel } 
     return found.authorized;
   }
 
+  function findingRecord(seed: DojoPeerFinding, at: string): FindingRecord {
+    const title = seed.title ?? `finding ${seed.id}`;
+    const isMitigated = seed.isMitigated ?? false;
+    return {
+      id: seed.id,
+      testId: seed.testId,
+      title,
+      severity: seed.severity ?? "High",
+      active: seed.active ?? true,
+      verified: seed.verified ?? false,
+      duplicate: seed.duplicate ?? false,
+      falseP: seed.falseP ?? false,
+      outOfScope: seed.outOfScope ?? false,
+      riskAccepted: seed.riskAccepted ?? false,
+      isMitigated,
+      mitigated: isMitigated ? at : null,
+      slaExpirationDate: seed.slaExpirationDate ?? null,
+      date: seed.date ?? dayOf(at) ?? at.slice(0, 10),
+      created: at,
+      updated: at,
+      lastStatusUpdate: at,
+      reporter: seed.reporter ?? 1,
+      description: `${title}, seeded`,
+    };
+  }
+  /** Adds or replaces findings, keeping `findingRows` in id order without re-sorting an appended run. */
+  function putFindings(records: FindingRecord[]) {
+    const fresh: FindingRecord[] = [];
+    for (const record of records) {
+      if (findings.has(record.id)) findingRows[findingIndex(record.id)] = record;
+      else fresh.push(record);
+      findings.set(record.id, record);
+    }
+    fresh.sort((a, b) => a.id - b.id);
+    if (fresh.length > 0 && (findingRows.length === 0 || fresh[0].id > findingRows[findingRows.length - 1].id)) {
+      findingRows = findingRows.concat(fresh);
+    } else if (fresh.length > 0) {
+      findingRows = findingRows.concat(fresh).sort((a, b) => a.id - b.id);
+    }
+    touched();
+  }
+  function findingIndex(id: number): number {
+    let low = 0;
+    let high = findingRows.length - 1;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      if (findingRows[middle].id === id) return middle;
+      if (findingRows[middle].id < id) low = middle + 1;
+      else high = middle - 1;
+    }
+    return -1;
+  }
+  function existing<T>(table: Map<number, T>, what: string, id: number): T {
+    const found = table.get(id);
+    if (found === undefined) throw new Error(`dojo peer: no ${what} ${id}`);
+    return found;
+  }
+
   return {
     url: baseUrl,
     model,
@@ -390,16 +1041,112 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel } 
       }
       for (const list of [...products.values(), ...productTypes.values()]) list.authorized.delete(id);
     },
-    addProductType: ({ id, name }) => productTypes.set(id, { id, name, authorized: productTypes.get(id)?.authorized ?? new Set() }),
-    addProduct: ({ id, name, productTypeId }) => products.set(id, { id, name, productTypeId, authorized: products.get(id)?.authorized ?? new Set() }),
+    addProductType: ({ id, name, created = timestamp(), updated = created }) => {
+      productTypes.set(id, { id, name, created, updated, authorized: productTypes.get(id)?.authorized ?? new Set() });
+      touched();
+    },
+    addProduct: ({ id, name, productTypeId, created = timestamp() }) => {
+      products.set(id, { id, name, productTypeId, created, updated: created, authorized: products.get(id)?.authorized ?? new Set() });
+      touched();
+    },
     removeProduct: (id) => {
       products.delete(id);
       removeRows("product_members", (row) => row.product === id);
       removeRows("product_groups", (row) => row.product === id);
+      touched();
     },
-    addEngagement: (engagement) => engagements.set(engagement.id, engagement),
-    addTest: (test) => tests.set(test.id, test),
-    addFinding: (finding) => findings.set(finding.id, finding),
+    addEngagement: (seed) => {
+      const created = seed.created ?? timestamp();
+      const targetStart = seed.targetStart ?? dayOf(created) ?? created.slice(0, 10);
+      engagements.set(seed.id, {
+        id: seed.id,
+        productId: seed.productId,
+        name: seed.name ?? `eng ${seed.id}`,
+        status: seed.status ?? "In Progress",
+        created,
+        updated: seed.updated ?? created,
+        targetStart,
+        targetEnd: seed.targetEnd ?? targetStart,
+      });
+      touched();
+    },
+    updateEngagement: (id, { updated = timestamp(), ...changes }) => {
+      Object.assign(existing(engagements, "engagement", id), definedOnly(changes), { updated });
+      touched();
+    },
+    addTest: (seed) => {
+      const created = seed.created ?? timestamp();
+      tests.set(seed.id, {
+        id: seed.id,
+        engagementId: seed.engagementId,
+        title: seed.title ?? `test ${seed.id}`,
+        testType: seed.testType ?? 1,
+        testTypeName: seed.testTypeName ?? "ZAP Scan",
+        created,
+        updated: seed.updated ?? created,
+      });
+      touched();
+    },
+    addFinding: (seed) => putFindings([findingRecord(seed, seed.created ?? timestamp())]),
+    updateFinding: (id, { updated = timestamp(), ...changes }) => {
+      const finding = existing(findings, "finding", id);
+      const before = { ...finding };
+      Object.assign(finding, definedOnly(changes), { updated });
+      const statusFields = ["active", "verified", "falseP", "outOfScope", "riskAccepted", "isMitigated"] as const;
+      if (statusFields.some((field) => finding[field] !== before[field])) finding.lastStatusUpdate = updated;
+      if (finding.isMitigated !== before.isMitigated) finding.mitigated = finding.isMitigated ? updated : null;
+      touched();
+    },
+    removeFinding: (id) => {
+      if (!findings.delete(id)) return;
+      findingRows.splice(findingIndex(id), 1);
+      for (const ti of testImports.values()) ti.actions = ti.actions.filter((a) => a.findingId !== id);
+      for (const ra of riskAcceptances.values()) ra.acceptedFindings = ra.acceptedFindings.filter((f) => f !== id);
+      touched();
+    },
+    seedFindings: (count, { firstId, testId, severity }) => {
+      const at = timestamp();
+      putFindings(Array.from({ length: count }, (_, i) => findingRecord({ id: firstId + i, testId, severity }, at)));
+    },
+    addTestImport: (seed) => {
+      const findingIds = seed.actions.map((a) => a.findingId);
+      if (new Set(findingIds).size !== findingIds.length) throw new Error(`dojo peer: test import ${seed.id} acts twice on one finding`);
+      const created = seed.created ?? timestamp();
+      testImports.set(seed.id, {
+        id: seed.id,
+        testId: seed.testId,
+        type: seed.type ?? "import",
+        created,
+        modified: created,
+        version: seed.version ?? null,
+        branchTag: seed.branchTag ?? null,
+        buildId: seed.buildId ?? null,
+        commitHash: seed.commitHash ?? null,
+        actions: seed.actions.map((a) => ({ id: nextImportActionId++, findingId: a.findingId, action: a.action, created, modified: created })),
+      });
+      touched();
+    },
+    addRiskAcceptance: (seed) => {
+      const acceptedFindings = [...(seed.acceptedFindings ?? [])];
+      const created = seed.created ?? timestamp();
+      riskAcceptances.set(seed.id, {
+        id: seed.id,
+        engagementId: seed.engagementId,
+        name: seed.name ?? `risk acceptance ${seed.id}`,
+        acceptedFindings,
+        expirationDate: seed.expirationDate,
+        expirationDateWarned: seed.expirationDateWarned ?? null,
+        expirationDateHandled: seed.expirationDateHandled ?? null,
+        created,
+        updated: seed.updated ?? created,
+        owner: 1,
+      });
+      touched();
+    },
+    updateRiskAcceptance: (id, { updated = timestamp(), ...changes }) => {
+      Object.assign(existing(riskAcceptances, "risk acceptance", id), definedOnly(changes), { updated });
+      touched();
+    },
     addProductMember: (product, user, role = DOJO_ROLES.READER) => addRow("product_members", { product, user, role }),
     removeProductMember: (product, user) => removeRows("product_members", (row) => row.product === product && row.user === user),
     addProductTypeMember: (productType, user, role = DOJO_ROLES.READER) => addRow("product_type_members", { product_type: productType, user, role }),
@@ -452,6 +1199,7 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel } 
     requests,
     apiCalls,
     apiRequests,
+    ignoredParams,
     callsTo: (resource) => {
       const name = resource.replace(/^\/+|\/+$/g, "");
       return apiCalls.filter((path) => path.startsWith(`/api/v2/${name}/`)).length;
@@ -460,7 +1208,435 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel } 
   };
 }
 
-const sortById = <T extends { id: number }>(items: T[]) => items.sort((a, b) => a.id - b.id);
+// ---------------------------------------------------------------------------------------------
+// django-filter, as DefectDojo's FilterSets use it
+
+type Endpoint = (res: ServerResponse, url: URL, id: number | undefined) => void;
+type SortValue = number | string | null;
+type OrderTerm = { field: string; descending: boolean };
+/** How often a row is in the answer: a filter across a to-many relation joins, one row per match. */
+type Verdict = boolean | number;
+type FieldError = { message: string; code: string };
+type ParsedFilter<R> = { error: FieldError } | { predicate?: (row: R) => Verdict; distinct?: boolean };
+/** One filter, given every value of its parameter (Django's QueryDict.get keeps the last). */
+type Filter<R> = (values: string[]) => ParsedFilter<R>;
+/** A field's value, or its values across a to-many relation. */
+type Joined<T> = T | readonly T[];
+
+interface ListSpec<R extends { id: number }> {
+  /** The rows in the endpoint's default order (its queryset's order_by). */
+  rows(): readonly R[];
+  /** `rows()` are in id order, so `o=id` and `o=-id` need no sort. */
+  idOrdered?: boolean;
+  render(row: R): unknown;
+  filters: Record<string, Filter<R>>;
+  /** The `o=` choices (each also with `-`); without it the endpoint has no `o`, which is then ignored. */
+  ordering?: Record<string, (row: R) => SortValue>;
+  /** Real DefectDojo filters the peer cannot answer truthfully: 501, never a silent guess. */
+  unmodelled?: readonly string[];
+  /** Real `o=` choices the peer cannot sort by: 501 too. */
+  unmodelledOrdering?: readonly string[];
+}
+
+// The 2.x membership endpoints' filterset_fields, with the row field each one reads.
+const RBAC_FILTERS: Record<RbacResource, Array<[param: string, field: string]>> = {
+  product_members: [["id", "id"], ["product_id", "product"], ["user_id", "user"]],
+  product_groups: [["id", "id"], ["product_id", "product"], ["group_id", "group"]],
+  product_type_members: [["id", "id"], ["product_type_id", "product_type"], ["user_id", "user"]],
+  product_type_groups: [["id", "id"], ["product_type_id", "product_type"], ["group_id", "group"]],
+  dojo_groups: [["id", "id"], ["name", "name"]],
+  dojo_group_members: [["id", "id"], ["group_id", "group"], ["user_id", "user"]],
+  global_roles: [["id", "id"], ["user", "user"], ["group", "group"], ["role", "role"]],
+};
+const rowFilter = (field: string): Filter<Row> =>
+  field === "name" ? textFilter((row) => row.name as string | null, "exact") : numberFilter((row) => row[field] as number | null);
+
+const NO_FILTER = {};
+/** A list of parameter names written as words. */
+const names = (text: string) => text.trim().split(/\s+/);
+const last = (values: string[]) => values[values.length - 1];
+const NOT_A_NUMBER: FieldError = { message: "Enter a number.", code: "invalid" };
+const INVALID_DATE: FieldError = { message: "Enter a valid date.", code: "invalid" };
+const INVALID_DATETIME: FieldError = { message: "Enter a valid date/time.", code: "invalid" };
+// ModelChoiceField names no value; ChoiceField and ModelMultipleChoiceField do.
+const INVALID_FOREIGN_KEY: FieldError = { message: "Select a valid choice. That choice is not one of the available choices.", code: "invalid_choice" };
+const invalidChoice = (value: string): FieldError => ({
+  message: `Select a valid choice. ${value} is not one of the available choices.`,
+  code: "invalid_choice",
+});
+// forms.DecimalField (NumberFilter) and an integer primary key.
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
+const INTEGER = /^\s*[+-]?\d+\s*$/;
+const countMatches = <T>(value: Joined<T>, test: (one: T) => boolean): Verdict =>
+  Array.isArray(value) ? (value as readonly T[]).filter(test).length : test(value as T);
+
+/** NumberFilter: exact. */
+function numberFilter<R>(get: (row: R) => number | null): Filter<R> {
+  return (values) => {
+    const text = last(values).trim();
+    if (text === "") return NO_FILTER;
+    if (!DECIMAL.test(text)) return { error: NOT_A_NUMBER };
+    const wanted = Number(text);
+    return { predicate: (row) => get(row) === wanted };
+  };
+}
+
+/** NumberInFilter: a comma-separated IN list. */
+function numberInFilter<R>(get: (row: R) => number | null): Filter<R> {
+  return (values) => {
+    const text = last(values);
+    if (text === "") return NO_FILTER;
+    const parts = text.split(",").map((part) => part.trim());
+    if (parts.some((part) => part !== "" && !DECIMAL.test(part))) return { error: NOT_A_NUMBER };
+    const wanted = new Set(parts.filter((part) => part !== "").map(Number));
+    return {
+      predicate: (row) => {
+        const value = get(row);
+        return value !== null && wanted.has(value);
+      },
+    };
+  };
+}
+
+/** ModelChoiceFilter (a foreign key): an id not in DefectDojo's table is a 400, not an empty list. */
+function foreignKeyFilter<R>(get: (row: R) => Joined<number | null>, exists: (id: number) => boolean): Filter<R> {
+  return (values) => {
+    const text = last(values);
+    if (text === "") return NO_FILTER;
+    if (!INTEGER.test(text) || !exists(Number(text))) return { error: INVALID_FOREIGN_KEY };
+    const wanted = Number(text);
+    return { predicate: (row) => countMatches(get(row), (one) => one === wanted) };
+  };
+}
+
+/** ModelMultipleChoiceFilter (many-to-many): repeat the parameter for OR (`a=1&a=2`, not `a=1,2`); it adds DISTINCT. */
+function manyToManyFilter<R>(get: (row: R) => readonly number[], exists: (id: number) => boolean): Filter<R> {
+  return (values) => {
+    const bad = values.find((value) => !INTEGER.test(value));
+    if (bad !== undefined) return { error: { message: `“${bad}” is not a valid value.`, code: "invalid_pk_value" } };
+    const unknown = values.find((value) => !exists(Number(value)) || String(Number(value)) !== value);
+    if (unknown !== undefined) return { error: invalidChoice(unknown) };
+    const wanted = new Set(values.map(Number));
+    return { predicate: (row) => get(row).some((id) => wanted.has(id)), distinct: true };
+  };
+}
+
+/** CharFilter: the form field strips the value; a null field never matches. */
+function textFilter<R>(get: (row: R) => string | null, lookup: "exact" | "iexact" | "icontains"): Filter<R> {
+  return (values) => {
+    const wanted = last(values).trim();
+    if (wanted === "") return NO_FILTER;
+    const lower = wanted.toLowerCase();
+    const test = {
+      exact: (value: string) => value === wanted,
+      iexact: (value: string) => value.toLowerCase() === lower,
+      icontains: (value: string) => value.toLowerCase().includes(lower),
+    }[lookup];
+    return {
+      predicate: (row) => {
+        const value = get(row);
+        return value !== null && test(value);
+      },
+    };
+  };
+}
+
+/** DefectDojo's `custom_filter`: a comma-separated list, each value exact and case-sensitive. */
+function commaListFilter<R>(get: (row: R) => string): Filter<R> {
+  return (values) => {
+    const text = last(values).trim();
+    if (text === "") return NO_FILTER;
+    const wanted = new Set(text.split(","));
+    return { predicate: (row) => wanted.has(get(row)) };
+  };
+}
+
+/** ChoiceFilter (a model field with choices): a value outside them is a 400. */
+function choiceFilter<R>(choices: readonly string[], get: (row: R) => Joined<string | null>): Filter<R> {
+  return (values) => {
+    const wanted = last(values);
+    if (wanted === "") return NO_FILTER;
+    if (!choices.includes(wanted)) return { error: invalidChoice(wanted) };
+    return { predicate: (row) => countMatches(get(row), (one) => one === wanted) };
+  };
+}
+
+// django-filter's own BooleanFilter reads Django's NullBooleanSelect: `1`, `0`, `TRUE` are no filter at all.
+const DJANGO_BOOLEANS = new Map([["True", true], ["true", true], ["2", true], ["False", false], ["false", false], ["3", false]]);
+// django_filters.rest_framework's BooleanFilter reads BooleanWidget, which lowercases first.
+const DRF_BOOLEANS = new Map([["true", true], ["1", true], ["false", false], ["0", false]]);
+function booleanFilter<R>(get: (row: R) => boolean, widget: "django" | "drf" = "django"): Filter<R> {
+  return (values) => {
+    const text = last(values);
+    const wanted = widget === "drf" ? DRF_BOOLEANS.get(text.toLowerCase()) : DJANGO_BOOLEANS.get(text);
+    return wanted === undefined ? NO_FILTER : { predicate: (row) => get(row) === wanted };
+  };
+}
+
+type Lookup = "exact" | "gt" | "gte" | "lt" | "lte";
+const COMPARE: Record<Lookup, (value: number | string, wanted: number | string) => boolean> = {
+  exact: (value, wanted) => value === wanted,
+  gt: (value, wanted) => value > wanted,
+  gte: (value, wanted) => value >= wanted,
+  lt: (value, wanted) => value < wanted,
+  lte: (value, wanted) => value <= wanted,
+};
+
+/** DateFilter (forms.DateField; the peer reads its ISO input format, YYYY-MM-DD). */
+function dateFilter<R>(get: (row: R) => string | null, lookup: Lookup): Filter<R> {
+  return (values) => {
+    const text = last(values).trim();
+    if (text === "") return NO_FILTER;
+    const wanted = isoDate(text);
+    if (wanted === null) return { error: INVALID_DATE };
+    return {
+      predicate: (row) => {
+        const value = get(row);
+        return value !== null && COMPARE[lookup](value, wanted);
+      },
+    };
+  };
+}
+
+/** DateTimeFilter and IsoDateTimeFilter: ISO 8601, naive meaning UTC (DefectDojo's TIME_ZONE); compared to the microsecond. */
+function dateTimeFilter<R>(get: (row: R) => Joined<string | null>, lookup: Lookup): Filter<R> {
+  return (values) => {
+    const text = last(values).trim();
+    if (text === "") return NO_FILTER;
+    const wanted = parseMicros(text);
+    if (wanted === null) return { error: INVALID_DATETIME };
+    return {
+      predicate: (row) =>
+        countMatches(get(row), (value) => {
+          const micros = value === null ? null : microsOf(value);
+          return micros !== null && COMPARE[lookup](micros, wanted);
+        }),
+    };
+  };
+}
+
+/** A datetime field's Meta lookups `exact`, `gt`, `lt`, `gte`, `lte`. */
+function dateTimeLookups<R>(field: string, get: (row: R) => string | null): Record<string, Filter<R>> {
+  return {
+    [field]: dateTimeFilter(get, "exact"),
+    [`${field}__gt`]: dateTimeFilter(get, "gt"),
+    [`${field}__lt`]: dateTimeFilter(get, "lt"),
+    [`${field}__gte`]: dateTimeFilter(get, "gte"),
+    [`${field}__lte`]: dateTimeFilter(get, "lte"),
+  };
+}
+
+/** DefectDojo's DateRangeFilter (dojo/filters.py): not a date but a code, 1 today … 7 past year, in UTC. */
+function dateRangeFilter<R>(getDay: (row: R) => string | null): Filter<R> {
+  return (values) => {
+    const code = last(values);
+    if (code === "" || code === "None") return NO_FILTER;
+    const today = utcDay(Date.now());
+    const since = (days: number) => (day: string) => day >= utcDay(Date.now() - days * 86_400_000) && day <= today;
+    const windows: Record<string, (day: string) => boolean> = {
+      "1": (day) => day === today,
+      "2": since(7),
+      "3": since(30),
+      "4": since(90),
+      "5": (day) => day.slice(0, 7) === today.slice(0, 7),
+      "6": (day) => day.slice(0, 4) === today.slice(0, 4),
+      "7": since(365),
+    };
+    const within = Object.hasOwn(windows, code) ? windows[code] : undefined;
+    if (!within) return { error: invalidChoice(code) };
+    return {
+      predicate: (row) => {
+        const day = getDay(row);
+        return day !== null && within(day);
+      },
+    };
+  };
+}
+
+/** ApiFindingFilter's `mitigated_on` (a bare date means that whole day) and `mitigated_after` (a bare date means after it). */
+function mitigatedFilter<R>(get: (row: R) => string | null, kind: "on" | "after"): Filter<R> {
+  return (values) => {
+    const text = last(values).trim();
+    if (text === "") return NO_FILTER;
+    const wanted = parseMicros(text);
+    if (wanted === null) return { error: INVALID_DATETIME };
+    const day = 86_400_000_000;
+    // Django looks at hour, minute and second only.
+    const midnight = wanted % day < 1_000_000;
+    const test =
+      kind === "on"
+        ? (micros: number) => (midnight ? micros >= wanted && micros < wanted + day : micros === wanted)
+        : (micros: number) => micros > (midnight ? wanted + day - 1_000_000 : wanted);
+    return {
+      predicate: (row) => {
+        const value = get(row);
+        const micros = value === null ? null : microsOf(value);
+        return micros !== null && test(micros);
+      },
+    };
+  };
+}
+
+/** FindingSLAFilter (dojo/filters.py): 1 = open findings past their SLA date, 0 = SLA date after today or none. */
+function outsideOfSlaFilter(): Filter<FindingRecord> {
+  return (values) => {
+    const code = last(values);
+    if (code === "" || code === "None") return NO_FILTER;
+    if (code !== "0" && code !== "1") return { error: invalidChoice(code) };
+    const today = utcDay(Date.now());
+    if (code === "0") return { predicate: (f) => f.slaExpirationDate === null || f.slaExpirationDate > today };
+    return {
+      predicate: (f) =>
+        f.active &&
+        !f.falseP &&
+        !f.duplicate &&
+        !f.outOfScope &&
+        !f.riskAccepted &&
+        !f.isMitigated &&
+        f.mitigated === null &&
+        f.slaExpirationDate !== null &&
+        f.slaExpirationDate < today,
+    };
+  };
+}
+
+/**
+ * A DojoFilter's tag filters (`tag`, `tags`, `tags__and`, `not_…`, `has_tags`, also across relations).
+ * The peer's objects carry no tags, so the positive ones match nothing and the negated ones everything.
+ */
+function tagFilters<R>(paths: readonly string[]): Record<string, Filter<R>> {
+  const nothing: Filter<R> = (values) => (last(values).trim() === "" ? NO_FILTER : { predicate: () => false });
+  const everything: Filter<R> = () => NO_FILTER;
+  const filters: Record<string, Filter<R>> = { tag: nothing, not_tag: everything, has_tags: booleanFilter(() => false) };
+  for (const path of paths) {
+    filters[`${path}tags`] = nothing;
+    filters[`${path}tags__and`] = nothing;
+    filters[`not_${path}tags`] = everything;
+  }
+  return filters;
+}
+
+/** An OrderingFilter's value: comma-separated choices, each maybe `-`; the first one not offered is a 400. */
+function readOrdering<R extends { id: number }>(
+  values: string[],
+  spec: ListSpec<R>,
+): { terms: OrderTerm[] } | { error: FieldError } | { unmodelled: string } {
+  const terms: OrderTerm[] = [];
+  for (const choice of last(values).split(",")) {
+    if (choice === "") continue;
+    const field = choice.replace(/^-/, "");
+    if (spec.unmodelledOrdering?.includes(field)) return { unmodelled: field };
+    if (!Object.hasOwn(spec.ordering!, field)) return { error: invalidChoice(choice) };
+    terms.push({ field, descending: choice.startsWith("-") });
+  }
+  return { terms };
+}
+
+/** How many times a row passes all filters (0 = not at all). */
+function admitted<R>(row: R, predicates: ReadonlyArray<(row: R) => Verdict>): number {
+  let times = 1;
+  for (const predicate of predicates) {
+    times *= Number(predicate(row));
+    if (times === 0) break;
+  }
+  return times;
+}
+
+function filtered<R>(rows: readonly R[], predicates: ReadonlyArray<(row: R) => Verdict>, distinct: boolean): readonly R[] {
+  if (predicates.length === 0) return rows;
+  const chosen: R[] = [];
+  for (const row of rows) {
+    const times = distinct ? Math.min(1, admitted(row, predicates)) : admitted(row, predicates);
+    for (let i = 0; i < times; i++) chosen.push(row);
+  }
+  return chosen;
+}
+
+/** Postgres order: NULLs after everything ascending (so first descending), text by locale. */
+function compareSortValues(a: SortValue, b: SortValue): number {
+  if (a === null || b === null) return a === b ? 0 : a === null ? 1 : -1;
+  if (typeof a === "number" && typeof b === "number") return a - b;
+  return collator.compare(String(a), String(b));
+}
+
+/** DRF's ValidationError as DefectDojo's exception handler sends it: the errors, and `message`, their Python repr. */
+function validationErrorBody(errors: Array<[string, FieldError]>): Record<string, unknown> {
+  const body: Record<string, unknown> = Object.fromEntries(errors.map(([param, error]) => [param, [error.message]]));
+  const repr = errors.map(([param, e]) => `${pyRepr(param)}: [ErrorDetail(string=${pyRepr(e.message)}, code=${pyRepr(e.code)})]`);
+  body.message = `{${repr.join(", ")}}`;
+  return body;
+}
+
+function pyRepr(text: string): string {
+  const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
+  const escaped = text.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/\r/g, "\\r").replace(/\t/g, "\\t");
+  return quote + (quote === "'" ? escaped.replace(/'/g, "\\'") : escaped) + quote;
+}
+
+function notModelled(res: ServerResponse, what: string): void {
+  json(res, 501, { detail: `dojo peer: DefectDojo's ${what} is real but not modelled here` });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Time, as DefectDojo (Postgres, USE_TZ, TIME_ZONE UTC) keeps it
+
+/** Now as DRF renders a stored timestamp: ISO 8601, microseconds, `Z`. */
+function timestamp(): string {
+  return new Date().toISOString().replace(/Z$/, "000Z");
+}
+
+const utcDay = (epochMs: number) => new Date(epochMs).toISOString().slice(0, 10);
+
+// ISO 8601 as Python's datetime.fromisoformat reads it: a date, then maybe a time and an offset.
+const ISO_DATETIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+
+/** Microseconds since the epoch, or null when Django would refuse the text. */
+function parseMicros(text: string): number | null {
+  const match = ISO_DATETIME.exec(text);
+  if (!match) return null;
+  const [, year, month, day, hour = "0", minute = "0", second = "0", fraction = "", zone] = match;
+  const ms = Date.UTC(+year, +month - 1, +day, +hour, +minute, +second);
+  const at = new Date(ms);
+  if (at.getUTCMonth() !== +month - 1 || at.getUTCDate() !== +day || +hour > 23 || +minute > 59 || +second > 59) return null;
+  return (ms - offsetMinutes(zone) * 60_000) * 1000 + Number(fraction.padEnd(6, "0"));
+}
+
+/** `Z`, `+02`, `+0200` or `-02:00` in minutes east of UTC; none means UTC. */
+function offsetMinutes(zone: string | undefined): number {
+  if (!zone || zone.toUpperCase() === "Z") return 0;
+  const digits = zone.slice(1).replace(":", "");
+  return (zone[0] === "-" ? -1 : 1) * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || "0"));
+}
+
+// Seeded timestamps repeat (seedFindings shares one), so their parse is remembered.
+const parsedTimestamps = new Map<string, number | null>();
+function microsOf(text: string): number | null {
+  let micros = parsedTimestamps.get(text);
+  if (micros === undefined) {
+    micros = parseMicros(text);
+    parsedTimestamps.set(text, micros);
+  }
+  return micros;
+}
+
+/** The UTC calendar day of a timestamp. */
+function dayOf(text: string): string | null {
+  const micros = microsOf(text);
+  return micros === null ? null : utcDay(Math.floor(micros / 1000));
+}
+
+/** A YYYY-MM-DD date, or null. */
+function isoDate(text: string): string | null {
+  const match = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(text);
+  if (!match) return null;
+  const at = new Date(Date.UTC(+match[1], +match[2] - 1, +match[3]));
+  return at.getUTCMonth() === +match[2] - 1 && at.getUTCDate() === +match[3] ? utcDay(at.getTime()) : null;
+}
+
+/** Drops the keys given as undefined, so that an update changes only what it names. */
+function definedOnly<T extends object>(changes: T): Partial<T> {
+  return Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
 
 /** DefectDojo 2.x `UserProfileSerializer` output for a user without contact info or memberships. */
 function profileBody(user: Record<string, unknown>) {

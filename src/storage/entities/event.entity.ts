@@ -2,7 +2,7 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from "typeorm";
 import { DojoEvent } from "../../events/dojo-event";
 import { epochMs } from "../columns";
 
-export type EventSource = "webhook" | "test";
+export type EventSource = "webhook" | "poll" | "test";
 
 /**
  * Where an event's personal notifications stand. PENDING: recipients still to be resolved (retried

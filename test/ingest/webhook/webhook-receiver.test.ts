@@ -36,7 +36,7 @@ async function startReceiver(headerValue: string | null = SECRET) {
           headerValue,
           maxBodyBytes: MAX_BYTES,
           logger: quietLogger(),
-          accept: (event, body) => intake(event, body),
+          accept: (event, body) => intake.accept(event, body),
         }),
       },
     },
