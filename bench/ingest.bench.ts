@@ -46,7 +46,8 @@ function largeScan(run: number): string {
     url_ui: "http://dd/test/90",
     test: { id: 90, title: "t", url_ui: "http://dd/test/90" },
     finding_count: 1,
-    findings: { new: [finding(1)], reactivated: [], mitigated: [], untouched: Array.from({ length: 25_000 }, (_, i) => finding(10 + i)) },
+    // Each run creates another finding: the same import twice would be deduplicated.
+    findings: { new: [finding(run + 1)], reactivated: [], mitigated: [], untouched: Array.from({ length: 25_000 }, (_, i) => finding(100 + i)) },
   });
 }
 
