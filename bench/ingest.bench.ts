@@ -1,141 +1,196 @@
 import "reflect-metadata";
-import { createServer, request, Agent } from "node:http";
-import { AddressInfo } from "node:net";
-import { mkdtempSync, rmSync } from "node:fs";
+import autocannon from "autocannon";
+import { ChildProcess, spawn } from "node:child_process";
+import { AddressInfo, createServer } from "node:net";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startRelay } from "../src/app";
-import { loadConfig } from "../src/config/config";
-import { createLogger } from "../src/logging/logger";
+import { createInterface } from "node:readline";
+import { startDojoPeer } from "../test/peers/dojo-peer";
+import { SLACK_PEER_TOKEN, startSlackPeer } from "../test/peers/slack-peer";
+import { startSmtpPeer } from "../test/peers/smtp-peer";
+import { startTeamsPeer } from "../test/peers/teams-peer";
 
 /**
- * Webhook ingest, measured against a baseline in the same run: a bare node:http server that reads
- * the body, parses the JSON and answers 202 (the least any receiver must do). The ratio is what
- * validation, deduplication and the durable SQLite commit of event + outbox rows cost on top.
+ * Webhook ingest with a durable commit of event + outbox rows, while the delivery worker sends to
+ * local Slack, Teams and SMTP peers, measured with autocannon (16 keep-alive connections) against a
+ * bare node:http server in the same run, each server in a process of its own. Then a paced 1,000
+ * requests per second for latency, the outbox's drain rate, and the bridge's peak RSS.
  */
-const SECRET = "Token bench";
-const EVENTS = 2000;
-const CONCURRENCY = 8;
-const LARGE_REQUESTS = 10;
+const SECRET = "Token bench-webhook-secret";
+const ADMIN_TOKEN = "bench-admin-key";
+const CONNECTIONS = 16;
+const SATURATED_SECONDS = 5;
+const PACED_RATE = 1000;
+const PACED_SECONDS = 5;
+const DRAIN_SECONDS = 10;
 
-function productAdded(id: number): string {
-  const product = { id, name: `product ${id}`, url_ui: `http://dd/product/${id}`, url_api: `http://dd/api/v2/products/${id}/` };
-  return JSON.stringify({
-    description: `Product product ${id} has been created successfully.`,
-    title: `product ${id}`,
-    user: null,
-    url_ui: product.url_ui,
-    url_api: product.url_api,
-    product_type: { id: 1, name: "pt", url_ui: "http://dd/product/type/1", url_api: "http://dd/api/v2/product_types/1/" },
-    product,
-  });
-}
+type Row = { measure: string; "bare server": number | string; bridge: number | string; "bridge / bare": string };
 
-function largeScan(run: number): string {
-  const finding = (id: number) => ({
-    id,
-    title: `Untouched finding ${id} reported again by the scanner`,
-    severity: "Low",
-    url_ui: `http://dd/finding/${id}`,
-    url_api: `http://dd/api/v2/findings/${id}/`,
-  });
-  return JSON.stringify({
-    description: "Event scan_added has occurred.",
-    title: `Created/Updated 1 findings for p: e: t (run ${run})`,
-    user: null,
-    url_ui: "http://dd/test/90",
-    test: { id: 90, title: "t", url_ui: "http://dd/test/90" },
-    finding_count: 1,
-    // Each run creates another finding: the same import twice would be deduplicated.
-    findings: { new: [finding(run + 1)], reactivated: [], mitigated: [], untouched: Array.from({ length: 25_000 }, (_, i) => finding(100 + i)) },
-  });
-}
-
-const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-
-function post(url: string, event: string, body: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method: "POST",
-        agent,
-        headers: { "Content-Type": "application/json", "X-DefectDojo-Event": event, Authorization: SECRET, "Content-Length": Buffer.byteLength(body) },
-      },
-      (res) => {
-        res.resume();
-        res.on("end", () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
-  });
-}
-
-async function run(url: string, bodies: Array<[string, string]>, concurrency: number): Promise<number> {
-  let next = 0;
-  const started = process.hrtime.bigint();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < bodies.length) {
-        const [event, body] = bodies[next++];
-        const status = await post(url, event, body);
-        if (status !== 202) throw new Error(`unexpected status ${status}`);
-      }
-    }),
-  );
-  return Number(process.hrtime.bigint() - started) / 1e6;
-}
-
-async function baselineServer(): Promise<{ url: string; close(): void }> {
-  const server = createServer((req, res) => {
-    const parts: Buffer[] = [];
-    req.on("data", (part: Buffer) => parts.push(part));
-    req.on("end", () => {
-      JSON.parse(Buffer.concat(parts).toString("utf8"));
-      res.writeHead(202, { "Content-Type": "application/json" });
-      res.end('{"status":"accepted"}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, close: () => server.close() };
-}
-
-export async function benchIngest(): Promise<Record<string, number>> {
-  const dir = mkdtempSync(join(tmpdir(), "relay-bench-"));
-  const relay = await startRelay(
-    { ...loadConfig({ PORT: "0", DATABASE_URL: `sqlite:${join(dir, "bench.sqlite")}`, WEBHOOK_HEADER_VALUE: SECRET, SECRET_KEY: "bench" }) },
-    { logger: createLogger("error"), host: "127.0.0.1" },
-  );
-  const baseline = await baselineServer();
-  const relayUrl = `${relay.url}/webhooks/defectdojo`;
+export async function benchIngest(): Promise<Row[]> {
+  const dir = mkdtempSync(join(tmpdir(), "relay-ingest-"));
+  const [slack, teams, smtp, dojo] = await Promise.all([startSlackPeer(), startTeamsPeer(), startSmtpPeer(), startDojoPeer()]);
+  dojo.addUser({ id: 1, username: "admin", email: "admin@example.com", isSuperuser: true, token: ADMIN_TOKEN });
+  const bare = await startProcess(join(__dirname, "bare-server.js"), {});
+  const relayPort = await freePort();
+  const relay = await startProcess(join(__dirname, "..", "src", "main.js"), {
+    PORT: String(relayPort),
+    DATABASE_URL: `sqlite:${join(dir, "relay.sqlite")}`,
+    DOJO_URL: dojo.url,
+    WEBHOOK_HEADER_VALUE: SECRET,
+    SLACK_API_URL: slack.url,
+    SMTP_URL: smtp.url,
+    SECRET_KEY: "bench",
+    LOG_LEVEL: "warn",
+    POLL_CRON: "off",
+  }, relayPort);
   try {
-    const small = (offset: number) => Array.from({ length: EVENTS }, (_, i) => ["product_added", productAdded(offset + i)] as [string, string]);
-    await run(baseline.url, small(0).slice(0, 200), CONCURRENCY); // warm-up
-    await run(relayUrl, small(1_000_000).slice(0, 200), CONCURRENCY);
-
-    const baselineMs = await run(baseline.url, small(0), CONCURRENCY);
-    const relayMs = await run(relayUrl, small(0), CONCURRENCY);
-
-    const large = Array.from({ length: LARGE_REQUESTS }, (_, i) => ["scan_added", largeScan(i)] as [string, string]);
-    const largeBytes = Buffer.byteLength(large[0][1]);
-    const baselineLargeMs = await run(baseline.url, large, 1);
-    const relayLargeMs = await run(relayUrl, large, 1);
-
-    return {
-      "small events": EVENTS,
-      "baseline events/s": Math.round((EVENTS / baselineMs) * 1000),
-      "relay events/s": Math.round((EVENTS / relayMs) * 1000),
-      "relay/baseline time ratio": +(relayMs / baselineMs).toFixed(2),
-      "large body MB": +(largeBytes / 1e6).toFixed(1),
-      "baseline ms per large body": +(baselineLargeMs / LARGE_REQUESTS).toFixed(1),
-      "relay ms per large body": +(relayLargeMs / LARGE_REQUESTS).toFixed(1),
-      "large relay/baseline time ratio": +(relayLargeMs / baselineLargeMs).toFixed(2),
+    await configureChannels(relay.url, teams.url);
+    let nextId = 1;
+    const productAdded = () => {
+      const id = nextId++;
+      return JSON.stringify({
+        description: `Product product ${id} has been created successfully.`,
+        title: `product ${id}`,
+        user: null,
+        url_ui: `http://dd/product/${id}`,
+        url_api: `http://dd/api/v2/products/${id}/`,
+        product_type: { id: 1, name: "pt", url_ui: "http://dd/product/type/1", url_api: "http://dd/api/v2/product_types/1/" },
+        product: { id, name: `product ${id}`, url_ui: `http://dd/product/${id}`, url_api: `http://dd/api/v2/products/${id}/` },
+      });
     };
+    const load = (url: string, options: Partial<autocannon.Options>) =>
+      autocannon({
+        url,
+        method: "POST",
+        connections: CONNECTIONS,
+        headers: { "Content-Type": "application/json", "X-DefectDojo-Event": "product_added", Authorization: SECRET },
+        // A new product each request: the same body twice would be answered as a duplicate, not stored.
+        requests: [{ setupRequest: (request) => ({ ...request, body: productAdded() }) }],
+        ...options,
+      });
+
+    await load(bare.url, { duration: 1 }); // warm-up
+    await load(`${relay.url}/webhooks/defectdojo`, { duration: 1 });
+    const bareSaturated = await load(bare.url, { duration: SATURATED_SECONDS });
+    const relaySaturated = await load(`${relay.url}/webhooks/defectdojo`, { duration: SATURATED_SECONDS });
+    const barePaced = await load(bare.url, { duration: PACED_SECONDS, overallRate: PACED_RATE });
+    const relayPaced = await load(`${relay.url}/webhooks/defectdojo`, { duration: PACED_SECONDS, overallRate: PACED_RATE });
+    for (const [name, result] of [["saturated", relaySaturated], ["paced", relayPaced]] as const) {
+      if (result.non2xx > 0 || result.errors > 0) throw new Error(`bridge answered ${result.non2xx} non-2xx and ${result.errors} errors (${name})`);
+    }
+
+    const delivered = () => slack.callsOf("chat.postMessage").length + teams.requests.length + smtp.messages.length;
+    const before = delivered();
+    await new Promise((resolve) => setTimeout(resolve, DRAIN_SECONDS * 1000));
+    const drainRate = Math.round((delivered() - before) / DRAIN_SECONDS);
+    const peakRssMb = Math.round(peakRssKb(relay.process.pid!) / 1024);
+
+    const ratio = (bridge: number, bareValue: number) => (bridge / bareValue).toFixed(2);
+    return [
+      {
+        measure: `requests/s, ${CONNECTIONS} connections, ${SATURATED_SECONDS} s`,
+        "bare server": Math.round(bareSaturated.requests.average),
+        bridge: Math.round(relaySaturated.requests.average),
+        "bridge / bare": ratio(relaySaturated.requests.average, bareSaturated.requests.average),
+      },
+      {
+        measure: `p99 latency ms at ${PACED_RATE} requests/s`,
+        "bare server": barePaced.latency.p99,
+        bridge: relayPaced.latency.p99,
+        "bridge / bare": ratio(relayPaced.latency.p99, Math.max(barePaced.latency.p99, 1)),
+      },
+      { measure: "events stored (2xx answers)", "bare server": "-", bridge: relaySaturated["2xx"] + relayPaced["2xx"], "bridge / bare": "-" },
+      { measure: "deliveries/s to Slack + Teams + SMTP peers (after ingest)", "bare server": "-", bridge: drainRate, "bridge / bare": "-" },
+      { measure: "bridge peak RSS MB (whole run)", "bare server": "-", bridge: peakRssMb, "bridge / bare": "-" },
+    ];
   } finally {
-    baseline.close();
-    await relay.close();
-    agent.destroy();
+    await Promise.all([bare.stop(), relay.stop()]);
+    await Promise.all([slack.close(), teams.close(), smtp.close(), dojo.close()]);
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Starts a node script and waits until it listens: on `knownPort`, or on the port it announces as
+ * a JSON line (the bare server). The bridge runs at LOG_LEVEL=warn, as logging every request at info
+ * would measure the terminal.
+ */
+async function startProcess(
+  script: string,
+  env: Record<string, string>,
+  knownPort?: number,
+): Promise<{ url: string; process: ChildProcess; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [...(process.env.BENCH_PROFILE && script.endsWith("main.js") ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), script], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`${script} exited with ${code}`)));
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      try {
+        const announced = JSON.parse(line).port;
+        if (typeof announced === "number") resolve(announced);
+      } catch {
+        // not a JSON line
+      }
+    });
+    if (knownPort !== undefined) void waitForHealth(knownPort).then(() => resolve(knownPort), reject);
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    process: child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+  };
+}
+
+async function configureChannels(relayUrl: string, teamsUrl: string): Promise<void> {
+  const response = await fetch(`${relayUrl}/graphql`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Authorization: `Token ${ADMIN_TOKEN}` },
+    body: JSON.stringify({
+      query: `mutation($input: SystemSettingsInput!) { updateSystemSettings(input: $input) { slackTokenSet } }`,
+      variables: {
+        input: {
+          enableSlackNotifications: true,
+          slackToken: SLACK_PEER_TOKEN,
+          slackChannel: "#security",
+          enableMsteamsNotifications: true,
+          msteamsUrl: teamsUrl,
+          enableMailNotifications: true,
+          mailNotificationsTo: ["secops@example.com"],
+        },
+      },
+    }),
+  });
+  const body = (await response.json()) as { errors?: unknown };
+  if (body.errors) throw new Error(`configuring channels failed: ${JSON.stringify(body.errors)}`);
+}
+
+async function waitForHealth(port: number): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const healthy = await fetch(`http://127.0.0.1:${port}/healthz`).then((response) => response.ok, () => false);
+    if (healthy) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`nothing healthy on port ${port}`);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** The process's peak resident set (VmHWM), in kB. */
+function peakRssKb(pid: number): number {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return match ? Number(match[1]) : NaN;
 }

@@ -4,7 +4,7 @@ import { benchPoll } from "./poll.bench";
 
 /** `npm run bench`: every benchmark, each measured against its own baseline in the same run. */
 async function main() {
-  console.log("webhook ingest (product_added × 2000 at concurrency 8; 10 large scan_added bodies one by one)");
+  console.log("webhook ingest with durable commit while deliveries run (autocannon; bridge and bare server each in its own process)");
   console.table(await benchIngest());
   console.log("personal fan-out (one scan_added, 1,000 subscribed users on Slack and mail, DefectDojo 2.x RBAC)");
   console.table(await benchFanout());

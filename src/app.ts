@@ -104,6 +104,9 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
     schema: await buildRelaySchema(),
     logger,
     authenticate: createCallerAuth({ dojoUrl: config.dojoUrl }).authenticate,
+    limits: config.graphql,
+    introspection: config.graphql.introspection,
+    detailedErrors: config.graphql.detailedErrors,
     services: {
       db,
       settings,

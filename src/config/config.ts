@@ -1,5 +1,6 @@
 import { validate as isCronExpression } from "node-cron";
 import { DEFAULT_PERSONAL_WEBHOOK_ALLOWLIST, parseWebhookAllowlist, WebhookAllowlist } from "../channels/msteams/webhook-allowlist";
+import { DEFAULT_GRAPHQL_LIMITS, GraphqlLimits } from "../graphql/limits";
 
 /** Levels the logger accepts through LOG_LEVEL. */
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
@@ -27,6 +28,15 @@ export interface Config {
   personalWebhookAllowlist: WebhookAllowlist;
   delivery: DeliveryTuning;
   poll: PollSettings;
+  graphql: GraphqlSettings;
+}
+
+/** Limits on every GraphQL operation, and how much the API tells about itself. */
+export interface GraphqlSettings extends GraphqlLimits {
+  /** GRAPHQL_INTROSPECTION: whether `__schema` / `__type` queries are answered (to authenticated callers only). */
+  introspection: boolean;
+  /** GRAPHQL_DETAILED_ERRORS: "Did you mean …" suggestions and the message of unexpected errors; never stack traces. */
+  detailedErrors: boolean;
 }
 
 export interface PollSettings {
@@ -49,6 +59,11 @@ export interface DeliveryTuning {
   maxRetryDelayMs: number;
   /** Sends in flight at once, across all targets. */
   concurrency: number;
+  /**
+   * Sends in flight at once to one target (channel + target). Bounds what a crash can send twice:
+   * only rows claimed and not yet recorded as sent are sent again after a restart.
+   */
+  maxInFlightPerTarget: number;
   /** How often the worker looks for due rows when nothing woke it. */
   pollIntervalMs: number;
 }
@@ -81,6 +96,13 @@ export function loadConfig(env: Env = process.env): Config {
       return fallback;
     }
     return value;
+  };
+  const boolean = (name: string, fallback: boolean) => {
+    const raw = read(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (raw === "true" || raw === "false") return raw === "true";
+    problems.push(`${name} must be true or false, got "${raw}"`);
+    return fallback;
   };
   const httpUrl = (name: string) => {
     const raw = read(name);
@@ -159,14 +181,25 @@ export function loadConfig(env: Env = process.env): Config {
     delivery: {
       maxAttempts: integer("DELIVERY_MAX_ATTEMPTS", 10, 1, 100),
       retryBaseMs: integer("DELIVERY_RETRY_BASE_MS", 2000, 1, 3_600_000),
-      maxRetryDelayMs: 15 * 60 * 1000,
-      concurrency: integer("DELIVERY_CONCURRENCY", 8, 1, 256),
+      maxRetryDelayMs: integer("DELIVERY_RETRY_MAX_MS", 15 * 60 * 1000, 1, 24 * 3_600_000),
+      // Four targets' worth: one slow target fills only its own 8 slots, the others keep sending.
+      concurrency: integer("DELIVERY_CONCURRENCY", 32, 1, 256),
+      maxInFlightPerTarget: integer("DELIVERY_MAX_IN_FLIGHT_PER_TARGET", 8, 1, 256),
       pollIntervalMs: 1000,
     },
     poll: {
       cron: pollCron === "off" ? null : pollCron,
       backfillSince: backfillSince !== null && Number.isFinite(backfillSince) ? backfillSince : null,
       findingSeverities,
+    },
+    graphql: {
+      maxDepth: integer("GRAPHQL_MAX_DEPTH", DEFAULT_GRAPHQL_LIMITS.maxDepth, 1, 1000),
+      maxCost: integer("GRAPHQL_MAX_COST", DEFAULT_GRAPHQL_LIMITS.maxCost, 1, 10_000_000),
+      maxAliases: integer("GRAPHQL_MAX_ALIASES", DEFAULT_GRAPHQL_LIMITS.maxAliases, 0, 1000),
+      // On: every caller is authenticated, and the schema is public (schema/schema.graphql) anyway.
+      introspection: boolean("GRAPHQL_INTROSPECTION", true),
+      // Off: an unexpected error's message may name tables or values; the log has it.
+      detailedErrors: boolean("GRAPHQL_DETAILED_ERRORS", false),
     },
   };
   if (!/^[A-Za-z0-9-]+$/.test(config.webhookHeaderName)) {

@@ -6,10 +6,10 @@ import { redactSecrets } from "../logging/redact";
 import { Database } from "../storage/database";
 import { DeliveryEntity, DeliveryStatus } from "../storage/entities/delivery.entity";
 import { PreferencesStore } from "../storage/preferences-store";
-import { SettingsStore } from "../storage/settings-store";
+import { SettingsStore, SystemSettingsWithSecrets } from "../storage/settings-store";
 import { retryDelayMs } from "./backoff";
 import { DeliveryError } from "./delivery-error";
-import { claimById, claimDue, postpone, recordAttempt, releaseAllLeases } from "./outbox";
+import { attemptRecorder, claimById, claimDue, postpone, releaseAllLeases, targetKey } from "./outbox";
 import { WakeableLoop } from "./wakeable-loop";
 
 /** A crashed worker's rows come back after this long; a live one finishes a send well within it. */
@@ -30,16 +30,22 @@ export interface DeliveryWorkerDeps {
  * Sends what the outbox holds. The only place that retries: a channel makes one attempt and says
  * whether it is worth another; this worker schedules it (exponential backoff with jitter, never
  * earlier than a Retry-After) or marks the row FAILED with the reason. A 429 pauses that target for
- * every row, not just the one that hit it.
+ * every row, not just the one that hit it. At most `concurrency` sends are in flight, and at most
+ * `maxInFlightPerTarget` to one target: a slow target cannot take every slot, and a crash can send
+ * again only what was in flight.
  */
 export class DeliveryWorker {
   private readonly now: () => number;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Sends in flight by `targetKey`, for the per-target bound. */
+  private readonly inFlightPerTarget = new Map<string, number>();
   private readonly pausedUntil = new Map<string, number>();
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   private readonly loop: WakeableLoop;
+  private readonly recordAttempt: ReturnType<typeof attemptRecorder>;
 
   constructor(private readonly deps: DeliveryWorkerDeps) {
+    this.recordAttempt = attemptRecorder(deps.db);
     this.now = deps.now ?? Date.now;
     this.loop = new WakeableLoop(
       () => this.tick(),
@@ -65,24 +71,32 @@ export class DeliveryWorker {
     await Promise.allSettled([...this.inFlight]);
   }
 
-  /** Makes the first attempt of one row right away and returns the row as it then stands. */
+  /**
+   * Makes the first attempt of one row right away and returns the row as it then stands. An
+   * admin's test send is not held back by the per-target bound (it may be one over), but counts.
+   */
   async deliverNow(id: number): Promise<DeliveryEntity | null> {
     const row = await claimById(this.deps.db, id, this.now(), LEASE_MS);
-    if (row) await this.track(this.attempt(row));
+    if (row) await this.send(row, this.deps.settings.systemSettings());
     return this.deps.db.manager.findOne(DeliveryEntity, { where: { id }, relations: { event: true } });
   }
 
   private async tick(): Promise<void> {
     const free = this.deps.tuning.concurrency - this.inFlight.size;
     if (free <= 0) return;
-    const rows = await claimDue(this.deps.db, free, this.now(), LEASE_MS);
+    const rows = await claimDue(this.deps.db, free, this.now(), LEASE_MS, {
+      max: this.deps.tuning.maxInFlightPerTarget,
+      inFlight: this.inFlightPerTarget,
+    });
+    // Read once for the rows claimed together (the secrets decrypted once), yet fresh for each claim.
+    const settings = rows.length > 0 ? this.deps.settings.systemSettings() : null;
     for (const row of rows) {
       const pause = this.pausedUntil.get(targetKey(row)) ?? 0;
       if (pause > this.now()) {
         await postpone(this.deps.db, row.id, pause);
         this.wakeAt(pause);
       } else {
-        void this.track(this.attempt(row)).then(
+        void this.send(row, settings!).then(
           () => this.wake(),
           // The row keeps its lease and is retried when the lease expires.
           (error) => this.deps.logger.error({ err: error, deliveryId: row.id }, "could not record a delivery attempt"),
@@ -91,18 +105,29 @@ export class DeliveryWorker {
     }
   }
 
+  /** One attempt, counted against the global and the per-target bound until it is recorded. */
+  private send(row: DeliveryEntity, settings: Promise<SystemSettingsWithSecrets>): Promise<void> {
+    const key = targetKey(row);
+    this.inFlightPerTarget.set(key, (this.inFlightPerTarget.get(key) ?? 0) + 1);
+    return this.track(this.attempt(row, settings)).finally(() => {
+      const left = (this.inFlightPerTarget.get(key) ?? 1) - 1;
+      if (left > 0) this.inFlightPerTarget.set(key, left);
+      else this.inFlightPerTarget.delete(key);
+    });
+  }
+
   private track(work: Promise<void>): Promise<void> {
     this.inFlight.add(work);
     return work.finally(() => this.inFlight.delete(work));
   }
 
-  private async attempt(row: DeliveryEntity): Promise<void> {
-    const { db, settings, channels, tuning, logger } = this.deps;
+  private async attempt(row: DeliveryEntity, settingsNow: Promise<SystemSettingsWithSecrets>): Promise<void> {
+    const { channels, tuning, logger } = this.deps;
     const attempts = row.attempts + 1;
     const log = logger.child({ deliveryId: row.id, eventId: row.eventId, channel: row.channel, attempt: attempts });
     let secrets: Array<string | null> = [];
     try {
-      const current = await settings.systemSettings();
+      const current = await settingsNow;
       const channelSettings: ChannelSettings = {
         slackToken: current.slackToken,
         slackUsername: current.slackUsername,
@@ -120,7 +145,7 @@ export class DeliveryWorker {
       if (!row.event) throw new DeliveryError("client_error", "the event of this delivery is missing", false);
       await channel.send({ event: row.event.data, target: row.target, settings: channelSettings, recipient });
       const now = this.now();
-      await recordAttempt(db, row.id, { status: DeliveryStatus.SENT, attempts, lastError: null, nextAttemptAt: now, now });
+      await this.recordAttempt(row.id, { status: DeliveryStatus.SENT, attempts, lastError: null, nextAttemptAt: now, now });
       log.info({ event: row.event.name, target: row.target }, "delivered");
     } catch (caught) {
       const error = asDeliveryError(caught);
@@ -134,7 +159,7 @@ export class DeliveryWorker {
         error.retryAfterMs ?? 0,
         retryDelayMs(attempts, tuning.retryBaseMs, tuning.maxRetryDelayMs),
       );
-      await recordAttempt(db, row.id, {
+      await this.recordAttempt(row.id, {
         status: giveUp ? DeliveryStatus.FAILED : DeliveryStatus.RETRYING,
         attempts,
         lastError: giveUp && error.retryable ? `gave up after ${attempts} attempts: ${reason}` : reason,
@@ -157,10 +182,6 @@ export class DeliveryWorker {
     }, Math.max(0, time - this.now()));
     this.retryTimers.add(timer);
   }
-}
-
-function targetKey(row: DeliveryEntity): string {
-  return `${row.channel}|${row.target}`;
 }
 
 function asDeliveryError(error: unknown): DeliveryError {

@@ -2,10 +2,11 @@ import { EntityManager, In } from "typeorm";
 import { DojoEvent } from "../events/dojo-event";
 import { RouteTarget } from "../routing/system-routes";
 import { Database } from "../storage/database";
+import { groupCommit } from "../storage/group-commit";
 import { DeliveryEntity, DeliveryStatus } from "../storage/entities/delivery.entity";
-import { EventEntity, EventSource, FanoutStatus } from "../storage/entities/event.entity";
+import { EventSource, FanoutStatus } from "../storage/entities/event.entity";
 
-/** Rows per INSERT: 13 columns × 500 rows stays far below SQLite's 32,766 bound parameters. */
+/** Rows per INSERT: 10 columns × 500 rows stays far below SQLite's 32,766 bound parameters. */
 const INSERT_BATCH_ROWS = 500;
 
 export type StoreResult = { stored: true; eventId: number; deliveries: number } | { stored: false; eventId: number };
@@ -41,25 +42,18 @@ export async function storeEventIn(
   input: EventToStore,
   route: () => Promise<RouteTarget[]>,
 ): Promise<StoreResult> {
-  const existing = await manager.findOne(EventEntity, {
-    where: { idempotencyKey: In(input.idempotencyKeys) },
-    select: { id: true },
-  });
-  if (existing) return { stored: false, eventId: existing.id };
+  // Plain statements on the ingest path: TypeORM's query building cost more than the writes themselves.
+  const keys = input.idempotencyKeys;
+  const existing: Array<{ id: number }> = await manager.query(
+    `SELECT id FROM event WHERE idempotency_key IN (${keys.map(() => "?").join(", ")}) LIMIT 1`,
+    keys,
+  );
+  if (existing.length > 0) return { stored: false, eventId: existing[0].id };
 
-  const saved = await manager.save(
-    manager.create(EventEntity, {
-      idempotencyKey: input.idempotencyKeys[0],
-      name: input.event.name,
-      title: input.event.title,
-      source: input.source,
-      data: input.event,
-      receivedAt: input.receivedAt,
-      fanoutStatus: input.fanout,
-      fanoutAttempts: 0,
-      fanoutNextAt: input.receivedAt,
-      fanoutError: null,
-    }),
+  const [saved]: Array<{ id: number }> = await manager.query(
+    `INSERT INTO event (idempotency_key, name, title, source, data, received_at, fanout_status, fanout_attempts, fanout_next_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?) RETURNING id`,
+    [keys[0], input.event.name, input.event.title, input.source, JSON.stringify(input.event), input.receivedAt, input.fanout, input.receivedAt],
   );
   const targets = await route();
   await insertDeliveries(manager, saved.id, targets, input.receivedAt, input.firstAttemptAt ?? input.receivedAt);
@@ -73,40 +67,44 @@ export async function insertDeliveries(
   now: number,
   firstAttemptAt: number,
 ) {
-  const rows = targets.map((route) => ({
-    eventId,
-    channel: route.channel,
-    target: route.target,
-    recipientUserId: route.recipientUserId,
-    status: DeliveryStatus.PENDING,
-    attempts: 0,
-    lastError: null,
-    nextAttemptAt: firstAttemptAt,
-    leaseExpiresAt: null,
-    createdAt: now,
-    updatedAt: now,
-    sentAt: null,
-  }));
-  // In slices, within SQLite's bound-parameter limit; without reading generated values back, which
-  // TypeORM would do with one OR term per row (and SQLite refuses past ~1,000 of them).
-  for (let start = 0; start < rows.length; start += INSERT_BATCH_ROWS) {
-    await manager
-      .createQueryBuilder()
-      .insert()
-      .into(DeliveryEntity)
-      .values(rows.slice(start, start + INSERT_BATCH_ROWS))
-      .updateEntity(false)
-      .execute();
+  const columns = 10;
+  for (let start = 0; start < targets.length; start += INSERT_BATCH_ROWS) {
+    const slice = targets.slice(start, start + INSERT_BATCH_ROWS);
+    await manager.query(
+      `INSERT INTO delivery (event_id, channel, target, recipient_user_id, status, attempts, next_attempt_at, lease_expires_at, created_at, updated_at)
+       VALUES ${slice.map(() => `(${Array(columns).fill("?").join(", ")})`).join(", ")}`,
+      slice.flatMap((route) => [
+        eventId,
+        route.channel,
+        route.target,
+        route.recipientUserId,
+        DeliveryStatus.PENDING,
+        0,
+        firstAttemptAt,
+        null,
+        now,
+        now,
+      ]),
+    );
   }
 }
 
 /**
  * Leases up to `limit` due rows (PENDING or RETRYING, next attempt reached, no live lease) and
  * returns them with their events. One UPDATE … RETURNING statement, so two claims never overlap.
+ * With `perTarget`, no target gets more than `perTarget.max` rows in flight (reads, then one
+ * UPDATE, in one transaction).
  */
-export async function claimDue(db: Database, limit: number, now: number, leaseMs: number): Promise<DeliveryEntity[]> {
+export async function claimDue(
+  db: Database,
+  limit: number,
+  now: number,
+  leaseMs: number,
+  perTarget?: TargetBound,
+): Promise<DeliveryEntity[]> {
   if (limit <= 0) return [];
   const ids = await db.write(async (manager) => {
+    if (perTarget) return leaseWithinTargetBound(manager, limit, now, leaseMs, perTarget);
     const rows: Array<{ id: number }> = await manager.query(
       `UPDATE delivery SET lease_expires_at = ?
         WHERE id IN (
@@ -122,6 +120,78 @@ export async function claimDue(db: Database, limit: number, now: number, leaseMs
     return rows.map((row) => row.id);
   });
   return loadWithEvents(db, ids);
+}
+
+/** Where a row goes (channel and target): the unit of the in-flight bound and of a 429 pause. */
+export function targetKey(row: { channel: string; target: string }): string {
+  return `${row.channel}|${row.target}`;
+}
+
+export interface TargetBound {
+  /** Rows one target may have in flight at once. */
+  max: number;
+  /** Rows in flight now, by `targetKey`. */
+  inFlight: ReadonlyMap<string, number>;
+}
+
+/**
+ * How many of the oldest due rows a claim looks through once some targets are full. Skipping their
+ * rows costs a read each, so this bounds a claim when they have a long backlog; rows of other
+ * targets behind it then wait their turn, as they would without the bound.
+ */
+const CLAIM_SCAN_ROWS = 256;
+
+/**
+ * `claimDue` taking no target past `max` rows in flight. While no target is full this is the plain
+ * oldest-first read; otherwise full targets are left out in SQL, and a target that fills up during
+ * a read is left out of the next one, so a claim makes few reads.
+ */
+async function leaseWithinTargetBound(
+  manager: EntityManager,
+  limit: number,
+  now: number,
+  leaseMs: number,
+  { max, inFlight }: TargetBound,
+): Promise<number[]> {
+  const held = new Map(inFlight);
+  const picked: number[] = [];
+  const due = `SELECT id, channel, target, next_attempt_at FROM delivery
+    WHERE status IN ('${DeliveryStatus.PENDING}', '${DeliveryStatus.RETRYING}')
+      AND next_attempt_at <= ? AND (lease_expires_at IS NULL OR lease_expires_at < ?)
+    ORDER BY next_attempt_at, id`;
+  for (;;) {
+    const want = limit - picked.length;
+    const full = [...held].filter(([, count]) => count >= max).map(([key]) => key);
+    const rows: Array<{ id: number; channel: string; target: string }> =
+      full.length === 0
+        ? await manager.query(`${due} LIMIT ?`, [now, now, want])
+        : await manager.query(
+            `SELECT id, channel, target FROM (${due} LIMIT ${CLAIM_SCAN_ROWS})
+              WHERE (channel || '|' || target) NOT IN (${full.map(() => "?").join(", ")})
+                ${picked.length > 0 ? `AND id NOT IN (${picked.map(() => "?").join(", ")})` : ""}
+              ORDER BY next_attempt_at, id LIMIT ?`,
+            [now, now, ...full, ...picked, want],
+          );
+    let metFullTarget = false;
+    for (const row of rows) {
+      const key = targetKey(row);
+      const count = held.get(key) ?? 0;
+      if (count >= max) {
+        metFullTarget = true;
+        continue;
+      }
+      held.set(key, count + 1);
+      picked.push(row.id);
+    }
+    if (!metFullTarget || rows.length < want || picked.length === limit) break;
+  }
+  if (picked.length === 0) return [];
+  // Same transaction as the reads (writes run one at a time), so nobody leased these meanwhile.
+  await manager.query(`UPDATE delivery SET lease_expires_at = ? WHERE id IN (${picked.map(() => "?").join(", ")})`, [
+    now + leaseMs,
+    ...picked,
+  ]);
+  return picked;
 }
 
 /** Leases one row by id if it is waiting to be sent and nobody holds it (used for test sends). */
@@ -149,22 +219,39 @@ function loadWithEvents(db: Database, ids: number[]): Promise<DeliveryEntity[]> 
 }
 
 /** Records the outcome of one attempt and frees the lease. */
-export function recordAttempt(
-  db: Database,
-  id: number,
-  outcome: { status: DeliveryStatus; attempts: number; lastError: string | null; nextAttemptAt: number; now: number },
-): Promise<void> {
-  return db.write(async (manager) => {
-    await manager.update(DeliveryEntity, id, {
-      status: outcome.status,
-      attempts: outcome.attempts,
-      lastError: outcome.lastError,
-      nextAttemptAt: outcome.nextAttemptAt,
-      leaseExpiresAt: null,
-      updatedAt: outcome.now,
-      sentAt: outcome.status === DeliveryStatus.SENT ? outcome.now : null,
-    });
+export interface AttemptOutcome {
+  status: DeliveryStatus;
+  attempts: number;
+  lastError: string | null;
+  nextAttemptAt: number;
+  now: number;
+}
+
+/**
+ * Records attempts' outcomes and frees their leases. Outcomes that finish together share one
+ * transaction (group commit): a busy worker would otherwise spend a commit, one fsync, per send,
+ * and the webhook receiver's commits would queue behind them.
+ */
+export function attemptRecorder(db: Database): (id: number, outcome: AttemptOutcome) => Promise<void> {
+  const record = groupCommit<{ id: number; outcome: AttemptOutcome }, void>(db, async (manager, batch) => {
+    for (const { id, outcome } of batch) {
+      await manager.query(
+        `UPDATE delivery SET status = ?, attempts = ?, last_error = ?, next_attempt_at = ?, lease_expires_at = NULL,
+                updated_at = ?, sent_at = ? WHERE id = ?`,
+        [
+          outcome.status,
+          outcome.attempts,
+          outcome.lastError,
+          outcome.nextAttemptAt,
+          outcome.now,
+          outcome.status === DeliveryStatus.SENT ? outcome.now : null,
+          id,
+        ],
+      );
+    }
+    return batch.map(() => undefined);
   });
+  return (id, outcome) => record({ id, outcome });
 }
 
 /** Moves a leased row's next attempt without counting an attempt (a target is rate-limited). */

@@ -41,7 +41,8 @@ export function idempotencyKeys(event: DojoEvent, content: Buffer | string, atMs
 }
 
 function objectKey(event: DojoEvent): ObjectKey | null {
-  const createdId = CREATE_EVENTS[event.name]?.(event);
+  // Own keys only: an event named `constructor` must not find Object's constructor here.
+  const createdId = Object.hasOwn(CREATE_EVENTS, event.name) ? CREATE_EVENTS[event.name](event) : undefined;
   if (createdId !== undefined) return { key: `${event.name}|${createdId}`, once: true };
 
   switch (event.name) {
@@ -53,7 +54,7 @@ function objectKey(event: DojoEvent): ObjectKey | null {
     case "sla_breach": {
       const findingId = event.subject?.kind === "finding" ? event.subject.id : Number(/^Finding (\d+) - /.exec(event.title)?.[1]);
       const kind = slaBreachKind(event.title);
-      return Number.isInteger(findingId) && kind ? { key: `sla_breach|${findingId}|${kind}`, once: true } : null;
+      return Number.isSafeInteger(findingId) && kind ? { key: `sla_breach|${findingId}|${kind}`, once: true } : null;
     }
     case "risk_acceptance_expiration": {
       const kind = / has expired /.test(event.title) ? "expired" : / will expire /.test(event.title) ? "expiring" : null;

@@ -32,10 +32,25 @@ export function subjectFromUrl(url: string | null): SubjectRef | null {
     return null;
   }
   const riskAcceptance = /\/engagement\/(\d+)\/risk_acceptance\/(\d+)/.exec(path);
-  if (riskAcceptance) return { kind: "risk_acceptance", id: Number(riskAcceptance[2]), engagementId: Number(riskAcceptance[1]) };
+  if (riskAcceptance) {
+    const [id, engagementId] = [objectId(riskAcceptance[2]), objectId(riskAcceptance[1])];
+    return id === null || engagementId === null ? null : { kind: "risk_acceptance", id, engagementId };
+  }
   for (const [kind, pattern] of PATTERNS) {
     const match = pattern.exec(path);
-    if (match) return { kind, id: Number(match[1]) };
+    if (match) {
+      const id = objectId(match[1]);
+      return id === null ? null : { kind, id };
+    }
   }
   return null;
+}
+
+/**
+ * Digits past 2^53 are no DefectDojo id: as a Number they round (…999 and …998 become one id, and
+ * one idempotency key), so such a link names no object.
+ */
+function objectId(digits: string): number | null {
+  const id = Number(digits);
+  return Number.isSafeInteger(id) ? id : null;
 }

@@ -5,23 +5,42 @@ import { repairDoubledUrl, subjectFromUrl } from "./subject-from-url";
 
 // Lenient where DefectDojo versions differ (2.39 sends `description: null` and no `title`; 3.x adds
 // keys), strict only on the types the bridge reads: unknown keys pass, wrong types are refused.
+// Unknown keys are stripped, not copied (looseObject would copy each of a hostile body's millions).
 const url = z.string().nullish();
 const id = z.number().int().nonnegative();
 
-const namedObject = z.looseObject({ id, name: z.string(), url_ui: url });
-const testObject = z.looseObject({ id, title: z.string().nullish(), url_ui: url });
-const findingItem = z.looseObject({
+const namedObject = z.object({ id, name: z.string(), url_ui: url });
+const testObject = z.object({ id, title: z.string().nullish(), url_ui: url });
+const findingItem = z.object({
   id,
   title: z.string(),
   severity: z.string().nullish(),
   url_ui: url,
 });
-const findingList = z.array(findingItem).optional();
+// Stops at the first bad item: zod reports every bad element of an array, and a body of millions of
+// wrong items (within WEBHOOK_MAX_BYTES) would build gigabytes of issues before the 400.
+const findingList = z
+  .array(z.unknown())
+  .transform((items, ctx) => {
+    const findings: Array<z.infer<typeof findingItem>> = [];
+    for (const [index, item] of items.entries()) {
+      const parsed = findingItem.safeParse(item);
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues) {
+          ctx.issues.push({ code: "custom", message: issue.message, path: [index, ...issue.path], input: item });
+        }
+        return z.NEVER;
+      }
+      findings.push(parsed.data);
+    }
+    return findings;
+  })
+  .optional();
 
-const webhookBody = z.looseObject({
+const webhookBody = z.object({
   description: z.string().nullish(),
   title: z.string().nullish(),
-  user: z.looseObject({}).nullish(),
+  user: z.object({}).nullish(),
   url_ui: url,
   url_api: url,
   product_type: namedObject.nullish(),
@@ -31,7 +50,7 @@ const webhookBody = z.looseObject({
   finding: findingItem.nullish(),
   finding_count: z.number().int().nonnegative().nullish(),
   findings: z
-    .looseObject({
+    .object({
       new: findingList,
       reactivated: findingList,
       mitigated: findingList,

@@ -5,7 +5,8 @@ import { DeliveryEntity } from "../storage/entities/delivery.entity";
 import { EventEntity } from "../storage/entities/event.entity";
 import { SUPERUSER } from "./auth-checker";
 import { Caller, RelayContext } from "./context";
-import { DEFAULT_PAGE_SIZE, DeliveriesArgs } from "./deliveries.args";
+import { perRow } from "./cost";
+import { DEFAULT_PAGE_SIZE, DeliveriesArgs, MAX_PAGE_SIZE } from "./deliveries.args";
 import { DeliveryConnection, DeliveryEventSummary, DeliveryType, toDeliveryType } from "./delivery.type";
 import { Channel } from "./enums";
 import { badUserInput } from "./errors";
@@ -46,6 +47,10 @@ export class DeliveriesResolver {
   @Authorized()
   @Query(() => DeliveryConnection, {
     description: "Deliveries, newest first: all of them for superusers, your own personal ones otherwise.",
+    // Weighs by the page asked for; a `first` out of range is refused by validation, not by the cost limit.
+    complexity: perRow(({ first }) =>
+      typeof first === "number" ? Math.min(Math.max(first, 0), MAX_PAGE_SIZE) : DEFAULT_PAGE_SIZE,
+    ),
   })
   async deliveries(
     // `first` is range-checked by validateInput before this runs.

@@ -8,11 +8,15 @@ import { sendJson } from "../http/respond";
 import { Logger } from "../logging/logger";
 import { Authenticate } from "./caller-auth";
 import { GraphqlServices, RelayContext } from "./context";
+import { costLimitPlugin, DEFAULT_GRAPHQL_LIMITS, GraphqlLimits, limitValidationRules, MAX_TOKENS } from "./limits";
 
 /** GraphQL operations are small; a megabyte is far beyond any real one and bounds what is buffered. */
 export const DEFAULT_GRAPHQL_MAX_BODY_BYTES = 1024 * 1024;
 
 const JSON_CONTENT_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+
+/** graphql-js's "Did you mean …?" hints, which name fields, types and enum values of the schema. */
+const SUGGESTION = / ?Did you mean .+?\?$/;
 
 export interface GraphqlHandlerOptions {
   schema: GraphQLSchema;
@@ -21,6 +25,12 @@ export interface GraphqlHandlerOptions {
   authenticate: Authenticate;
   logger?: Logger;
   maxBodyBytes?: number;
+  /** Depth, cost and alias limits of every operation; DEFAULT_GRAPHQL_LIMITS when absent. */
+  limits?: GraphqlLimits;
+  /** Answer introspection (to authenticated callers); default true. */
+  introspection?: boolean;
+  /** "Did you mean …" hints and the messages of unexpected errors; default false. Never stack traces. */
+  detailedErrors?: boolean;
 }
 
 export interface GraphqlHandler {
@@ -37,22 +47,35 @@ export interface GraphqlHandler {
  * for a caller that `authenticate` accepts: the context function authenticates, and Apollo turns
  * its error into the response (401 UNAUTHENTICATED, 503 DEFECTDOJO_UNAVAILABLE) before executing
  * anything. Apollo's CSRF prevention stays on: a GET or a `text/plain` POST without a
- * preflight-forcing header is refused before authentication.
+ * preflight-forcing header is refused before authentication. Every operation is then measured
+ * against the limits (tokens while parsing; depth, aliases and directives while validating; cost
+ * with its variables) and refused with a 400 before it runs.
  */
 export function createGraphqlHandler(options: GraphqlHandlerOptions): GraphqlHandler {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_GRAPHQL_MAX_BODY_BYTES;
   const log = options.logger?.child({ component: "graphql" });
+  const limits = options.limits ?? DEFAULT_GRAPHQL_LIMITS;
+  const detailedErrors = options.detailedErrors ?? false;
 
   const apollo = new ApolloServer<RelayContext>({
     schema: options.schema,
     csrfPrevention: true,
-    // Introspection is safe to leave on: it too needs a DefectDojo API key.
-    introspection: true,
+    // Off, as Apollo's default, said here on purpose: every operation of a batch would get the whole
+    // cost budget again, and no client of this API (curl, scripts, admin tools) sends batches. A
+    // JSON array body is answered 400 "Operation batching disabled." and nothing in it runs.
+    allowBatchedHttpRequests: false,
+    // Safe to leave on (the default): it too needs a DefectDojo API key.
+    introspection: options.introspection ?? true,
+    // Apollo's own removal of "Did you mean …" from validation errors; formatError does the rest.
+    hideSchemaDetailsFromClientErrors: !detailedErrors,
+    // In no mode: the log has them.
     includeStacktraceInErrorResponses: false,
+    parseOptions: { maxTokens: MAX_TOKENS },
+    validationRules: limitValidationRules(limits),
     // main.ts owns shutdown; Apollo's own handler would re-raise SIGTERM and kill the process mid-drain.
     stopOnTerminationSignals: false,
     // No landing page: the default one loads Apollo Sandbox from a CDN; admin UIs and curl need none.
-    plugins: [ApolloServerPluginLandingPageDisabled()],
+    plugins: [ApolloServerPluginLandingPageDisabled(), costLimitPlugin(limits.maxCost)],
     logger: log && {
       debug: (message) => log.debug(String(message)),
       info: (message) => log.info(String(message)),
@@ -64,10 +87,17 @@ export function createGraphqlHandler(options: GraphqlHandlerOptions): GraphqlHan
       if (code === "DEFECTDOJO_UNAVAILABLE") log?.warn({ reason: formatted.message }, "DefectDojo unavailable for GraphQL auth");
       // A bug's message may name tables or values; the client gets a plain line, the log the details.
       if (code === "INTERNAL_SERVER_ERROR") {
-        log?.error({ err: unwrapResolverError(error), path: formatted.path }, "GraphQL operation failed");
-        return { message: "internal error", path: formatted.path, extensions: { code } };
+        const cause = unwrapResolverError(error);
+        log?.error({ err: cause, path: formatted.path }, "GraphQL operation failed");
+        const message = detailedErrors && cause instanceof Error ? cause.message : "internal error";
+        return { message, path: formatted.path, extensions: { code } };
       }
-      return formatted;
+      // Apollo's own text tells to "pass introspection: true to ApolloServer"; ours names the setting.
+      if (formatted.extensions?.validationErrorCode === "INTROSPECTION_DISABLED") {
+        return { ...formatted, message: "introspection is turned off on this server (GRAPHQL_INTROSPECTION=false)" };
+      }
+      // Variables are checked outside validation, so a bad enum value still carries a hint here.
+      return detailedErrors ? formatted : { ...formatted, message: formatted.message.replace(SUGGESTION, "") };
     },
   });
 

@@ -1,10 +1,12 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from "type-graphql";
 import { allowlistPermits, WebhookAllowlist } from "../channels/msteams/webhook-allowlist";
+import { ALL_NOTIFICATION_EVENTS } from "../events/notification-event";
 import { ContactUpdate } from "../storage/preferences-store";
 import { EventChannels } from "../storage/settings-store";
 import { ContactInput } from "./contact.input";
 import { ContactType } from "./contact.type";
 import { RelayContext } from "./context";
+import { perRow } from "./cost";
 import { badUserInput } from "./errors";
 import { EventChannelsType } from "./event-channels.type";
 import { MeType, toMe } from "./me.type";
@@ -57,6 +59,7 @@ export class MeResolver {
 
   @FieldResolver(() => [EventChannelsType], {
     description: "One entry per NotificationEvent, in DefectDojo's order: the channels that notify this user personally.",
+    complexity: perRow(ALL_NOTIFICATION_EVENTS.length),
   })
   notifications(@Root() user: MeType, @Ctx() { services }: RelayContext): Promise<EventChannels[]> {
     return services.preferences.notifications(user.id);

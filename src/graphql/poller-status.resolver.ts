@@ -3,6 +3,7 @@ import { POLL_RESOURCES } from "../ingest/poll/poller";
 import { PollCursorEntity } from "../storage/entities/poll-cursor.entity";
 import { SUPERUSER } from "./auth-checker";
 import { RelayContext } from "./context";
+import { perRow } from "./cost";
 
 @ObjectType("PollerStatus", { description: "Where polling one DefectDojo resource stands." })
 export class PollerStatusType {
@@ -25,7 +26,10 @@ export class PollerStatusType {
 @Resolver()
 export class PollerStatusResolver {
   @Authorized(SUPERUSER)
-  @Query(() => [PollerStatusType], { description: "The DefectDojo API poller, per resource, in polling order." })
+  @Query(() => [PollerStatusType], {
+    description: "The DefectDojo API poller, per resource, in polling order.",
+    complexity: perRow(POLL_RESOURCES.length),
+  })
   async pollerStatus(@Ctx() { services }: RelayContext): Promise<PollerStatusType[]> {
     const rows = new Map((await services.db.manager.find(PollCursorEntity)).map((row) => [row.resource, row]));
     return POLL_RESOURCES.map(({ name }) => {

@@ -10,7 +10,13 @@ export type Routes = Record<string, Partial<Record<string, Handler>>>;
 /** One HTTP server for everything; a 404 or 405 for anything not routed, a 500 for a handler that throws. */
 export function createHttpServer(routes: Routes, logger: Logger): Server {
   return createServer((req, res) => {
-    const path = new URL(req.url ?? "/", "http://relay").pathname;
+    // An absolute-form target such as `http://[` fails to parse; thrown here it would end the process.
+    let path: string;
+    try {
+      path = new URL(req.url ?? "/", "http://relay").pathname;
+    } catch {
+      return sendJson(res, 400, { error: "malformed request target" });
+    }
     const methods = routes[path];
     if (!methods) return sendJson(res, 404, { error: `no route for ${path}` });
     const handler = methods[req.method ?? ""];

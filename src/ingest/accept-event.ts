@@ -2,9 +2,10 @@ import { EntityManager } from "typeorm";
 import { storeEventIn, StoreResult } from "../delivery/outbox";
 import { DojoEvent } from "../events/dojo-event";
 import { idempotencyKeys } from "../events/idempotency";
-import { isSilentEvent } from "../events/notification-event";
+import { isSilentEvent, NotificationEvent } from "../events/notification-event";
 import { systemRoutes } from "../routing/system-routes";
 import { Database } from "../storage/database";
+import { groupCommit } from "../storage/group-commit";
 import { EventSource, FanoutStatus } from "../storage/entities/event.entity";
 import { SettingsStore } from "../storage/settings-store";
 
@@ -40,30 +41,49 @@ export interface EventIntake {
  * resolved afterwards by the fan-out worker (it must ask DefectDojo who may see the event).
  */
 export function createEventIntake(deps: EventIntakeDeps): EventIntake {
-  async function store(manager: EntityManager, event: DojoEvent, keys: string[], source: EventSource) {
+  /** Settings read once per transaction: every event in it is routed by the same ones. */
+  function routesIn() {
+    let settings: ReturnType<SettingsStore["systemSettings"]> | undefined;
+    const channels = new Map<NotificationEvent, ReturnType<SettingsStore["systemChannelsFor"]>>();
+    return async (event: DojoEvent) => {
+      settings ??= deps.settings.systemSettings();
+      let forSetting = channels.get(event.setting);
+      if (!forSetting) channels.set(event.setting, (forSetting = deps.settings.systemChannelsFor(event.setting)));
+      return systemRoutes(event, await settings, await forSetting);
+    };
+  }
+
+  function store(manager: EntityManager, routes: ReturnType<typeof routesIn>, event: DojoEvent, keys: string[], source: EventSource) {
     const receivedAt = Date.now();
     const fanout = isSilentEvent(event.name)
       ? FanoutStatus.NONE
       : deps.personalNotifications
         ? FanoutStatus.PENDING
         : FanoutStatus.SKIPPED;
-    return storeEventIn(manager, { event, source, idempotencyKeys: keys, receivedAt, fanout }, async () =>
-      systemRoutes(event, await deps.settings.systemSettings(), await deps.settings.systemChannelsFor(event.setting)),
-    );
+    return storeEventIn(manager, { event, source, idempotencyKeys: keys, receivedAt, fanout }, () => routes(event));
   }
+
+  // Requests arriving together share one transaction, so a burst costs one commit per batch.
+  type Arrival = { event: DojoEvent; keys: string[]; source: EventSource };
+  const storeArrival = groupCommit<Arrival, StoreResult>(deps.db, async (manager, batch) => {
+    const routes = routesIn();
+    const results: StoreResult[] = [];
+    for (const { event, keys, source } of batch) results.push(await store(manager, routes, event, keys, source));
+    return results;
+  });
 
   return {
     async accept(event, rawBody, source = "webhook") {
-      const keys = idempotencyKeys(event, rawBody, Date.now());
-      const result = await deps.db.write((manager) => store(manager, event, keys, source));
+      const result = await storeArrival({ event, keys: idempotencyKeys(event, rawBody, Date.now()), source });
       if (result.stored) deps.onStored();
       return result;
     },
     async acceptPolled(events, alongside) {
       const results = await deps.db.write(async (manager) => {
+        const routes = routesIn();
         const stored: StoreResult[] = [];
         for (const { event, occurredAt } of events) {
-          stored.push(await store(manager, event, idempotencyKeys(event, JSON.stringify(event), occurredAt), "poll"));
+          stored.push(await store(manager, routes, event, idempotencyKeys(event, JSON.stringify(event), occurredAt), "poll"));
         }
         await alongside(manager);
         return stored;

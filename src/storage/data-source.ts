@@ -50,6 +50,10 @@ export function createDataSource(sqlitePath: string): DataSource {
     prepareDatabase: (db: { pragma(sql: string): unknown }) => {
       db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
       db.pragma("foreign_keys = ON");
+      // Every commit reaches the disk before a webhook gets its 2xx or a row is marked SENT. Set
+      // explicitly: better-sqlite3's build defaults a file already in WAL mode to NORMAL, which a
+      // power loss can roll back, so only a database's very first start was FULL.
+      db.pragma("synchronous = FULL");
     },
   });
 }

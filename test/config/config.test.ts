@@ -61,3 +61,60 @@ describe("loadConfig", () => {
     expect(error?.message).not.toContain("hunter2");
   });
 });
+
+describe("loadConfig: GraphQL", () => {
+  it("limits operations and answers introspection, without detailed errors, by default", () => {
+    expect(loadConfig({}).graphql).toEqual({ maxDepth: 10, maxCost: 10_000, maxAliases: 15, introspection: true, detailedErrors: false });
+  });
+
+  it("reads GRAPHQL_MAX_DEPTH, GRAPHQL_MAX_COST, GRAPHQL_MAX_ALIASES, GRAPHQL_INTROSPECTION and GRAPHQL_DETAILED_ERRORS", () => {
+    const config = loadConfig({
+      GRAPHQL_MAX_DEPTH: "6",
+      GRAPHQL_MAX_COST: "2500",
+      GRAPHQL_MAX_ALIASES: "0",
+      GRAPHQL_INTROSPECTION: "false",
+      GRAPHQL_DETAILED_ERRORS: "TRUE",
+    });
+    expect(config.graphql).toEqual({ maxDepth: 6, maxCost: 2500, maxAliases: 0, introspection: false, detailedErrors: true });
+  });
+
+  it("names each bad GraphQL setting", () => {
+    const bad = { GRAPHQL_MAX_DEPTH: "0", GRAPHQL_MAX_COST: "lots", GRAPHQL_MAX_ALIASES: "-1", GRAPHQL_INTROSPECTION: "yes", GRAPHQL_DETAILED_ERRORS: "1" };
+    let error: ConfigError | undefined;
+    try {
+      loadConfig(bad);
+    } catch (caught) {
+      error = caught as ConfigError;
+    }
+    expect(error?.problems).toHaveLength(5);
+    for (const name of Object.keys(bad)) expect(error?.message).toContain(name);
+  });
+});
+
+describe("loadConfig: delivery", () => {
+  it("sends 32 at once, at most 8 to one target, and retries at most 15 minutes apart by default", () => {
+    expect(loadConfig({}).delivery).toEqual({
+      maxAttempts: 10,
+      retryBaseMs: 2000,
+      maxRetryDelayMs: 15 * 60 * 1000,
+      concurrency: 32,
+      maxInFlightPerTarget: 8,
+      pollIntervalMs: 1000,
+    });
+  });
+
+  it("reads DELIVERY_MAX_IN_FLIGHT_PER_TARGET and DELIVERY_RETRY_MAX_MS, and names bad values", () => {
+    const config = loadConfig({ DELIVERY_MAX_IN_FLIGHT_PER_TARGET: "2", DELIVERY_RETRY_MAX_MS: "60000", DELIVERY_CONCURRENCY: "64" });
+    expect(config.delivery).toMatchObject({ maxInFlightPerTarget: 2, maxRetryDelayMs: 60_000, concurrency: 64 });
+    let error: ConfigError | undefined;
+    try {
+      loadConfig({ DELIVERY_MAX_IN_FLIGHT_PER_TARGET: "0", DELIVERY_RETRY_MAX_MS: "soon" });
+    } catch (caught) {
+      error = caught as ConfigError;
+    }
+    expect(error?.problems.sort()).toEqual([
+      'DELIVERY_MAX_IN_FLIGHT_PER_TARGET must be a whole number from 1 to 256, got "0"',
+      'DELIVERY_RETRY_MAX_MS must be a whole number from 1 to 86400000, got "soon"',
+    ]);
+  });
+});

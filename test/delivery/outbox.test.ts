@@ -1,5 +1,5 @@
 import { Channel } from "../../src/channels/channel-id";
-import { claimById, claimDue, recordAttempt, releaseAllLeases, storeEvent } from "../../src/delivery/outbox";
+import { attemptRecorder, claimById, claimDue, releaseAllLeases, storeEvent } from "../../src/delivery/outbox";
 import { parseWebhookPayload } from "../../src/events/webhook-payload";
 import { DeliveryEntity, DeliveryStatus } from "../../src/storage/entities/delivery.entity";
 import { EventEntity, FanoutStatus } from "../../src/storage/entities/event.entity";
@@ -50,8 +50,12 @@ describe("outbox", () => {
   it("leaves rows whose next attempt is in the future, and finished rows, alone", async () => {
     await store(["a"], 1000);
     const [slack, mail] = await claimDue(database.db, 10, 1000, 30_000);
-    await recordAttempt(database.db, slack.id, { status: DeliveryStatus.SENT, attempts: 1, lastError: null, nextAttemptAt: 1000, now: 1000 });
-    await recordAttempt(database.db, mail.id, { status: DeliveryStatus.RETRYING, attempts: 1, lastError: "x", nextAttemptAt: 5000, now: 1000 });
+    const recordAttempt = attemptRecorder(database.db);
+    // Submitted together: one transaction records both.
+    await Promise.all([
+      recordAttempt(slack.id, { status: DeliveryStatus.SENT, attempts: 1, lastError: null, nextAttemptAt: 1000, now: 1000 }),
+      recordAttempt(mail.id, { status: DeliveryStatus.RETRYING, attempts: 1, lastError: "x", nextAttemptAt: 5000, now: 1000 }),
+    ]);
     expect(await claimDue(database.db, 10, 4999, 30_000)).toEqual([]);
     expect((await claimDue(database.db, 10, 5000, 30_000)).map((row) => row.id)).toEqual([mail.id]);
   });

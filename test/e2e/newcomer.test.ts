@@ -1,48 +1,11 @@
-import { ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { webhookFixture } from "../support/fixtures";
+import { freePort, MAIN, spawnRelay, waitForHealth } from "../support/child-relay";
 import { rawRequest } from "../support/http-client";
 import { eventually, Peers, relayEnv, startPeers, SUPERUSER_TOKEN, WEBHOOK_SECRET } from "../support/relay-harness";
 import { SLACK_PEER_TOKEN } from "../peers/slack-peer";
 import { tempDir } from "../support/temp-dir";
-
-const MAIN = join(__dirname, "..", "..", "dist", "src", "main.js");
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-/** The built bridge as `npm start` runs it, in its own process, with its output collected. */
-function spawnRelay(cwd: string, env: Record<string, string>) {
-  const child: ChildProcess = spawn(process.execPath, [MAIN], {
-    cwd,
-    env: { PATH: process.env.PATH ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const output = { stdout: "", stderr: "" };
-  child.stdout!.on("data", (chunk) => (output.stdout += chunk));
-  child.stderr!.on("data", (chunk) => (output.stderr += chunk));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return { child, output, exited };
-}
-
-async function waitForHealth(url: string, relay: ReturnType<typeof spawnRelay>) {
-  await eventually(async () => {
-    if (relay.child.exitCode !== null) throw new Error(`the bridge exited: ${relay.output.stderr}${relay.output.stdout}`);
-    try {
-      return (await rawRequest(`${url}/healthz`, { method: "GET" })).status === 200 ? true : undefined;
-    } catch {
-      return undefined;
-    }
-  }, 20_000);
-}
 
 describe("a newcomer following the README", () => {
   let peers: Peers;

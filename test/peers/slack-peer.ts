@@ -1,4 +1,5 @@
 import { createServer, IncomingMessage, ServerResponse } from "node:http";
+import { ConcurrencyGauge } from "./concurrency-gauge";
 import { closeServer, listenOnLoopback, readRequestBody } from "./http-peer";
 
 /** The bot token a Slack peer accepts unless told otherwise. */
@@ -14,6 +15,9 @@ export interface SlackCall {
   args: Record<string, unknown>;
   /** Date.now() when the call arrived. */
   at: number;
+  /** Date.now() when it was answered, and the HTTP status; unset while the answer is pending. */
+  answeredAt?: number;
+  status?: number;
 }
 
 /** A scripted answer to the next call: an HTTP status (200 by default), a Retry-After and/or a body. */
@@ -36,6 +40,10 @@ export interface SlackPeer {
   readonly users: Map<string, string>;
   /** Answers the next calls with these, in order, before going back to normal answers. */
   failNext(responses: SlackScriptedResponse[]): void;
+  /** Delays every answer by this long (a slow Slack), on top of any scripted delay; 0 to stop. */
+  delayAnswers(ms: number): void;
+  /** chat.postMessage calls being answered at once, by channel. */
+  readonly concurrency: ConcurrencyGauge;
   /** Calls of one method. */
   callsOf(method: string): SlackCall[];
   close(): Promise<void>;
@@ -58,6 +66,8 @@ export async function startSlackPeer(
   const calls: SlackCall[] = [];
   const script: SlackScriptedResponse[] = [];
   let messageCount = 0;
+  let answerDelayMs = 0;
+  const concurrency = new ConcurrencyGauge();
 
   const answer = (call: SlackCall): unknown => {
     if (!call.token) return { ok: false, error: "not_authed" };
@@ -88,16 +98,22 @@ export async function startSlackPeer(
     const args = parseArgs(req.headers["content-type"] ?? "", raw);
     const call: SlackCall = { method, token: bearer ?? (typeof args.token === "string" ? args.token : null), args, at: Date.now() };
     calls.push(call);
+    const gaugeKey = method === "chat.postMessage" ? String(args.channel) : undefined;
+    if (gaugeKey !== undefined) concurrency.enter(gaugeKey);
 
     const scripted = script.shift();
-    if (scripted?.delayMs) await new Promise((resolve) => setTimeout(resolve, scripted.delayMs));
+    const delayMs = (scripted?.delayMs ?? 0) + answerDelayMs;
+    if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs));
     const status = scripted?.status ?? 200;
     const headers: Record<string, string> = { "Content-Type": "application/json; charset=utf-8" };
     if (scripted?.retryAfter !== undefined) headers["Retry-After"] = String(scripted.retryAfter);
     const body =
       scripted?.body ??
       (status === 200 ? answer(call) : { ok: false, error: status === 429 ? "ratelimited" : "internal_error" });
+    if (gaugeKey !== undefined) concurrency.leave(gaugeKey);
     res.writeHead(status, headers).end(JSON.stringify(body));
+    call.answeredAt = Date.now();
+    call.status = status;
   };
 
   const server = createServer((req, res) => {
@@ -110,6 +126,8 @@ export async function startSlackPeer(
     calls,
     users,
     failNext: (responses) => script.push(...responses),
+    delayAnswers: (ms) => (answerDelayMs = ms),
+    concurrency,
     callsOf: (method) => calls.filter((call) => call.method === method),
     close: () => closeServer(server),
   };

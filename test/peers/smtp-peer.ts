@@ -1,6 +1,7 @@
 import { AddressInfo } from "node:net";
 import { Headers, simpleParser } from "mailparser";
 import { SMTPServer } from "smtp-server";
+import { ConcurrencyGauge } from "./concurrency-gauge";
 
 /** One message the peer accepted, parsed. */
 export interface ReceivedMail {
@@ -38,6 +39,12 @@ export interface SmtpPeer {
   readonly messages: ReceivedMail[];
   /** Refuses the next messages with these replies, in order, then accepts again. */
   rejectNext(rejections: SmtpRejection[]): void;
+  /** Refuses the next `count` logins with 535, whatever the credentials, then checks them again. */
+  refuseNextLogins(count: number): void;
+  /** Waits this long before accepting each message (a slow server); 0 to stop. */
+  delayAnswers(ms: number): void;
+  /** Messages being received at once (DATA until the reply), by envelope recipients. */
+  readonly concurrency: ConcurrencyGauge;
   /** Resolves with the messages once at least `count` have arrived; rejects after `timeoutMs`. */
   waitForMessages(count: number, timeoutMs?: number): Promise<ReceivedMail[]>;
   close(): Promise<void>;
@@ -51,6 +58,9 @@ export async function startSmtpPeer(options: { user?: string; pass?: string } = 
   const messages: ReceivedMail[] = [];
   const rejections: SmtpRejection[] = [];
   const waiters = new Set<() => void>();
+  let loginsToRefuse = 0;
+  let answerDelayMs = 0;
+  const concurrency = new ConcurrencyGauge();
 
   const server = new SMTPServer({
     authOptional: true,
@@ -60,11 +70,19 @@ export async function startSmtpPeer(options: { user?: string; pass?: string } = 
     // A pooled client may still hold a connection when a test closes the peer.
     closeTimeout: 500,
     onAuth(auth, _session, callback) {
-      const known = options.user === undefined || (auth.username === options.user && auth.password === options.pass);
+      const refused = loginsToRefuse > 0;
+      if (refused) loginsToRefuse -= 1;
+      const known = !refused && (options.user === undefined || (auth.username === options.user && auth.password === options.pass));
       if (known) callback(null, { user: auth.username });
       else callback(Object.assign(new Error("Authentication failed"), { responseCode: 535 }));
     },
-    onData(stream, session, callback) {
+    onData(stream, session, rawCallback) {
+      const gaugeKey = session.envelope.rcptTo.map((rcpt) => rcpt.address).join(",");
+      concurrency.enter(gaugeKey);
+      const callback = (error?: Error | null) => {
+        concurrency.leave(gaugeKey);
+        rawCallback(error);
+      };
       const parts: Buffer[] = [];
       stream.on("data", (part: Buffer) => parts.push(part));
       stream.on("end", () => {
@@ -74,7 +92,7 @@ export async function startSmtpPeer(options: { user?: string; pass?: string } = 
           return;
         }
         const raw = Buffer.concat(parts).toString("utf8");
-        simpleParser(raw).then((parsed) => {
+        simpleParser(raw).then(async (parsed) => {
           const to = [parsed.to ?? []].flat().flatMap((list) => list.value.map((address) => address.address ?? ""));
           messages.push({
             envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
@@ -89,11 +107,14 @@ export async function startSmtpPeer(options: { user?: string; pass?: string } = 
             user: typeof session.user === "string" ? session.user : null,
           });
           for (const wake of waiters) wake();
+          if (answerDelayMs) await new Promise((resolve) => setTimeout(resolve, answerDelayMs));
           callback();
         }, callback);
       });
     },
   });
+  // A client vanishing mid-conversation (a killed bridge) is emitted here; a server shrugs it off.
+  server.on("error", () => undefined);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.server.address() as AddressInfo;
   const url = `smtp://127.0.0.1:${port}`;
@@ -104,6 +125,9 @@ export async function startSmtpPeer(options: { user?: string; pass?: string } = 
       `smtp://${encodeURIComponent(user)}:${encodeURIComponent(pass)}@127.0.0.1:${port}`,
     messages,
     rejectNext: (replies) => rejections.push(...replies),
+    refuseNextLogins: (count) => (loginsToRefuse += count),
+    delayAnswers: (ms) => (answerDelayMs = ms),
+    concurrency,
     waitForMessages: (count, timeoutMs = 5000) =>
       new Promise((resolve, reject) => {
         const check = () => {

@@ -1,4 +1,5 @@
 import { createServer, IncomingHttpHeaders } from "node:http";
+import { ConcurrencyGauge } from "./concurrency-gauge";
 import { closeServer, listenOnLoopback, readRequestBody } from "./http-peer";
 
 /** One POST the peer received. */
@@ -12,6 +13,8 @@ export interface TeamsRequest {
   body: unknown;
   /** Date.now() when it arrived. */
   at: number;
+  /** Date.now() when it was answered; unset while the answer is pending. */
+  answeredAt?: number;
 }
 
 /** A scripted answer to the next POST. */
@@ -34,6 +37,10 @@ export interface TeamsPeer {
   readonly requests: TeamsRequest[];
   /** Answers the next POSTs with these, in order, then goes back to 202 Accepted. */
   respondNext(responses: TeamsScriptedResponse[]): void;
+  /** Delays every answer by this long (a slow endpoint), on top of any scripted delay; 0 to stop. */
+  delayAnswers(ms: number): void;
+  /** POSTs being answered at once, by webhook path. */
+  readonly concurrency: ConcurrencyGauge;
   close(): Promise<void>;
 }
 
@@ -45,6 +52,8 @@ export interface TeamsPeer {
 export async function startTeamsPeer(sig = "peer-signature-0123456789abcdef"): Promise<TeamsPeer> {
   const requests: TeamsRequest[] = [];
   const script: TeamsScriptedResponse[] = [];
+  let answerDelayMs = 0;
+  const concurrency = new ConcurrencyGauge();
 
   const server = createServer((req, res) => {
     readRequestBody(req).then(async (raw) => {
@@ -53,12 +62,17 @@ export async function startTeamsPeer(sig = "peer-signature-0123456789abcdef"): P
         res.writeHead(401).end();
         return;
       }
-      requests.push({ path: url.pathname, headers: req.headers, raw, body: parseJson(raw), at: Date.now() });
+      const request: TeamsRequest = { path: url.pathname, headers: req.headers, raw, body: parseJson(raw), at: Date.now() };
+      requests.push(request);
+      concurrency.enter(url.pathname);
       const next = script.shift() ?? { status: 202 };
-      if (next.delayMs) await new Promise((resolve) => setTimeout(resolve, next.delayMs));
+      const delayMs = (next.delayMs ?? 0) + answerDelayMs;
+      if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs));
       const headers: Record<string, string> = {};
       if (next.retryAfter !== undefined) headers["Retry-After"] = String(next.retryAfter);
+      concurrency.leave(url.pathname);
       res.writeHead(next.status, headers).end(next.body ?? "");
+      request.answeredAt = Date.now();
     }, () => res.writeHead(400).end());
   });
   const port = await listenOnLoopback(server);
@@ -68,6 +82,8 @@ export async function startTeamsPeer(sig = "peer-signature-0123456789abcdef"): P
     sig,
     requests,
     respondNext: (responses) => script.push(...responses),
+    delayAnswers: (ms) => (answerDelayMs = ms),
+    concurrency,
     close: () => closeServer(server),
   };
 }

@@ -67,7 +67,7 @@ function blocks(content: MessageContent): KnownBlock[] {
   for (let i = 0; i < content.facts.length; i += SLACK_SECTION_FIELDS_MAX) {
     const fields = content.facts.slice(i, i + SLACK_SECTION_FIELDS_MAX).map(({ label, value }) => {
       const name = `*${escapeSlack(label)}*\n`;
-      return { type: "mrkdwn" as const, text: name + escapeWithin(value, SLACK_FIELD_TEXT_MAX - name.length) };
+      return { type: "mrkdwn" as const, text: name + escapeWithin(value, SLACK_FIELD_TEXT_MAX - name.length), verbatim: true };
     });
     top.push({ type: "section", fields });
   }
@@ -111,6 +111,11 @@ function findingSections(content: MessageContent, maxBlocks: number): { blocks: 
   return { blocks: sections.map(mrkdwnSection), listed };
 }
 
+/**
+ * `verbatim`: by default Slack pre-processes plain text in a text object, turning channel names into
+ * links and parsing "certain mentions" (Block Kit reference, text object); scanner text must reach
+ * readers as typed, and the bridge's own links are explicit `<url|label>` ones, which still work.
+ */
 function mrkdwnSection(text: string): SectionBlock {
-  return { type: "section", text: { type: "mrkdwn", text } };
+  return { type: "section", text: { type: "mrkdwn", text, verbatim: true } };
 }

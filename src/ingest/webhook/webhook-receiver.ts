@@ -36,7 +36,10 @@ export function createWebhookReceiver(options: WebhookReceiverOptions) {
     if (options.headerValue === null) {
       return reject(res, 401, "the webhook receiver is disabled: WEBHOOK_HEADER_VALUE is not configured");
     }
-    if (!headerValueMatches(options.headerValue, req.headers[headerKey])) {
+    // Node keeps only the first of a repeated Authorization header (and joins repeats of others):
+    // DefectDojo sends the header once, so a second one, whichever is right, is refused.
+    const received = req.headersDistinct[headerKey];
+    if (!headerValueMatches(options.headerValue, received?.length === 1 ? received[0] : undefined)) {
       return reject(res, 401, `missing or wrong ${options.headerName} header`);
     }
     const declaredLength = Number(req.headers["content-length"]);

@@ -1,0 +1,317 @@
+import { Kind, OperationDefinitionNode, OperationTypeNode, parse } from "graphql";
+import { Channel } from "../../src/channels/channel-id";
+import { textEvent } from "../../src/events/dojo-event";
+import { ALL_NOTIFICATION_EVENTS, NotificationEvent } from "../../src/events/notification-event";
+import { POLL_RESOURCES } from "../../src/ingest/poll/poller";
+import { Caller } from "../../src/graphql/context";
+import { SLACK_APP_MANIFEST } from "../../src/graphql/slack-manifest.resolver";
+import { Database } from "../../src/storage/database";
+import { DeliveryEntity, DeliveryStatus } from "../../src/storage/entities/delivery.entity";
+import { EventEntity } from "../../src/storage/entities/event.entity";
+import { errorCodes, graphqlTestbed, READER, relaySchema, SUPERUSER, Testbed, WRITER } from "./graphql-testbed";
+
+/**
+ * Who may run each root field of the schema, and what each caller gets. Four callers per field:
+ * nobody (no caller in the context), a plain `user` (READER, acting on their own data or id), an
+ * `otherUser` (WRITER, a second plain user, aiming at READER where the field takes a user id; where
+ * it does not, READER's data must neither show nor change), and a `superuser`. A refusal is one
+ * error with that code, no data for the field, and no change anywhere; an allowed call is checked
+ * by its cell. A root field missing from the table fails the first test.
+ */
+
+/** READER's personal data: nobody but READER and superusers may ever see it. */
+const READER_SLACK_EMAIL = "reader-private@slack.example";
+const READER_INBOX = "reader-inbox@mail.example";
+/** A credential: write-only for everyone. */
+const READER_TEAMS_URL = "https://prod-12.westeurope.logic.azure.com/workflows/r1/triggers/manual/paths/invoke?sig=READERSIG";
+const READER_ONLY = new RegExp(`${READER_SLACK_EMAIL}|${READER_INBOX}`);
+
+type State = Awaited<ReturnType<typeof readState>>;
+type Row = Record<string, unknown>;
+type Refusal = "UNAUTHENTICATED" | "FORBIDDEN";
+interface Allowed {
+  caller: Caller;
+  /** What the operation's root field returned. */
+  data: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  before: State;
+  after: State;
+  /** Channels the test-notification service was asked to send on. */
+  sent: Channel[];
+}
+type Expectation = Refusal | ((outcome: Allowed) => void);
+
+interface RootFieldCase {
+  /** A valid operation selecting only this field (checked below). */
+  operation: string;
+  nobody: Refusal;
+  user: Expectation;
+  otherUser: Expectation;
+  superuser: Expectation;
+}
+
+const ACTORS = { nobody: null, user: READER, otherUser: WRITER, superuser: SUPERUSER } as const;
+type Actor = keyof typeof ACTORS;
+
+async function readState(bed: Testbed) {
+  const query = (sql: string): Promise<Row[]> => bed.database.db.dataSource.query(sql);
+  return {
+    settings: await bed.settings.systemSettings(),
+    systemNotifications: await bed.settings.systemNotifications(),
+    contacts: await query("SELECT * FROM user_contact ORDER BY user_id"),
+    userNotifications: await query("SELECT * FROM user_notification ORDER BY user_id, event"),
+    deliveries: await query("SELECT * FROM delivery ORDER BY id"),
+  };
+}
+
+/** The state without one user's personal rows: what an operation on that user alone must leave as it was. */
+const withoutUser = (state: State, userId: number) => ({
+  ...state,
+  contacts: state.contacts.filter((row) => row.user_id !== userId),
+  userNotifications: state.userNotifications.filter((row) => row.user_id !== userId),
+});
+const notificationRows = (state: State, userId: number) => state.userNotifications.filter((row) => row.user_id === userId);
+const contactRow = (state: State, userId: number) => state.contacts.find((row) => row.user_id === userId);
+const targets = (data: { edges: Array<{ node: { target: string } }> }) => data.edges.map((edge) => edge.node.target);
+
+/** Any caller sets their own notifications; nobody else's rows change. */
+const setsOwnNotification = ({ caller, data, before, after }: Allowed) => {
+  expect(data).toEqual({ event: "PRODUCT_ADDED", channels: ["MAIL"] });
+  expect(withoutUser(after, caller.id)).toEqual(withoutUser(before, caller.id));
+  expect(notificationRows(after, caller.id)).toEqual(
+    [...notificationRows(before, caller.id), { user_id: caller.id, event: "PRODUCT_ADDED", channels: '["MAIL"]' }].sort((a, b) =>
+      String(a.event).localeCompare(String(b.event)),
+    ),
+  );
+};
+
+/** Any caller sets their own contact; nobody else's changes, and the caller's Teams URL stays. */
+const updatesOwnContact = ({ caller, data, before, after }: Allowed) => {
+  expect(data).toEqual({ id: caller.id, contact: { slackEmail: "changed@slack.example" } });
+  expect(withoutUser(after, caller.id)).toEqual(withoutUser(before, caller.id));
+  expect(contactRow(after, caller.id)).toMatchObject({
+    slack_email: "changed@slack.example",
+    msteams_url_encrypted: contactRow(before, caller.id)?.msteams_url_encrypted ?? null,
+  });
+};
+
+const QUERIES: Record<string, RootFieldCase> = {
+  deliveries: {
+    operation: "{ deliveries(first: 100) { edges { node { target } } } }",
+    nobody: "UNAUTHENTICATED",
+    user: ({ data }) => expect(targets(data)).toEqual([READER_INBOX]),
+    otherUser: ({ data }) => expect(targets(data)).toEqual(["writer@example.com"]),
+    superuser: ({ data }) => expect(targets(data)).toEqual(["writer@example.com", READER_INBOX, "#security"]),
+  },
+  me: {
+    operation: "{ me { id contact { slackEmail msteamsUrlSet } notifications { event channels } } }",
+    nobody: "UNAUTHENTICATED",
+    user: ({ data }) => {
+      expect(data).toMatchObject({ id: READER.id, contact: { slackEmail: READER_SLACK_EMAIL, msteamsUrlSet: true } });
+      expect(data.notifications.filter((n: { channels: string[] }) => n.channels.length > 0)).toEqual([{ event: "SCAN_ADDED", channels: ["SLACK"] }]);
+    },
+    otherUser: ({ data }) => {
+      expect(data).toMatchObject({ id: WRITER.id, contact: { slackEmail: WRITER.email, msteamsUrlSet: false } });
+      expect(data.notifications.every((n: { channels: string[] }) => n.channels.length === 0)).toBe(true);
+    },
+    superuser: ({ data }) => expect(data).toMatchObject({ id: SUPERUSER.id, contact: { slackEmail: SUPERUSER.email, msteamsUrlSet: false } }),
+  },
+  pollerStatus: {
+    operation: "{ pollerStatus { resource } }",
+    nobody: "UNAUTHENTICATED",
+    user: "FORBIDDEN",
+    otherUser: "FORBIDDEN",
+    superuser: ({ data }) => expect(data.map((row: { resource: string }) => row.resource)).toEqual(POLL_RESOURCES.map((resource) => resource.name)),
+  },
+  slackAppManifest: {
+    operation: "{ slackAppManifest }",
+    nobody: "UNAUTHENTICATED",
+    user: ({ data }) => expect(JSON.parse(data)).toEqual(SLACK_APP_MANIFEST),
+    otherUser: ({ data }) => expect(JSON.parse(data)).toEqual(SLACK_APP_MANIFEST),
+    superuser: ({ data }) => expect(JSON.parse(data)).toEqual(SLACK_APP_MANIFEST),
+  },
+  systemNotifications: {
+    operation: "{ systemNotifications { event channels } }",
+    nobody: "UNAUTHENTICATED",
+    user: "FORBIDDEN",
+    otherUser: "FORBIDDEN",
+    superuser: ({ data, before }) => {
+      expect(data).toHaveLength(ALL_NOTIFICATION_EVENTS.length);
+      expect(data).toEqual(before.systemNotifications);
+    },
+  },
+  systemSettings: {
+    operation: "{ systemSettings { slackChannel slackTokenSet } }",
+    nobody: "UNAUTHENTICATED",
+    user: "FORBIDDEN",
+    otherUser: "FORBIDDEN",
+    superuser: ({ data }) => expect(data).toEqual({ slackChannel: "#security", slackTokenSet: true }),
+  },
+  user: {
+    operation: `{ user(id: ${READER.id}) { id contact { slackEmail msteamsUrlSet } } }`,
+    nobody: "UNAUTHENTICATED",
+    // Even for their own id: plain users have `me`.
+    user: "FORBIDDEN",
+    otherUser: "FORBIDDEN",
+    superuser: ({ data }) => expect(data).toEqual({ id: READER.id, contact: { slackEmail: READER_SLACK_EMAIL, msteamsUrlSet: true } }),
+  },
+};
+
+const MUTATIONS: Record<string, RootFieldCase> = {
+  sendTestNotification: {
+    operation: "mutation { sendTestNotification(channel: SLACK) { channel target status } }",
+    nobody: "UNAUTHENTICATED",
+    user: "FORBIDDEN",
+    otherUser: "FORBIDDEN",
+    superuser: ({ data, sent, before, after }) => {
+      expect(data).toEqual({ channel: "SLACK", target: "#security", status: "SENT" });
+      expect(sent).toEqual([Channel.SLACK]);
+      expect(after.deliveries).toHaveLength(before.deliveries.length + 1);
+    },
+  },
+  setMyNotification: {
+    operation: "mutation { setMyNotification(event: PRODUCT_ADDED, channels: [MAIL]) { event channels } }",
+    nobody: "UNAUTHENTICATED",
+    user: setsOwnNotification,
+    otherUser: setsOwnNotification,
+    superuser: setsOwnNotification,
+  },
+  setSystemNotification: {
+    operation: "mutation { setSystemNotification(event: SCAN_ADDED, channels: [MAIL]) { event channels } }",
+    nobody: "UNAUTHENTICATED",
+    user: "FORBIDDEN",
+    otherUser: "FORBIDDEN",
+    superuser: ({ data, before, after }) => {
+      expect(data).toEqual({ event: "SCAN_ADDED", channels: ["MAIL"] });
+      expect(after).toEqual({
+        ...before,
+        systemNotifications: before.systemNotifications.map((line) => (line.event === "SCAN_ADDED" ? { ...line, channels: ["MAIL"] } : line)),
+      });
+    },
+  },
+  setUserNotification: {
+    operation: `mutation { setUserNotification(userId: ${READER.id}, event: SCAN_ADDED, channels: [MAIL]) { event channels } }`,
+    nobody: "UNAUTHENTICATED",
+    // Even for their own id: plain users have setMyNotification.
+    user: "FORBIDDEN",
+    otherUser: "FORBIDDEN",
+    superuser: ({ data, before, after }) => {
+      expect(data).toEqual({ event: "SCAN_ADDED", channels: ["MAIL"] });
+      expect(withoutUser(after, READER.id)).toEqual(withoutUser(before, READER.id));
+      expect(notificationRows(after, READER.id)).toEqual([{ user_id: READER.id, event: "SCAN_ADDED", channels: '["MAIL"]' }]);
+    },
+  },
+  updateMyContact: {
+    operation: 'mutation { updateMyContact(input: { slackEmail: "changed@slack.example" }) { id contact { slackEmail } } }',
+    nobody: "UNAUTHENTICATED",
+    user: updatesOwnContact,
+    otherUser: updatesOwnContact,
+    superuser: updatesOwnContact,
+  },
+  updateSystemSettings: {
+    operation: 'mutation { updateSystemSettings(input: { slackChannel: "#changed" }) { slackChannel } }',
+    nobody: "UNAUTHENTICATED",
+    user: "FORBIDDEN",
+    otherUser: "FORBIDDEN",
+    superuser: ({ data, before, after }) => {
+      expect(data).toEqual({ slackChannel: "#changed" });
+      expect(after).toEqual({ ...before, settings: { ...before.settings, slackChannel: "#changed" } });
+    },
+  },
+};
+
+/** One event with one delivery; returns the delivery. */
+async function seedDelivery(db: Database, delivery: Partial<DeliveryEntity>): Promise<DeliveryEntity> {
+  return db.write(async (manager) => {
+    const at = Date.now();
+    const name = delivery.recipientUserId ? "product_added" : "test_notification";
+    const event = await manager.save(
+      manager.create(EventEntity, {
+        idempotencyKey: `${name}|${Math.random()}`,
+        name,
+        title: name,
+        source: "webhook",
+        data: textEvent({ name, setting: NotificationEvent.OTHER, title: name }),
+        receivedAt: at,
+      }),
+    );
+    return manager.save(
+      manager.create(DeliveryEntity, {
+        eventId: event.id,
+        channel: Channel.SLACK,
+        target: "#security",
+        recipientUserId: null,
+        status: DeliveryStatus.PENDING,
+        attempts: 0,
+        lastError: null,
+        nextAttemptAt: at,
+        leaseExpiresAt: null,
+        createdAt: at,
+        updatedAt: at,
+        sentAt: null,
+        ...delivery,
+      }),
+    );
+  });
+}
+
+describe("authorization of every root field", () => {
+  it("has a row for every query and mutation of the schema, each running its own field", async () => {
+    const schema = await relaySchema();
+    expect(Object.keys(QUERIES).sort()).toEqual(Object.keys(schema.getQueryType()!.getFields()).sort());
+    expect(Object.keys(MUTATIONS).sort()).toEqual(Object.keys(schema.getMutationType()?.getFields() ?? {}).sort());
+    expect(schema.getSubscriptionType()).toBeUndefined();
+
+    for (const [kind, table] of [[OperationTypeNode.QUERY, QUERIES], [OperationTypeNode.MUTATION, MUTATIONS]] as const) {
+      for (const [field, { operation }] of Object.entries(table)) {
+        const [definition] = parse(operation).definitions as OperationDefinitionNode[];
+        expect(definition.operation).toBe(kind);
+        expect(definition.selectionSet.selections.map((selection) => selection.kind === Kind.FIELD && selection.name.value)).toEqual([field]);
+      }
+    }
+  });
+
+  const rows = [...Object.entries(QUERIES), ...Object.entries(MUTATIONS)];
+
+  describe.each(rows)("%s", (field, row) => {
+    let bed: Testbed;
+    let sent: Channel[];
+
+    beforeEach(async () => {
+      sent = [];
+      bed = await graphqlTestbed(async (services, channel) => {
+        sent.push(channel);
+        return seedDelivery(services.db, { channel, target: "#security", status: DeliveryStatus.SENT, attempts: 1 });
+      });
+      await bed.settings.updateSystemSettings({ slackChannel: "#security", slackToken: "xoxb-matrix" });
+      await bed.preferences.updateContact(READER.id, { slackEmail: READER_SLACK_EMAIL, email: READER_INBOX, msteamsUrl: READER_TEAMS_URL });
+      await bed.preferences.setNotification(READER.id, NotificationEvent.SCAN_ADDED, [Channel.SLACK]);
+      // Newest last: a system delivery, one of READER's, one of WRITER's.
+      await seedDelivery(bed.services.db, {});
+      await seedDelivery(bed.services.db, { channel: Channel.MAIL, target: READER_INBOX, recipientUserId: READER.id });
+      await seedDelivery(bed.services.db, { channel: Channel.MAIL, target: WRITER.email, recipientUserId: WRITER.id });
+    });
+    afterEach(() => bed.close());
+
+    it.each(Object.keys(ACTORS) as Actor[])("as %s", async (actor) => {
+      const caller = ACTORS[actor];
+      const before = await readState(bed);
+      const result = await bed.run(caller, row.operation);
+      const after = await readState(bed);
+      const expectation = row[actor];
+
+      if (typeof expectation === "string") {
+        expect(errorCodes(result)).toEqual([expectation]);
+        expect(result.data?.[field] ?? null).toBeNull();
+        expect(after).toEqual(before);
+        expect(sent).toEqual([]);
+      } else {
+        expect(result.errors).toBeUndefined();
+        if (row.operation.startsWith("{")) expect(after).toEqual(before);
+        expectation({ caller: caller!, data: result.data?.[field], before, after, sent });
+      }
+      if (actor === "nobody" || actor === "otherUser") expect(JSON.stringify(result)).not.toMatch(READER_ONLY);
+      // Write-only for everyone, READER included.
+      expect(JSON.stringify(result)).not.toContain("READERSIG");
+    });
+  });
+});
