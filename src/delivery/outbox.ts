@@ -118,7 +118,8 @@ export async function claimDue(
       [now + leaseMs, now, now, limit],
     );
     return rows.map((row) => row.id);
-  });
+    // A lease lost to a power cut costs nothing: a restart frees every lease anyway.
+  }, { durable: false });
   return loadWithEvents(db, ids);
 }
 

@@ -15,8 +15,24 @@ export class Database {
     return this.dataSource.manager;
   }
 
-  write<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    const result = this.tail.then(() => this.dataSource.transaction(work));
+  /**
+   * Runs `work` in a transaction after the writes before it. Every commit is synced to disk
+   * (synchronous = FULL) unless `durable` is false: for bookkeeping a power cut may undo without
+   * harm (leases: a restart frees them all), SQLite then skips the sync, and the next durable
+   * commit syncs that write along with its own.
+   */
+  write<T>(work: (manager: EntityManager) => Promise<T>, options: { durable?: boolean } = {}): Promise<T> {
+    const relaxed = options.durable === false && this.dataSource.options.type === "better-sqlite3";
+    const run = async () => {
+      if (!relaxed) return this.dataSource.transaction(work);
+      await this.dataSource.query("PRAGMA synchronous = NORMAL");
+      try {
+        return await this.dataSource.transaction(work);
+      } finally {
+        await this.dataSource.query("PRAGMA synchronous = FULL");
+      }
+    };
+    const result = this.tail.then(run);
     this.tail = result.catch(() => undefined);
     return result;
   }
