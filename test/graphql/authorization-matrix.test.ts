@@ -1,14 +1,12 @@
 import { Kind, OperationDefinitionNode, OperationTypeNode, parse } from "graphql";
 import { Channel } from "../../src/channels/channel-id";
-import { textEvent } from "../../src/events/dojo-event";
 import { ALL_NOTIFICATION_EVENTS, NotificationEvent } from "../../src/events/notification-event";
 import { POLL_RESOURCES } from "../../src/ingest/poll/poller";
 import { Caller } from "../../src/graphql/context";
 import { SLACK_APP_MANIFEST } from "../../src/graphql/slack-manifest.resolver";
 import { Database } from "../../src/storage/database";
 import { DeliveryEntity, DeliveryStatus } from "../../src/storage/entities/delivery.entity";
-import { EventEntity } from "../../src/storage/entities/event.entity";
-import { errorCodes, graphqlTestbed, READER, relaySchema, SUPERUSER, Testbed, WRITER } from "./graphql-testbed";
+import { errorCodes, graphqlTestbed, READER, relaySchema, seedDeliveries, SUPERUSER, Testbed, WRITER } from "./graphql-testbed";
 
 /**
  * Who may run each root field of the schema, and what each caller gets. Four callers per field:
@@ -221,37 +219,8 @@ const MUTATIONS: Record<string, RootFieldCase> = {
 
 /** One event with one delivery; returns the delivery. */
 async function seedDelivery(db: Database, delivery: Partial<DeliveryEntity>): Promise<DeliveryEntity> {
-  return db.write(async (manager) => {
-    const at = Date.now();
-    const name = delivery.recipientUserId ? "product_added" : "test_notification";
-    const event = await manager.save(
-      manager.create(EventEntity, {
-        idempotencyKey: `${name}|${Math.random()}`,
-        name,
-        title: name,
-        source: "webhook",
-        data: textEvent({ name, setting: NotificationEvent.OTHER, title: name }),
-        receivedAt: at,
-      }),
-    );
-    return manager.save(
-      manager.create(DeliveryEntity, {
-        eventId: event.id,
-        channel: Channel.SLACK,
-        target: "#security",
-        recipientUserId: null,
-        status: DeliveryStatus.PENDING,
-        attempts: 0,
-        lastError: null,
-        nextAttemptAt: at,
-        leaseExpiresAt: null,
-        createdAt: at,
-        updatedAt: at,
-        sentAt: null,
-        ...delivery,
-      }),
-    );
-  });
+  const [saved] = await seedDeliveries(db, delivery.recipientUserId ? "product_added" : "test_notification", [delivery]);
+  return saved;
 }
 
 describe("authorization of every root field", () => {

@@ -1,57 +1,14 @@
 import { Channel } from "../../src/channels/channel-id";
 import { GraphqlServices } from "../../src/graphql/context";
-import { textEvent } from "../../src/events/dojo-event";
-import { NotificationEvent } from "../../src/events/notification-event";
 import { DeliveryEntity, DeliveryStatus } from "../../src/storage/entities/delivery.entity";
-import { EventEntity } from "../../src/storage/entities/event.entity";
 import { Database } from "../../src/storage/database";
-import { errorCodes, graphqlTestbed, READER, SUPERUSER, Testbed } from "./graphql-testbed";
+import { errorCodes, graphqlTestbed, READER, seedDeliveries, SUPERUSER, Testbed } from "./graphql-testbed";
 
 const T0 = Date.UTC(2025, 5, 1, 12, 0, 0);
 
-const dojoEvent = (name: string, title: string) => textEvent({ name, setting: NotificationEvent.OTHER, title });
-
-/** Stores an event with one delivery per entry, through the real Database; returns the delivery ids. */
-async function seed(
-  db: Database,
-  name: string,
-  deliveries: Array<Partial<DeliveryEntity>>,
-  at: number,
-): Promise<number[]> {
-  return db.write(async (manager) => {
-    const event = await manager.save(
-      manager.create(EventEntity, {
-        idempotencyKey: `${name}|${at}|${Math.random()}`,
-        name,
-        title: `${name} at ${at}`,
-        source: "webhook",
-        data: dojoEvent(name, `${name} at ${at}`),
-        receivedAt: at,
-      }),
-    );
-    const ids: number[] = [];
-    for (const delivery of deliveries) {
-      const saved = await manager.save(
-        manager.create(DeliveryEntity, {
-          eventId: event.id,
-          channel: Channel.SLACK,
-          target: "#security",
-          recipientUserId: null,
-          status: DeliveryStatus.PENDING,
-          attempts: 0,
-          lastError: null,
-          nextAttemptAt: at,
-          leaseExpiresAt: null,
-          createdAt: at,
-          updatedAt: at,
-          sentAt: null,
-          ...delivery,
-        }),
-      );
-      ids.push(saved.id);
-    }
-    return ids;
-  });
+/** Stores an event with one delivery per entry; returns the delivery ids. */
+async function seed(db: Database, name: string, deliveries: Array<Partial<DeliveryEntity>>, at: number): Promise<number[]> {
+  return (await seedDeliveries(db, name, deliveries, at)).map((delivery) => delivery.id);
 }
 
 /**

@@ -6,8 +6,12 @@ import {
   WebhookAllowlist,
 } from "../../src/channels/msteams/webhook-allowlist";
 import { Caller, GraphqlServices, RelayContext } from "../../src/graphql/context";
+import { textEvent } from "../../src/events/dojo-event";
+import { NotificationEvent } from "../../src/events/notification-event";
+import { Database } from "../../src/storage/database";
+import { DeliveryEntity, DeliveryStatus } from "../../src/storage/entities/delivery.entity";
+import { EventEntity } from "../../src/storage/entities/event.entity";
 import { buildRelaySchema } from "../../src/graphql/schema";
-import { DeliveryEntity } from "../../src/storage/entities/delivery.entity";
 import { PreferencesStore } from "../../src/storage/preferences-store";
 import { SecretBox } from "../../src/storage/secret-box";
 import { SettingsStore } from "../../src/storage/settings-store";
@@ -80,3 +84,51 @@ export async function graphqlTestbed(
 
 /** The `extensions.code` of each error, in order. */
 export const errorCodes = (result: ExecutionResult) => (result.errors ?? []).map((error) => error.extensions?.code);
+
+/**
+ * Stores an event named `name` with one delivery per entry (by default a PENDING Slack message to
+ * #security), through the real Database; returns the deliveries.
+ */
+export async function seedDeliveries(
+  db: Database,
+  name: string,
+  deliveries: Array<Partial<DeliveryEntity>>,
+  at = Date.now(),
+): Promise<DeliveryEntity[]> {
+  return db.write(async (manager) => {
+    const title = `${name} at ${at}`;
+    const event = await manager.save(
+      manager.create(EventEntity, {
+        idempotencyKey: `${name}|${at}|${Math.random()}`,
+        name,
+        title,
+        source: "webhook",
+        data: textEvent({ name, setting: NotificationEvent.OTHER, title }),
+        receivedAt: at,
+      }),
+    );
+    const saved: DeliveryEntity[] = [];
+    for (const delivery of deliveries) {
+      saved.push(
+        await manager.save(
+          manager.create(DeliveryEntity, {
+            eventId: event.id,
+            channel: Channel.SLACK,
+            target: "#security",
+            recipientUserId: null,
+            status: DeliveryStatus.PENDING,
+            attempts: 0,
+            lastError: null,
+            nextAttemptAt: at,
+            leaseExpiresAt: null,
+            createdAt: at,
+            updatedAt: at,
+            sentAt: null,
+            ...delivery,
+          }),
+        ),
+      );
+    }
+    return saved;
+  });
+}
