@@ -7,15 +7,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { startDojoPeer } from "../test/peers/dojo-peer";
-import { SLACK_PEER_TOKEN, startSlackPeer } from "../test/peers/slack-peer";
-import { startSmtpPeer } from "../test/peers/smtp-peer";
-import { startTeamsPeer } from "../test/peers/teams-peer";
+import { SLACK_PEER_TOKEN } from "../test/peers/slack-peer";
 
 /**
  * Webhook ingest with a durable commit of event + outbox rows, while the delivery worker sends to
  * local Slack, Teams and SMTP peers, measured with autocannon (16 keep-alive connections) against a
- * bare node:http server in the same run, each server in a process of its own. Then a paced 1,000
- * requests per second for latency, the outbox's drain rate, and the bridge's peak RSS.
+ * bare node:http server in the same run. The bridge, the bare server and the peers each run in a
+ * process of their own, so only the load generator shares this one. Then a paced 1,000 requests per
+ * second for latency, the outbox's drain rate, and the bridge's peak RSS.
  */
 const SECRET = "Token bench-webhook-secret";
 const ADMIN_TOKEN = "bench-admin-key";
@@ -29,17 +28,19 @@ type Row = { measure: string; "bare server": number | string; bridge: number | s
 
 export async function benchIngest(): Promise<Row[]> {
   const dir = mkdtempSync(join(tmpdir(), "relay-ingest-"));
-  const [slack, teams, smtp, dojo] = await Promise.all([startSlackPeer(), startTeamsPeer(), startSmtpPeer(), startDojoPeer()]);
+  const dojo = await startDojoPeer();
   dojo.addUser({ id: 1, username: "admin", email: "admin@example.com", isSuperuser: true, token: ADMIN_TOKEN });
   const bare = await startProcess(join(__dirname, "bare-server.js"), {});
+  const peers = await startProcess(join(__dirname, "channel-peers.js"), {});
+  const { slack, teams, smtp } = peers.announced as { slack: string; teams: string; smtp: string };
   const relayPort = await freePort();
   const relay = await startProcess(join(__dirname, "..", "src", "main.js"), {
     PORT: String(relayPort),
     DATABASE_URL: `sqlite:${join(dir, "relay.sqlite")}`,
     DOJO_URL: dojo.url,
     WEBHOOK_HEADER_VALUE: SECRET,
-    SLACK_API_URL: slack.url,
-    SMTP_URL: smtp.url,
+    SLACK_API_URL: slack,
+    SMTP_URL: smtp,
     SECRET_KEY: "bench",
     LOG_LEVEL: "warn",
     POLL_CRON: "off",
@@ -75,7 +76,7 @@ export async function benchIngest(): Promise<Row[]> {
     // First with no channel configured (events and outbox rows stored, nothing to send), then with
     // all three, so the delivery worker shares the process while the webhooks keep coming.
     const relayIngestOnly = await load(`${relay.url}/webhooks/defectdojo`, { duration: SATURATED_SECONDS });
-    await configureChannels(relay.url, teams.url);
+    await configureChannels(relay.url, teams);
     const relaySaturated = await load(`${relay.url}/webhooks/defectdojo`, { duration: SATURATED_SECONDS });
     const barePaced = await load(bare.url, { duration: PACED_SECONDS, overallRate: PACED_RATE });
     const relayPaced = await load(`${relay.url}/webhooks/defectdojo`, { duration: PACED_SECONDS, overallRate: PACED_RATE });
@@ -83,10 +84,10 @@ export async function benchIngest(): Promise<Row[]> {
       if (result.non2xx > 0 || result.errors > 0) throw new Error(`bridge answered ${result.non2xx} non-2xx and ${result.errors} errors (${name})`);
     }
 
-    const delivered = () => slack.callsOf("chat.postMessage").length + teams.requests.length + smtp.messages.length;
-    const before = delivered();
+    const delivered = async () => ((await (await fetch(`${peers.url}/delivered`)).json()) as { delivered: number }).delivered;
+    const before = await delivered();
     await new Promise((resolve) => setTimeout(resolve, DRAIN_SECONDS * 1000));
-    const drainRate = Math.round((delivered() - before) / DRAIN_SECONDS);
+    const drainRate = Math.round(((await delivered()) - before) / DRAIN_SECONDS);
     const peakRssMb = Math.round(peakRssKb(relay.process.pid!) / 1024);
 
     const ratio = (bridge: number, bareValue: number) => (bridge / bareValue).toFixed(2);
@@ -120,7 +121,7 @@ export async function benchIngest(): Promise<Row[]> {
     ];
   } finally {
     await Promise.all([bare.stop(), relay.stop()]);
-    await Promise.all([slack.close(), teams.close(), smtp.close(), dojo.close()]);
+    await Promise.all([peers.stop(), dojo.close()]);
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -134,16 +135,20 @@ async function startProcess(
   script: string,
   env: Record<string, string>,
   knownPort?: number,
-): Promise<{ url: string; process: ChildProcess; stop(): Promise<void> }> {
+): Promise<{ url: string; announced: Record<string, unknown>; process: ChildProcess; stop(): Promise<void> }> {
   // BENCH_PROFILE=<dir> writes a CPU profile of the bridge there (node --cpu-prof).
   const profile = process.env.BENCH_PROFILE && knownPort !== undefined ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
   const child = spawn(process.execPath, [...profile, script], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+  let announced: Record<string, unknown> = {};
   const port = await new Promise<number>((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`${script} exited with ${code}`)));
     createInterface({ input: child.stdout! }).on("line", (line) => {
       try {
-        const announced = JSON.parse(line).port;
-        if (typeof announced === "number") resolve(announced);
+        const parsed = JSON.parse(line);
+        if (typeof parsed.port === "number" && knownPort === undefined) {
+          announced = parsed;
+          resolve(parsed.port);
+        }
       } catch {
         // not a JSON line
       }
@@ -152,6 +157,7 @@ async function startProcess(
   });
   return {
     url: `http://127.0.0.1:${port}`,
+    announced,
     process: child,
     stop: () =>
       new Promise<void>((resolve) => {
