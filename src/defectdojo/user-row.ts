@@ -13,4 +13,9 @@ export const dojoUserRow = z.object({
   is_superuser: z.boolean(),
   // DefectDojo serialises is_staff; if a version omits it, nobody is taken for staff.
   is_staff: z.boolean().optional().default(false),
+  // For DefectDojo's `str(user)`, "First Last (username)", in polled events' texts.
+  first_name: z.string().nullish(),
+  last_name: z.string().nullish(),
 });
+
+export type DojoUserRow = z.infer<typeof dojoUserRow>;

@@ -90,36 +90,23 @@ export async function insertDeliveries(
 }
 
 /**
- * Leases up to `limit` due rows (PENDING or RETRYING, next attempt reached, no live lease) and
- * returns them with their events. One UPDATE … RETURNING statement, so two claims never overlap.
- * With `perTarget`, no target gets more than `perTarget.max` rows in flight (reads, then one
- * UPDATE, in one transaction).
+ * Leases up to `limit` due rows (PENDING or RETRYING, next attempt reached, no live lease), oldest
+ * first, and returns them with their events. With `perTarget`, no target gets more than
+ * `perTarget.max` rows in flight. Reads and the one UPDATE share a transaction (writes run one at a
+ * time), so two claims never overlap.
  */
 export async function claimDue(
   db: Database,
   limit: number,
   now: number,
   leaseMs: number,
-  perTarget?: TargetBound,
+  perTarget: TargetBound = { max: Infinity, inFlight: new Map() },
 ): Promise<DeliveryEntity[]> {
   if (limit <= 0) return [];
-  const ids = await db.write(async (manager) => {
-    if (perTarget) return leaseWithinTargetBound(manager, limit, now, leaseMs, perTarget);
-    const rows: Array<{ id: number }> = await manager.query(
-      `UPDATE delivery SET lease_expires_at = ?
-        WHERE id IN (
-          SELECT id FROM delivery
-           WHERE status IN ('${DeliveryStatus.PENDING}', '${DeliveryStatus.RETRYING}')
-             AND next_attempt_at <= ?
-             AND (lease_expires_at IS NULL OR lease_expires_at < ?)
-           ORDER BY next_attempt_at, id
-           LIMIT ?)
-        RETURNING id`,
-      [now + leaseMs, now, now, limit],
-    );
-    return rows.map((row) => row.id);
-    // A lease lost to a power cut costs nothing: a restart frees every lease anyway.
-  }, { durable: false });
+  // A lease lost to a power cut costs nothing: a restart frees every lease anyway.
+  const ids = await db.write((manager) => leaseWithinTargetBound(manager, limit, now, leaseMs, perTarget), {
+    durable: false,
+  });
   return loadWithEvents(db, ids);
 }
 

@@ -2,14 +2,15 @@ import { z } from "zod";
 
 /**
  * The rows the poller reads from DefectDojo's REST API v2, validated where they enter: only the
- * fields it uses, everything else passes through unread. Timestamps are DRF's ISO strings.
+ * fields it uses are kept (a finding has some eighty). Timestamps are DRF's ISO strings. Users are
+ * read with the directory's schema (`dojoUserRow`).
  */
 const timestamp = z.string().refine((text) => Number.isFinite(Date.parse(text)), "not a date-time");
 const name = z.string().max(2000);
 
-export const productTypeRow = z.looseObject({ id: z.number().int(), name, created: timestamp.nullish() });
-export const productRow = z.looseObject({ id: z.number().int(), name, prod_type: z.number().int(), created: timestamp.nullish() });
-export const engagementRow = z.looseObject({
+export const productTypeRow = z.object({ id: z.number().int(), name, created: timestamp.nullish() });
+export const productRow = z.object({ id: z.number().int(), name, prod_type: z.number().int(), created: timestamp.nullish() });
+export const engagementRow = z.object({
   id: z.number().int(),
   name: z.string().max(2000).nullish(),
   product: z.number().int(),
@@ -17,14 +18,14 @@ export const engagementRow = z.looseObject({
   created: timestamp.nullish(),
   updated: timestamp.nullish(),
 });
-export const testRow = z.looseObject({
+export const testRow = z.object({
   id: z.number().int(),
   title: z.string().max(2000).nullish(),
   test_type_name: z.string().max(2000).nullish(),
   engagement: z.number().int(),
   created: timestamp.nullish(),
 });
-export const findingRow = z.looseObject({
+export const findingRow = z.object({
   id: z.number().int(),
   title: name,
   severity: z.string(),
@@ -34,26 +35,20 @@ export const findingRow = z.looseObject({
   created: timestamp.nullish(),
   sla_expiration_date: z.string().nullish(),
 });
-export const testImportRow = z.looseObject({
+export const testImportRow = z.object({
   id: z.number().int(),
   test: z.number().int(),
   created: timestamp,
   test_import_finding_action_set: z.array(
-    z.looseObject({ finding: z.number().int(), action: z.string().nullable() }),
+    z.object({ finding: z.number().int(), action: z.string().nullable() }),
   ),
 });
-export const riskAcceptanceRow = z.looseObject({
+export const riskAcceptanceRow = z.object({
   id: z.number().int(),
   accepted_findings: z.array(z.number().int()),
   expiration_date: timestamp.nullish(),
   created: timestamp.nullish(),
   updated: timestamp.nullish(),
-});
-export const userRow = z.looseObject({
-  id: z.number().int(),
-  username: z.string(),
-  first_name: z.string().nullish(),
-  last_name: z.string().nullish(),
 });
 
 export type ProductTypeRow = z.infer<typeof productTypeRow>;
@@ -63,7 +58,6 @@ export type TestRow = z.infer<typeof testRow>;
 export type FindingRow = z.infer<typeof findingRow>;
 export type TestImportRow = z.infer<typeof testImportRow>;
 export type RiskAcceptanceRow = z.infer<typeof riskAcceptanceRow>;
-export type UserRow = z.infer<typeof userRow>;
 
 /** Epoch ms of a DefectDojo timestamp; 0 when it has none. */
 export const epochOf = (text: string | null | undefined): number => (text ? Date.parse(text) : 0);

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DojoClient } from "../../defectdojo/dojo-client";
+import { DojoUserRow, dojoUserRow } from "../../defectdojo/user-row";
 import { ObjectRef } from "../../events/dojo-event";
 import {
   EngagementRow,
@@ -12,8 +13,6 @@ import {
   productTypeRow,
   TestRow,
   testRow,
-  UserRow,
-  userRow,
 } from "./api-rows";
 
 /** What every resource poller gets for one run. */
@@ -53,7 +52,7 @@ export interface DojoObjects {
   engagement(id: number): Promise<EngagementRow>;
   test(id: number): Promise<TestRow>;
   finding(id: number): Promise<FindingRow>;
-  user(id: number): Promise<UserRow>;
+  user(id: number): Promise<DojoUserRow>;
   engagementChain(engagementId: number): Promise<EngagementChain>;
   chain(testId: number): Promise<TestChain>;
 }
@@ -75,7 +74,7 @@ export function createDojoObjects(client: DojoClient, links: DojoLinks): DojoObj
     engagement: (id) => one("engagements", id, engagementRow),
     test: (id) => one("tests", id, testRow),
     finding: (id) => one("findings", id, findingRow),
-    user: (id) => one("users", id, userRow),
+    user: (id) => one("users", id, dojoUserRow),
     async engagementChain(engagementId) {
       const engagement = await objects.engagement(engagementId);
       const product = await objects.product(engagement.product);

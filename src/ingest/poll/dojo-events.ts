@@ -1,7 +1,8 @@
 import { DojoEvent, FindingRef, ObjectRef, ScanFindings, textEvent } from "../../events/dojo-event";
 import { SlaBreachKind } from "../../events/idempotency";
 import { settingForEvent } from "../../events/notification-event";
-import { EngagementRow, FindingRow, ProductRow, ProductTypeRow, UserRow } from "./api-rows";
+import { DojoUserRow } from "../../defectdojo/user-row";
+import { EngagementRow, FindingRow, ProductRow, ProductTypeRow } from "./api-rows";
 import { DojoLinks, EngagementChain, TestChain } from "./context";
 
 /*
@@ -82,7 +83,7 @@ export function scanAdded(chain: TestChain, findings: ScanFindings): DojoEvent {
   });
 }
 
-export function findingAdded(finding: FindingRow, reporter: UserRow | null, links: DojoLinks): DojoEvent {
+export function findingAdded(finding: FindingRow, reporter: DojoUserRow | null, links: DojoLinks): DojoEvent {
   const by = reporter ? ` by ${userLabel(reporter)}` : "";
   return dojoEvent("finding_added", {
     title: `Addition of ${finding.title}`,
@@ -132,7 +133,7 @@ export function findingRef(finding: FindingRow, links: DojoLinks): FindingRef {
 }
 
 /** DefectDojo's `str(user)`: "First Last (username)". */
-function userLabel(user: UserRow): string {
+function userLabel(user: DojoUserRow): string {
   const fullName = [user.first_name, user.last_name].filter(Boolean).join(" ");
   return fullName ? `${fullName} (${user.username})` : user.username;
 }
