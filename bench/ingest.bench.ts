@@ -1,13 +1,10 @@
 import "reflect-metadata";
 import autocannon from "autocannon";
-import { ChildProcess, spawn } from "node:child_process";
-import { AddressInfo, createServer } from "node:net";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { startDojoPeer } from "../test/peers/dojo-peer";
-import { SLACK_PEER_TOKEN } from "../test/peers/slack-peer";
+import { ADMIN_TOKEN, configureChannels, freePort, peakRssKb, startProcess } from "./processes";
 
 /**
  * Webhook ingest with a durable commit of event + outbox rows, while the delivery worker sends to
@@ -17,7 +14,6 @@ import { SLACK_PEER_TOKEN } from "../test/peers/slack-peer";
  * second for latency, the outbox's drain rate, and the bridge's peak RSS.
  */
 const SECRET = "Token bench-webhook-secret";
-const ADMIN_TOKEN = "bench-admin-key";
 const CONNECTIONS = 16;
 const SATURATED_SECONDS = 5;
 const PACED_RATE = 1000;
@@ -124,95 +120,4 @@ export async function benchIngest(): Promise<Row[]> {
     await Promise.all([peers.stop(), dojo.close()]);
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/**
- * Starts a node script and waits until it listens: on `knownPort`, or on the port it announces as
- * a JSON line (the bare server). The bridge runs at LOG_LEVEL=warn, as logging every request at info
- * would measure the terminal.
- */
-async function startProcess(
-  script: string,
-  env: Record<string, string>,
-  knownPort?: number,
-): Promise<{ url: string; announced: Record<string, unknown>; process: ChildProcess; stop(): Promise<void> }> {
-  // BENCH_PROFILE=<dir> writes a CPU profile of the bridge there (node --cpu-prof).
-  const profile = process.env.BENCH_PROFILE && knownPort !== undefined ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  const child = spawn(process.execPath, [...profile, script], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
-  let announced: Record<string, unknown> = {};
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`${script} exited with ${code}`)));
-    createInterface({ input: child.stdout! }).on("line", (line) => {
-      try {
-        const parsed = JSON.parse(line);
-        if (typeof parsed.port === "number" && knownPort === undefined) {
-          announced = parsed;
-          resolve(parsed.port);
-        }
-      } catch {
-        // not a JSON line
-      }
-    });
-    if (knownPort !== undefined) void waitForHealth(knownPort).then(() => resolve(knownPort), reject);
-  });
-  return {
-    url: `http://127.0.0.1:${port}`,
-    announced,
-    process: child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-      }),
-  };
-}
-
-async function configureChannels(relayUrl: string, teamsUrl: string): Promise<void> {
-  const response = await fetch(`${relayUrl}/graphql`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", Authorization: `Token ${ADMIN_TOKEN}` },
-    body: JSON.stringify({
-      query: `mutation($input: SystemSettingsInput!) { updateSystemSettings(input: $input) { slackTokenSet } }`,
-      variables: {
-        input: {
-          enableSlackNotifications: true,
-          slackToken: SLACK_PEER_TOKEN,
-          slackChannel: "#security",
-          enableMsteamsNotifications: true,
-          msteamsUrl: teamsUrl,
-          enableMailNotifications: true,
-          mailNotificationsTo: ["secops@example.com"],
-        },
-      },
-    }),
-  });
-  const body = (await response.json()) as { errors?: unknown };
-  if (body.errors) throw new Error(`configuring channels failed: ${JSON.stringify(body.errors)}`);
-}
-
-async function waitForHealth(port: number): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const healthy = await fetch(`http://127.0.0.1:${port}/healthz`).then((response) => response.ok, () => false);
-    if (healthy) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`nothing healthy on port ${port}`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-/** The process's peak resident set (VmHWM), in kB. */
-function peakRssKb(pid: number): number {
-  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return match ? Number(match[1]) : NaN;
 }

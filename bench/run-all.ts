@@ -1,6 +1,7 @@
 import { benchFanout } from "./fanout.bench";
 import { benchIngest } from "./ingest.bench";
 import { benchPoll } from "./poll.bench";
+import { benchReplicas } from "./replicas.bench";
 
 /** `npm run bench`: every benchmark, each measured against its own baseline in the same run. */
 async function main() {
@@ -10,6 +11,10 @@ async function main() {
   console.table(await benchFanout());
   console.log("DefectDojo API polling (100,000 findings; requests, finding rows asked for, time, events stored)");
   console.table(await benchPoll());
+  console.log("end to end, webhook in to message out at the peers: one bridge on SQLite vs two sharing PostgreSQL (3,000 events, 3 channels)");
+  const replicas = await benchReplicas();
+  if (typeof replicas === "string") console.log(replicas);
+  else console.table(replicas);
 }
 
 main().catch((error) => {

@@ -12,12 +12,17 @@ import { createDojoDirectory } from "./defectdojo/directory";
 import { FanoutWorker } from "./delivery/fanout-worker";
 import { createHealthHandler } from "./http/health";
 import { createHttpServer } from "./http/http-server";
+import { createReadinessHandler } from "./http/readiness";
+import { createMetrics } from "./metrics/metrics";
+import { createMetricsHandler } from "./metrics/metrics-handler";
+import { outboxStats } from "./metrics/outbox-stats";
 import { createEventIntake } from "./ingest/accept-event";
 import { createWebhookReceiver } from "./ingest/webhook/webhook-receiver";
 import { Poller } from "./ingest/poll/poller";
 import { createLogger, Logger } from "./logging/logger";
 import { createDataSource } from "./storage/data-source";
 import { Database } from "./storage/database";
+import { leaderLease } from "./storage/leader-lease";
 import { loadSecretKey, SecretBox } from "./storage/secret-box";
 import { PreferencesStore } from "./storage/preferences-store";
 import { SettingsStore } from "./storage/settings-store";
@@ -43,13 +48,14 @@ export interface StartOptions {
  */
 export async function startRelay(config: Config, options: StartOptions = {}): Promise<Relay> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const dataSource = createDataSource(config.databasePath);
+  const dataSource = createDataSource(config.database);
   await dataSource.initialize();
   const applied = await dataSource.runMigrations({ transaction: "each" });
   if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.name) }, "database migrated");
 
   const db = new Database(dataSource);
-  const secretBox = new SecretBox(loadSecretKey(config.secretKey, config.databasePath));
+  const metrics = createMetrics({ outbox: () => outboxStats(db), logger });
+  const secretBox = new SecretBox(loadSecretKey(config.secretKey, config.database));
   const settings = new SettingsStore(db, secretBox);
   const preferences = new PreferencesStore(db, secretBox);
   const channels = createChannels({
@@ -59,7 +65,7 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
     dojoUrl: config.dojoUrl,
     personalWebhookAllowlist: config.personalWebhookAllowlist,
   });
-  const worker = new DeliveryWorker({ db, settings, preferences, channels, tuning: config.delivery, logger });
+  const worker = new DeliveryWorker({ db, settings, preferences, channels, tuning: config.delivery, logger, metrics });
 
   // Personal notifications and polling need DefectDojo's API: who may see what, and what changed.
   const dojoClient =
@@ -81,6 +87,7 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
     db,
     settings,
     personalNotifications: directory !== null,
+    metrics,
     onStored: () => {
       worker.wake();
       fanout?.wake();
@@ -97,6 +104,8 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
           dojoUrl: config.dojoUrl,
           settings: config.poll,
           relabeled: async () => (await directory.authorizationModel()) === "LEGACY",
+          leadership: db.sharedByReplicas ? leaderLease(db, { name: "poller", logger }) : undefined,
+          metrics,
         })
       : null;
 
@@ -117,7 +126,7 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
         const user = await directory.user(id);
         return user && { id: user.id, username: user.username, email: user.email, isSuperuser: user.isSuperuser };
       },
-      sendTestNotification: (channel) => sendTestNotification({ db, settings, worker, dojoUrl: config.dojoUrl }, channel),
+      sendTestNotification: (channel) => sendTestNotification({ db, settings, worker, dojoUrl: config.dojoUrl, metrics }, channel),
     },
   });
   await graphql.start();
@@ -140,8 +149,11 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
       },
       "/graphql": { GET: graphql.handle, POST: graphql.handle },
       "/healthz": { GET: createHealthHandler(db, poller) },
+      "/readyz": { GET: createReadinessHandler({ db, dojoUrl: config.dojoUrl }) },
+      "/metrics": { GET: createMetricsHandler(metrics) },
     },
     logger,
+    metrics,
   );
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -153,7 +165,7 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
 
   const port = (server.address() as AddressInfo).port;
   const url = `http://${options.host ?? "127.0.0.1"}:${port}`;
-  logger.info({ port, database: config.databasePath }, "dojo relay listening");
+  logger.info({ port, database: config.database.type === "sqlite" ? config.database.path : "postgres" }, "dojo relay listening");
 
   let closing: Promise<void> | undefined;
   return {

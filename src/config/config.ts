@@ -1,6 +1,7 @@
 import { validate as isCronExpression } from "node-cron";
 import { DEFAULT_PERSONAL_WEBHOOK_ALLOWLIST, parseWebhookAllowlist, WebhookAllowlist } from "../channels/msteams/webhook-allowlist";
 import { DEFAULT_GRAPHQL_LIMITS, GraphqlLimits } from "../graphql/limits";
+import { Env, gatherSettings, Settings } from "./sources";
 
 /** Levels the logger accepts through LOG_LEVEL. */
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
@@ -9,8 +10,8 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 /** The bridge's whole configuration, validated once at start-up. */
 export interface Config {
   port: number;
-  /** SQLite database file (from `DATABASE_URL=sqlite:<path>`). */
-  databasePath: string;
+  /** From `DATABASE_URL`: an SQLite file (`sqlite:<path>`, the default) or PostgreSQL (`postgres://…`). */
+  database: DatabaseConfig;
   dojoUrl: string | null;
   dojoApiKey: string | null;
   webhookHeaderName: string;
@@ -30,6 +31,9 @@ export interface Config {
   poll: PollSettings;
   graphql: GraphqlSettings;
 }
+
+/** SQLite for one instance; PostgreSQL when several replicas share the work. */
+export type DatabaseConfig = { type: "sqlite"; path: string } | { type: "postgres"; url: string };
 
 /** Limits on every GraphQL operation, and how much the API tells about itself. */
 export interface GraphqlSettings extends GraphqlLimits {
@@ -78,13 +82,53 @@ export class ConfigError extends Error {
   }
 }
 
-type Env = Record<string, string | undefined>;
+/**
+ * Every setting, spelled as its environment variable. A RELAY_CONFIG file takes the same names, and
+ * only these: anything else there is a typo worth naming.
+ */
+export const SETTING_NAMES = [
+  "PORT",
+  "DATABASE_URL",
+  "DOJO_URL",
+  "DOJO_API_KEY",
+  "POLL_CRON",
+  "POLL_BACKFILL_SINCE",
+  "POLL_FINDING_SEVERITIES",
+  "PERSONAL_WEBHOOK_ALLOWLIST",
+  "WEBHOOK_HEADER_NAME",
+  "WEBHOOK_HEADER_VALUE",
+  "SLACK_API_URL",
+  "SMTP_URL",
+  "MAIL_FROM",
+  "WEBHOOK_MAX_BYTES",
+  "SECRET_KEY",
+  "LOG_LEVEL",
+  "DELIVERY_MAX_ATTEMPTS",
+  "DELIVERY_RETRY_BASE_MS",
+  "DELIVERY_RETRY_MAX_MS",
+  "DELIVERY_CONCURRENCY",
+  "DELIVERY_MAX_IN_FLIGHT_PER_TARGET",
+  "GRAPHQL_MAX_DEPTH",
+  "GRAPHQL_MAX_COST",
+  "GRAPHQL_MAX_ALIASES",
+  "GRAPHQL_INTROSPECTION",
+  "GRAPHQL_DETAILED_ERRORS",
+] as const;
 
-/** Reads the environment into a Config, naming every bad value at once. */
+/**
+ * Reads the configuration (the RELAY_CONFIG file, the environment over it, secrets from `*_FILE`)
+ * into a Config, naming every bad or missing value at once.
+ */
 export function loadConfig(env: Env = process.env): Config {
   const problems: string[] = [];
+  const settings = gatherSettings(env, SETTING_NAMES, problems);
+  return validateSettings(settings, problems);
+}
+
+/** Turns merged settings into a Config; throws one ConfigError listing `problems` and its own. */
+export function validateSettings(settings: Settings, problems: string[] = []): Config {
   const read = (name: string) => {
-    const value = env[name]?.trim();
+    const value = settings[name]?.trim();
     return value ? value : undefined;
   };
   const integer = (name: string, fallback: number, min: number, max: number) => {
@@ -118,11 +162,16 @@ export function loadConfig(env: Env = process.env): Config {
   };
 
   const databaseUrl = read("DATABASE_URL") ?? DEFAULT_DATABASE_URL;
-  let databasePath = "data/relay.sqlite";
+  let database: DatabaseConfig = { type: "sqlite", path: "data/relay.sqlite" };
   if (databaseUrl.startsWith("sqlite:") && databaseUrl.length > "sqlite:".length) {
-    databasePath = databaseUrl.slice("sqlite:".length);
+    database = { type: "sqlite", path: databaseUrl.slice("sqlite:".length) };
+  } else if (/^postgres(?:ql)?:\/\/[^/]/.test(databaseUrl)) {
+    database = { type: "postgres", url: databaseUrl };
+    // Every replica must decrypt what another stored: a key generated beside one replica would not do.
+    if (!read("SECRET_KEY")) problems.push("SECRET_KEY must be set when DATABASE_URL is PostgreSQL: every replica needs the same key");
   } else {
-    problems.push(`DATABASE_URL must be sqlite:<path> (e.g. ${DEFAULT_DATABASE_URL}), got "${databaseUrl}"`);
+    // Not echoed: a PostgreSQL URL may hold a password.
+    problems.push(`DATABASE_URL must be sqlite:<path> (e.g. ${DEFAULT_DATABASE_URL}) or postgres://user:password@host:port/database`);
   }
 
   const smtpUrl = read("SMTP_URL") ?? null;
@@ -166,7 +215,7 @@ export function loadConfig(env: Env = process.env): Config {
 
   const config: Config = {
     port: integer("PORT", 8080, 0, 65535),
-    databasePath,
+    database,
     dojoUrl: httpUrl("DOJO_URL") ?? null,
     dojoApiKey: read("DOJO_API_KEY") ?? null,
     webhookHeaderName: read("WEBHOOK_HEADER_NAME") ?? "Authorization",

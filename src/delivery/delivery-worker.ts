@@ -2,6 +2,7 @@ import { Channel } from "../channels/channel-id";
 import { ChannelSettings, NotificationChannel, Recipient } from "../channels/channel";
 import { DeliveryTuning } from "../config/config";
 import { Logger } from "../logging/logger";
+import { Metrics } from "../metrics/metrics";
 import { redactSecrets } from "../logging/redact";
 import { Database } from "../storage/database";
 import { DeliveryEntity, DeliveryStatus } from "../storage/entities/delivery.entity";
@@ -23,6 +24,8 @@ export interface DeliveryWorkerDeps {
   channels: ReadonlyMap<Channel, NotificationChannel>;
   tuning: DeliveryTuning;
   logger: Logger;
+  /** Counts each attempt's outcome (dojo_relay_deliveries_total). */
+  metrics?: Metrics;
   now?: () => number;
 }
 
@@ -54,7 +57,7 @@ export class DeliveryWorker {
   }
 
   async start(): Promise<void> {
-    await releaseAllLeases(this.deps.db);
+    if (!this.deps.db.sharedByReplicas) await releaseAllLeases(this.deps.db);
     this.loop.start(this.deps.tuning.pollIntervalMs);
   }
 
@@ -147,6 +150,7 @@ export class DeliveryWorker {
       const now = this.now();
       await this.recordAttempt(row.id, { status: DeliveryStatus.SENT, attempts, lastError: null, nextAttemptAt: now, now });
       log.info({ event: row.event.name, target: row.target }, "delivered");
+      this.deps.metrics?.deliveryAttempted(row.channel, "sent");
     } catch (caught) {
       const error = asDeliveryError(caught);
       const reason = redactSecrets(`${error.kind}: ${error.message}`, secrets);
@@ -166,6 +170,7 @@ export class DeliveryWorker {
         nextAttemptAt: giveUp ? now : now + delay,
         now,
       });
+      this.deps.metrics?.deliveryAttempted(row.channel, giveUp ? "failed" : "retry", error.kind);
       if (giveUp) log.warn({ reason }, "delivery failed");
       else {
         log.info({ reason, retryInMs: delay }, "delivery will be retried");

@@ -12,6 +12,8 @@ import { WakeableLoop } from "./wakeable-loop";
 /** DefectDojo being down is retried for as long as it takes, at most this far apart. */
 export const FANOUT_MAX_RETRY_DELAY_MS = 5 * 60_000;
 const FANOUT_RETRY_BASE_MS = 2_000;
+/** How long a replica holds an event it is fanning out; one fan-out takes seconds at most. */
+const FANOUT_LEASE_MS = 30_000;
 /** Events whose objects change who may see what: membership and product caches are dropped first. */
 const PERMISSION_EVENTS = new Set(["product_added", "product_type_added", "product_deleted", "product_type_deleted"]);
 
@@ -69,8 +71,28 @@ export class FanoutWorker {
         .orderBy("event.id", "ASC")
         .getOne();
       if (!event) return;
-      await this.fanOut(event);
+      if (await this.claim(event)) await this.fanOut(event);
     }
+  }
+
+  /**
+   * Takes the event for FANOUT_LEASE_MS by moving its next try past now, unless another replica
+   * just did. A replica that dies holding it leaves it to the others once that time has passed.
+   */
+  private async claim(event: EventEntity): Promise<boolean> {
+    const result = await this.deps.db.write((manager) =>
+      manager
+        .createQueryBuilder()
+        .update(EventEntity)
+        .set({ fanoutNextAt: this.now() + FANOUT_LEASE_MS })
+        .where("id = :id AND fanout_status = :pending AND fanout_next_at = :seen", {
+          id: event.id,
+          pending: FanoutStatus.PENDING,
+          seen: event.fanoutNextAt,
+        })
+        .execute(),
+    );
+    return result.affected === 1;
   }
 
   private async fanOut(event: EventEntity): Promise<void> {

@@ -3,6 +3,7 @@ import { DojoEvent } from "../events/dojo-event";
 import { RouteTarget } from "../routing/system-routes";
 import { Database } from "../storage/database";
 import { groupCommit } from "../storage/group-commit";
+import { isPostgres, sql } from "../storage/sql";
 import { DeliveryEntity, DeliveryStatus } from "../storage/entities/delivery.entity";
 import { EventSource, FanoutStatus } from "../storage/entities/event.entity";
 
@@ -44,20 +45,29 @@ export async function storeEventIn(
 ): Promise<StoreResult> {
   // Plain statements on the ingest path: TypeORM's query building cost more than the writes themselves.
   const keys = input.idempotencyKeys;
-  const existing: Array<{ id: number }> = await manager.query(
-    `SELECT id FROM event WHERE idempotency_key IN (${keys.map(() => "?").join(", ")}) LIMIT 1`,
-    keys,
-  );
-  if (existing.length > 0) return { stored: false, eventId: existing[0].id };
+  const existing = await storedEventWithKey(manager, keys);
+  if (existing !== undefined) return { stored: false, eventId: existing };
 
-  const [saved]: Array<{ id: number }> = await manager.query(
+  // DO NOTHING: another replica may store the same event between the read above and this insert.
+  const [saved]: Array<{ id: number }> = await sql(
+    manager,
     `INSERT INTO event (idempotency_key, name, title, source, data, received_at, fanout_status, fanout_attempts, fanout_next_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?) RETURNING id`,
+     VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
     [keys[0], input.event.name, input.event.title, input.source, JSON.stringify(input.event), input.receivedAt, input.fanout, input.receivedAt],
   );
+  if (!saved) return { stored: false, eventId: (await storedEventWithKey(manager, keys))! };
   const targets = await route();
   await insertDeliveries(manager, saved.id, targets, input.receivedAt, input.firstAttemptAt ?? input.receivedAt);
   return { stored: true, eventId: saved.id, deliveries: targets.length };
+}
+
+async function storedEventWithKey(manager: EntityManager, keys: string[]): Promise<number | undefined> {
+  const rows: Array<{ id: number }> = await sql(
+    manager,
+    `SELECT id FROM event WHERE idempotency_key IN (${keys.map(() => "?").join(", ")}) LIMIT 1`,
+    keys,
+  );
+  return rows[0]?.id;
 }
 
 export async function insertDeliveries(
@@ -70,7 +80,8 @@ export async function insertDeliveries(
   const columns = 10;
   for (let start = 0; start < targets.length; start += INSERT_BATCH_ROWS) {
     const slice = targets.slice(start, start + INSERT_BATCH_ROWS);
-    await manager.query(
+    await sql(
+      manager,
       `INSERT INTO delivery (event_id, channel, target, recipient_user_id, status, attempts, next_attempt_at, lease_expires_at, created_at, updated_at)
        VALUES ${slice.map(() => `(${Array(columns).fill("?").join(", ")})`).join(", ")}`,
       slice.flatMap((route) => [
@@ -143,18 +154,20 @@ async function leaseWithinTargetBound(
 ): Promise<number[]> {
   const held = new Map(inFlight);
   const picked: number[] = [];
-  const due = `SELECT id, channel, target, next_attempt_at FROM delivery
+  // On PostgreSQL, rows another replica is claiming right now are skipped, not waited for or taken.
+  const due = (take: string) => `SELECT id, channel, target, next_attempt_at FROM delivery
     WHERE status IN ('${DeliveryStatus.PENDING}', '${DeliveryStatus.RETRYING}')
       AND next_attempt_at <= ? AND (lease_expires_at IS NULL OR lease_expires_at < ?)
-    ORDER BY next_attempt_at, id`;
+    ORDER BY next_attempt_at, id LIMIT ${take}${isPostgres(manager) ? " FOR UPDATE SKIP LOCKED" : ""}`;
   for (;;) {
     const want = limit - picked.length;
     const full = [...held].filter(([, count]) => count >= max).map(([key]) => key);
     const rows: Array<{ id: number; channel: string; target: string }> =
       full.length === 0
-        ? await manager.query(`${due} LIMIT ?`, [now, now, want])
-        : await manager.query(
-            `SELECT id, channel, target FROM (${due} LIMIT ${CLAIM_SCAN_ROWS})
+        ? await sql(manager, due("?"), [now, now, want])
+        : await sql(
+            manager,
+            `SELECT id, channel, target FROM (${due(String(CLAIM_SCAN_ROWS))}) AS due
               WHERE (channel || '|' || target) NOT IN (${full.map(() => "?").join(", ")})
                 ${picked.length > 0 ? `AND id NOT IN (${picked.map(() => "?").join(", ")})` : ""}
               ORDER BY next_attempt_at, id LIMIT ?`,
@@ -175,7 +188,7 @@ async function leaseWithinTargetBound(
   }
   if (picked.length === 0) return [];
   // Same transaction as the reads (writes run one at a time), so nobody leased these meanwhile.
-  await manager.query(`UPDATE delivery SET lease_expires_at = ? WHERE id IN (${picked.map(() => "?").join(", ")})`, [
+  await sql(manager, `UPDATE delivery SET lease_expires_at = ? WHERE id IN (${picked.map(() => "?").join(", ")})`, [
     now + leaseMs,
     ...picked,
   ]);
@@ -223,7 +236,8 @@ export interface AttemptOutcome {
 export function attemptRecorder(db: Database): (id: number, outcome: AttemptOutcome) => Promise<void> {
   const record = groupCommit<{ id: number; outcome: AttemptOutcome }, void>(db, async (manager, batch) => {
     for (const { id, outcome } of batch) {
-      await manager.query(
+      await sql(
+        manager,
         `UPDATE delivery SET status = ?, attempts = ?, last_error = ?, next_attempt_at = ?, lease_expires_at = NULL,
                 updated_at = ?, sent_at = ? WHERE id = ?`,
         [
@@ -249,7 +263,10 @@ export function postpone(db: Database, id: number, until: number): Promise<void>
   });
 }
 
-/** Frees every lease: at start-up of the single process that owns a SQLite database, none is live. */
+/**
+ * Frees every lease: at start-up of the single process that owns a SQLite database, none is live.
+ * Never with replicas (their leases are live): a dead replica's rows come back when theirs expire.
+ */
 export function releaseAllLeases(db: Database): Promise<void> {
   return db.write(async (manager) => {
     await manager.query("UPDATE delivery SET lease_expires_at = NULL WHERE lease_expires_at IS NOT NULL");

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Channel } from "../channels/channel-id";
 import { textEvent } from "../events/dojo-event";
 import { NotificationEvent } from "../events/notification-event";
+import { Metrics } from "../metrics/metrics";
 import { systemTarget } from "../routing/system-routes";
 import { Database } from "../storage/database";
 import { DeliveryEntity } from "../storage/entities/delivery.entity";
@@ -18,7 +19,7 @@ export const TEST_EVENT_NAME = "test_notification";
  * and retried like any other, and the first attempt is made before this returns.
  */
 export async function sendTestNotification(
-  deps: { db: Database; settings: SettingsStore; worker: DeliveryWorker; dojoUrl: string | null },
+  deps: { db: Database; settings: SettingsStore; worker: DeliveryWorker; dojoUrl: string | null; metrics?: Metrics },
   channel: Channel,
 ): Promise<DeliveryEntity> {
   const settings = await deps.settings.systemSettings();
@@ -37,6 +38,7 @@ export async function sendTestNotification(
     { event, source: "test", idempotencyKeys: [`test|${randomUUID()}`], receivedAt: now, firstAttemptAt: now + LEASE_MS, fanout: FanoutStatus.NONE },
     async () => [{ channel, target, recipientUserId: null }],
   );
+  deps.metrics?.eventReceived("test", event.name, stored.stored);
   const row = await deps.db.manager.findOneByOrFail(DeliveryEntity, { eventId: stored.eventId });
   return (await deps.worker.deliverNow(row.id)) ?? row;
 }

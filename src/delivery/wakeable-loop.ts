@@ -1,3 +1,5 @@
+import { outsideRequest } from "../logging/request-context";
+
 /**
  * Runs `work` on a timer and whenever woken, never twice at once: a wake during a run makes exactly
  * one more run after it. The loop both workers use to pick up what was stored for them.
@@ -29,15 +31,18 @@ export class WakeableLoop {
       this.again = true;
       return;
     }
-    this.running = this.work()
-      .catch(this.onError)
-      .finally(() => {
-        this.running = undefined;
-        if (this.again) {
-          this.again = false;
-          this.wake();
-        }
-      });
+    // Outside the waking request's context: a run serves every event, not that request's only.
+    this.running = outsideRequest(() =>
+      this.work()
+        .catch(this.onError)
+        .finally(() => {
+          this.running = undefined;
+          if (this.again) {
+            this.again = false;
+            this.wake();
+          }
+        }),
+    );
   }
 
   /** No further runs; resolves when the current one has finished. */

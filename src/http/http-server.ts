@@ -1,5 +1,7 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from "node:http";
 import { Logger } from "../logging/logger";
+import { Metrics } from "../metrics/metrics";
+import { observeRequests } from "./request-observer";
 import { sendJson } from "./respond";
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -8,8 +10,9 @@ export type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<voi
 export type Routes = Record<string, Partial<Record<string, Handler>>>;
 
 /** One HTTP server for everything; a 404 or 405 for anything not routed, a 500 for a handler that throws. */
-export function createHttpServer(routes: Routes, logger: Logger): Server {
-  return createServer((req, res) => {
+export function createHttpServer(routes: Routes, logger: Logger, metrics?: Metrics): Server {
+  // Every request gets an id (X-Request-Id, on its log lines) and is timed by route.
+  return createServer(observeRequests(routes, metrics, (req, res) => {
     // An absolute-form target such as `http://[` fails to parse; thrown here it would end the process.
     let path: string;
     try {
@@ -29,5 +32,5 @@ export function createHttpServer(routes: Routes, logger: Logger): Server {
       if (!res.headersSent) sendJson(res, 500, { error: "internal error" });
       else res.destroy();
     });
-  });
+  }));
 }

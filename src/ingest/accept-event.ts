@@ -3,6 +3,7 @@ import { storeEventIn, StoreResult } from "../delivery/outbox";
 import { DojoEvent } from "../events/dojo-event";
 import { idempotencyKeys } from "../events/idempotency";
 import { isSilentEvent, NotificationEvent } from "../events/notification-event";
+import { Metrics } from "../metrics/metrics";
 import { systemRoutes } from "../routing/system-routes";
 import { Database } from "../storage/database";
 import { groupCommit } from "../storage/group-commit";
@@ -16,6 +17,8 @@ export interface EventIntakeDeps {
   personalNotifications: boolean;
   /** Called after an event is committed, to wake the workers that act on it. */
   onStored(): void;
+  /** Counts events stored and duplicates (dojo_relay_events_received_total). */
+  metrics?: Metrics;
 }
 
 /** An event found by polling, with what its idempotency key is made of. */
@@ -75,6 +78,7 @@ export function createEventIntake(deps: EventIntakeDeps): EventIntake {
   return {
     async accept(event, rawBody, source = "webhook") {
       const result = await storeArrival({ event, keys: idempotencyKeys(event, rawBody, Date.now()), source });
+      deps.metrics?.eventReceived(source, event.name, result.stored);
       if (result.stored) deps.onStored();
       return result;
     },
@@ -88,6 +92,7 @@ export function createEventIntake(deps: EventIntakeDeps): EventIntake {
         await alongside(manager);
         return stored;
       });
+      results.forEach((result, i) => deps.metrics?.eventReceived("poll", events[i].event.name, result.stored));
       if (results.some((result) => result.stored)) deps.onStored();
       return results;
     },

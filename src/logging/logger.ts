@@ -1,5 +1,6 @@
 import pino, { Logger } from "pino";
 import { LogLevel } from "../config/config";
+import { currentRequestId } from "./request-context";
 
 export type { Logger };
 
@@ -12,6 +13,11 @@ export function createLogger(level: LogLevel, destination?: pino.DestinationStre
     {
       name: "dojo-relay",
       level,
+      // Lines written while handling an HTTP request carry its id (X-Request-Id).
+      mixin: () => {
+        const requestId = currentRequestId();
+        return requestId === undefined ? {} : { requestId };
+      },
       redact: {
         paths: ["headers.authorization", "headers.cookie", "*.slackToken", "*.msteamsUrl", "*.password"],
         censor: "<secret>",

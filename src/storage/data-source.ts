@@ -1,12 +1,15 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DataSource } from "typeorm";
+import { DatabaseConfig } from "../config/config";
 import { InitialSchema1764316800000 } from "../../migrations/1764316800000-initial-schema";
 import { PersonalNotifications1764403200000 } from "../../migrations/1764403200000-personal-notifications";
 import { PersonalFanout1764489600000 } from "../../migrations/1764489600000-personal-fanout";
 import { PollCursors1764576000000 } from "../../migrations/1764576000000-poll-cursors";
+import { LeaderLease1764662400000 } from "../../migrations/1764662400000-leader-lease";
 import { DeliveryEntity } from "./entities/delivery.entity";
 import { EventEntity } from "./entities/event.entity";
+import { LeaderLeaseEntity } from "./entities/leader-lease.entity";
 import { PollCursorEntity } from "./entities/poll-cursor.entity";
 import { SystemNotificationEntity } from "./entities/system-notification.entity";
 import { SystemSettingsEntity } from "./entities/system-settings.entity";
@@ -21,6 +24,7 @@ export const ENTITIES = [
   UserContactEntity,
   UserNotificationEntity,
   PollCursorEntity,
+  LeaderLeaseEntity,
 ];
 /** In timestamp order, the order they run in. */
 export const MIGRATIONS = [
@@ -28,16 +32,33 @@ export const MIGRATIONS = [
   PersonalNotifications1764403200000,
   PersonalFanout1764489600000,
   PollCursors1764576000000,
+  LeaderLease1764662400000,
 ];
+
+const POSTGRES_POOL_SIZE = 10;
 
 /** Waiting for a lock beats failing: other statements hold the write lock for milliseconds. */
 const SQLITE_BUSY_TIMEOUT_MS = 5000;
 
 /**
- * The TypeORM DataSource for a `sqlite:<path>` URL. The schema comes only from migrations
- * (never `synchronize`); WAL mode lets readers (GraphQL, health) run beside the delivery worker.
+ * The TypeORM DataSource for `DATABASE_URL` (a string is an SQLite path). The schema comes only
+ * from migrations (never `synchronize`), the same ones on both databases.
  */
-export function createDataSource(sqlitePath: string): DataSource {
+export function createDataSource(database: DatabaseConfig | string): DataSource {
+  const config: DatabaseConfig = typeof database === "string" ? { type: "sqlite", path: database } : database;
+  if (config.type === "postgres") {
+    return new DataSource({
+      type: "postgres",
+      url: config.url,
+      entities: ENTITIES,
+      migrations: MIGRATIONS,
+      synchronize: false,
+      migrationsRun: false,
+      // Replicas hold a few connections each: writes run one at a time per process (Database.write).
+      extra: { max: POSTGRES_POOL_SIZE, connectionTimeoutMillis: 10_000 },
+    });
+  }
+  const sqlitePath = config.path;
   if (sqlitePath !== ":memory:") mkdirSync(dirname(sqlitePath), { recursive: true });
   return new DataSource({
     type: "better-sqlite3",
@@ -46,6 +67,7 @@ export function createDataSource(sqlitePath: string): DataSource {
     migrations: MIGRATIONS,
     synchronize: false,
     migrationsRun: false,
+    // WAL lets readers (GraphQL, health) run beside the delivery worker.
     enableWAL: true,
     prepareDatabase: (db: { pragma(sql: string): unknown }) => {
       db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);

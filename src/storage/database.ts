@@ -4,12 +4,21 @@ import { DataSource, EntityManager } from "typeorm";
  * The data source plus the one way to write to it. TypeORM's SQLite drivers share a single
  * connection, so two transactions running at once interleave their statements ("cannot start a
  * transaction within a transaction", or one rollback undoing the other's writes). Every write goes
- * through `write`, which runs transactions one after another.
+ * through `write`, which runs transactions one after another (on PostgreSQL too: batches formed
+ * by group commit make that cheap, and each replica then holds one writing connection).
  */
 export class Database {
   private tail: Promise<unknown> = Promise.resolve();
 
-  constructor(readonly dataSource: DataSource) {}
+  /**
+   * PostgreSQL: other replicas may hold leases and locks on the same rows. SQLite: this process
+   * owns the database alone, so at start-up nothing anyone holds is live.
+   */
+  readonly sharedByReplicas: boolean;
+
+  constructor(readonly dataSource: DataSource) {
+    this.sharedByReplicas = dataSource.options.type === "postgres";
+  }
 
   get manager(): EntityManager {
     return this.dataSource.manager;

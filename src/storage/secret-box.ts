@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { DatabaseConfig } from "../config/config";
 
 const ALGORITHM = "aes-256-gcm";
 const IV_BYTES = 12; // the GCM standard nonce size
@@ -37,9 +38,11 @@ export class SecretBox {
  * SECRET_KEY when given; otherwise a random key kept in `secret.key` beside the database (created
  * on first start, readable by the owner only), so a restart can still read what it stored.
  */
-export function loadSecretKey(configured: string | null, databasePath: string): string {
+export function loadSecretKey(configured: string | null, database: DatabaseConfig): string {
   if (configured) return configured;
-  const dir = databasePath === ":memory:" ? "data" : dirname(databasePath);
+  // Config refuses PostgreSQL without SECRET_KEY: replicas cannot share a generated file.
+  if (database.type !== "sqlite") throw new Error("SECRET_KEY is required with PostgreSQL");
+  const dir = database.path === ":memory:" ? "data" : dirname(database.path);
   const file = join(dir, "secret.key");
   if (existsSync(file)) return readFileSync(file, "utf8").trim();
   mkdirSync(dir, { recursive: true });

@@ -5,7 +5,7 @@ describe("loadConfig", () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
       port: 8080,
-      databasePath: "data/relay.sqlite",
+      database: { type: "sqlite", path: "data/relay.sqlite" },
       dojoUrl: null,
       webhookHeaderName: "Authorization",
       webhookHeaderValue: null,
@@ -35,7 +35,7 @@ describe("loadConfig", () => {
     });
     expect(config).toMatchObject({
       port: 9090,
-      databasePath: "/var/lib/relay/db.sqlite",
+      database: { type: "sqlite", path: "/var/lib/relay/db.sqlite" },
       dojoUrl: "https://dojo.example.com",
       webhookHeaderName: "X-Relay-Token",
       webhookHeaderValue: "Token abc",
@@ -59,6 +59,20 @@ describe("loadConfig", () => {
       expect(error?.message).toContain(name);
     }
     expect(error?.message).not.toContain("hunter2");
+  });
+});
+
+describe("loadConfig: database", () => {
+  it("takes a PostgreSQL URL, which needs SECRET_KEY (every replica must read what another encrypted)", () => {
+    const url = "postgres://relay:pw@db.internal:5432/relay";
+    expect(loadConfig({ DATABASE_URL: url, SECRET_KEY: "k" }).database).toEqual({ type: "postgres", url });
+    expect(loadConfig({ DATABASE_URL: "postgresql://db/relay", SECRET_KEY: "k" }).database.type).toBe("postgres");
+    expect(() => loadConfig({ DATABASE_URL: url })).toThrow(/SECRET_KEY must be set when DATABASE_URL is PostgreSQL/);
+  });
+
+  it("never echoes a bad DATABASE_URL, which may hold a password", () => {
+    expect(() => loadConfig({ DATABASE_URL: "mysql://root:hunter2@db/relay" })).toThrow(/DATABASE_URL must be sqlite:<path>/);
+    expect(() => loadConfig({ DATABASE_URL: "mysql://root:hunter2@db/relay" })).not.toThrow(/hunter2/);
   });
 });
 

@@ -1,10 +1,11 @@
 import { Channel } from "../../src/channels/channel-id";
+import { RouteTarget } from "../../src/routing/system-routes";
 import { attemptRecorder, claimById, claimDue, releaseAllLeases, storeEvent } from "../../src/delivery/outbox";
 import { parseWebhookPayload } from "../../src/events/webhook-payload";
 import { DeliveryEntity, DeliveryStatus } from "../../src/storage/entities/delivery.entity";
 import { EventEntity, FanoutStatus } from "../../src/storage/entities/event.entity";
-import { migratedDatabase } from "../support/database";
 import { webhookFixture } from "../support/fixtures";
+import { BOTH_DATABASES, secondConnection } from "../support/postgres";
 
 const event = parseWebhookPayload("product_added", "http://dd", webhookFixture("product_added"));
 const targets = [
@@ -12,12 +13,12 @@ const targets = [
   { channel: Channel.MAIL, target: "x@example.com", recipientUserId: null },
 ];
 
-describe("outbox", () => {
-  let database: Awaited<ReturnType<typeof migratedDatabase>>;
-  beforeEach(async () => (database = await migratedDatabase()));
+for (const backend of BOTH_DATABASES) backend.describe(`outbox on ${backend.name}`, () => {
+  let database: Awaited<ReturnType<typeof backend.open>>;
+  beforeEach(async () => (database = await backend.open()));
   afterEach(() => database.close());
 
-  const store = (keys: string[], at = 1000, route = async () => targets) =>
+  const store = (keys: string[], at = 1000, route: () => Promise<RouteTarget[]> = async () => targets) =>
     storeEvent(database.db, { event, source: "webhook", idempotencyKeys: keys, receivedAt: at, fanout: FanoutStatus.NONE }, route);
 
   it("stores the event and one row per target together, or nothing when routing fails", async () => {
@@ -60,6 +61,12 @@ describe("outbox", () => {
     expect((await claimDue(database.db, 10, 5000, 30_000)).map((row) => row.id)).toEqual([mail.id]);
   });
 
+  it("stores thousands of rows for one event in one transaction", async () => {
+    const many = Array.from({ length: 2500 }, (_, i) => ({ channel: Channel.MAIL, target: `u${i}@example.com`, recipientUserId: i }));
+    expect(await store(["big"], 1, async () => many)).toMatchObject({ stored: true, deliveries: 2500 });
+    expect(await database.db.manager.count(DeliveryEntity)).toBe(2500);
+  });
+
   it("frees every lease at start-up", async () => {
     await store(["a"], 1000);
     await claimDue(database.db, 10, 1000, 30_000);
@@ -68,20 +75,47 @@ describe("outbox", () => {
   });
 });
 
-describe("outbox with a large fan-out", () => {
-  it("stores thousands of rows for one event in one transaction", async () => {
-    const database = await migratedDatabase();
-    try {
-      const many = Array.from({ length: 2500 }, (_, i) => ({ channel: Channel.MAIL, target: `u${i}@example.com`, recipientUserId: i }));
-      const result = await storeEvent(
-        database.db,
-        { event, source: "webhook", idempotencyKeys: ["big"], receivedAt: 1, fanout: FanoutStatus.NONE },
-        async () => many,
-      );
-      expect(result).toMatchObject({ stored: true, deliveries: 2500 });
-      expect(await database.db.manager.count(DeliveryEntity)).toBe(2500);
-    } finally {
-      await database.close();
-    }
+BOTH_DATABASES[1].describe("outbox shared by replicas on PostgreSQL", () => {
+  let database: Awaited<ReturnType<(typeof BOTH_DATABASES)[1]["open"]>>;
+  let other: Awaited<ReturnType<typeof secondConnection>>;
+  beforeEach(async () => {
+    database = await BOTH_DATABASES[1].open();
+    other = await secondConnection(database.url);
+  });
+  afterEach(async () => {
+    await other.close();
+    await database.close();
+  });
+
+  it("never hands one row to two replicas claiming at the same time", async () => {
+    const many = Array.from({ length: 600 }, (_, i) => ({ channel: Channel.MAIL, target: `u${i % 50}@example.com`, recipientUserId: i }));
+    await storeEvent(database.db, { event, source: "webhook", idempotencyKeys: ["e"], receivedAt: 1, fanout: FanoutStatus.NONE }, async () => many);
+    const claimedBy = [[], []] as number[][];
+    // Two replicas (two pools), each with claims running back to back, until the outbox is empty.
+    const replica = async (db: typeof database.db, into: number[]) => {
+      for (;;) {
+        const rows = await claimDue(db, 7, 2, 30_000, { max: 3, inFlight: new Map() });
+        if (rows.length === 0) return;
+        into.push(...rows.map((row) => row.id));
+      }
+    };
+    await Promise.all([replica(database.db, claimedBy[0]), replica(other.db, claimedBy[1]), replica(other.db, claimedBy[1])]);
+    const all = [...claimedBy[0], ...claimedBy[1]];
+    expect(new Set(all).size).toBe(600);
+    expect(all).toHaveLength(600);
+    // Both took part: the claims ran side by side, not one after the other.
+    expect(claimedBy[0].length).toBeGreaterThan(0);
+    expect(claimedBy[1].length).toBeGreaterThan(0);
+  });
+
+  it("stores an event that two replicas receive at the same moment once, and answers the other as a duplicate", async () => {
+    const results = await Promise.all(
+      [database.db, other.db, database.db, other.db].map((db) =>
+        storeEvent(db, { event, source: "webhook", idempotencyKeys: ["same"], receivedAt: 1, fanout: FanoutStatus.NONE }, async () => targets),
+      ),
+    );
+    expect(results.filter((result) => result.stored)).toHaveLength(1);
+    expect(new Set(results.map((result) => result.eventId)).size).toBe(1);
+    expect(await database.db.manager.count(DeliveryEntity)).toBe(2);
   });
 });

@@ -26,7 +26,7 @@ describe("loadSecretKey", () => {
   it("prefers SECRET_KEY, else generates one owner-readable key beside the database and keeps it", () => {
     const dir = tempDir();
     try {
-      const database = join(dir.path, "relay.sqlite");
+      const database = { type: "sqlite" as const, path: join(dir.path, "relay.sqlite") };
       expect(loadSecretKey("configured", database)).toBe("configured");
       expect(existsSync(join(dir.path, "secret.key"))).toBe(false);
 

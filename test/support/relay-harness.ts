@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { Relay, startRelay } from "../../src/app";
 import { Config, loadConfig } from "../../src/config/config";
+import { Logger } from "../../src/logging/logger";
 import { DojoAuthorizationModel, DojoPeer, startDojoPeer } from "../peers/dojo-peer";
 import { startSlackPeer, SLACK_PEER_TOKEN, SlackPeer } from "../peers/slack-peer";
 import { startSmtpPeer, SmtpPeer } from "../peers/smtp-peer";
@@ -80,13 +81,13 @@ export interface GraphqlResult<T> {
 
 export async function startTestRelay(
   peers: Peers,
-  options: { env?: Record<string, string>; databasePath?: string } = {},
+  options: { env?: Record<string, string>; databasePath?: string; logger?: Logger } = {},
 ): Promise<RunningRelay> {
   const dir = options.databasePath ? undefined : tempDir();
   const databasePath = options.databasePath ?? join(dir!.path, "relay.sqlite");
   const config = loadConfig(relayEnv(peers, databasePath, options.env));
   config.delivery.pollIntervalMs = 100;
-  const relay = await startRelay(config, { logger: quietLogger(), host: "127.0.0.1" });
+  const relay = await startRelay(config, { logger: options.logger ?? quietLogger(), host: "127.0.0.1" });
 
   const graphql = async <T>(query: string, variables?: Record<string, unknown>, token = SUPERUSER_TOKEN) => {
     const response = await rawRequest(`${relay.url}/graphql`, {

@@ -4,6 +4,8 @@ import { DojoApiError, DojoClient } from "../../defectdojo/dojo-client";
 import { EventIntake } from "../accept-event";
 import { Logger } from "../../logging/logger";
 import { Database } from "../../storage/database";
+import { Metrics, timedPoll } from "../../metrics/metrics";
+import { Leadership } from "../../storage/leader-lease";
 import { PollCursorEntity } from "../../storage/entities/poll-cursor.entity";
 import { createDojoObjects, dojoLinks, PollContext } from "./context";
 import { PollResource, PollStopped } from "./resource";
@@ -35,7 +37,8 @@ export const POLL_RESOURCES: readonly AnyPollResource[] = [
   slaDeadlines,
 ];
 
-export type PollerHealthStatus = "starting" | "ok" | "failing" | "unauthorized";
+/** `standby`: another replica holds the poller lease and polls. */
+export type PollerHealthStatus = "starting" | "ok" | "failing" | "unauthorized" | "standby";
 
 export interface PollerHealth {
   status: PollerHealthStatus;
@@ -53,6 +56,10 @@ export interface PollerDeps {
   settings: PollSettings;
   /** Whether DefectDojo speaks 3.x's labels (assets, organizations) in its links and texts. */
   relabeled(): Promise<boolean>;
+  /** With replicas: only the holder of the poller lease polls. Absent: this process always does. */
+  leadership?: Leadership;
+  /** Times each resource's poll and counts failures (dojo_relay_poll_*). */
+  metrics?: Metrics;
   now?: () => number;
 }
 
@@ -88,11 +95,17 @@ export class Poller {
         debug: (message) => logger.debug({ scheduler: `${message}` }),
       },
     });
-    void this.runOnce();
+    // A replica that becomes leader polls at once rather than at its next tick: that is the failover.
+    if (this.deps.leadership) this.deps.leadership.start(() => void this.runOnce());
+    else void this.runOnce();
   }
 
   /** One run over every resource; a call while a run is going joins it. Never rejects. */
   runOnce(): Promise<void> {
+    if (this.deps.leadership && !this.deps.leadership.isLeader()) {
+      this.health = { ...this.health, status: "standby" };
+      return Promise.resolve();
+    }
     this.running ??= this.run().finally(() => {
       this.running = null;
     });
@@ -104,6 +117,7 @@ export class Poller {
     this.stopping = true;
     await this.task?.destroy();
     await this.running;
+    await this.deps.leadership?.stop();
   }
 
   status(): PollerHealth {
@@ -126,6 +140,7 @@ export class Poller {
     let refused = false;
     const fail = async (resource: string, error: unknown): Promise<boolean> => {
       if (error instanceof PollStopped || this.stopping) return true;
+      this.deps.metrics?.pollFailed(resource);
       const message = error instanceof DojoApiError ? error.message : `${(error as Error).message ?? error}`;
       errors[resource] = message;
       logger.warn({ resource, err: message }, "poll failed");
@@ -156,7 +171,7 @@ export class Poller {
       if (fresh.has(resource.name) && this.deps.settings.backfillSince === null) continue;
       if (errors[resource.name]) continue;
       try {
-        const found = await this.pollResource(resource, ctx);
+        const found = await timedPoll(this.deps.metrics, resource.name, () => this.pollResource(resource, ctx));
         if (found > 0) logger.info({ resource: resource.name, events: found }, "poll found events");
       } catch (error) {
         if (await fail(resource.name, error)) break;

@@ -1,0 +1,102 @@
+import { ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { AddressInfo, createServer } from "node:net";
+import { createInterface } from "node:readline";
+import { SLACK_PEER_TOKEN } from "../test/peers/slack-peer";
+
+/** What the benchmarks share: their processes (bridges, baselines, peers) and the bridge's set-up. */
+
+export const ADMIN_TOKEN = "bench-admin-key";
+
+export type BenchProcess = { url: string; announced: Record<string, unknown>; process: ChildProcess; stop(): Promise<void> };
+
+/**
+ * Starts a node script and waits until it listens: on `knownPort`, or on the port it announces as
+ * a JSON line (the bare server). The bridge runs at LOG_LEVEL=warn, as logging every request at info
+ * would measure the terminal.
+ */
+export async function startProcess(
+  script: string,
+  env: Record<string, string>,
+  knownPort?: number,
+): Promise<BenchProcess> {
+  // BENCH_PROFILE=<dir> writes a CPU profile of the bridge there (node --cpu-prof).
+  const profile = process.env.BENCH_PROFILE && knownPort !== undefined ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const child = spawn(process.execPath, [...profile, script], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+  let announced: Record<string, unknown> = {};
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`${script} exited with ${code}`)));
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      try {
+        const parsed = JSON.parse(line);
+        if (typeof parsed.port === "number" && knownPort === undefined) {
+          announced = parsed;
+          resolve(parsed.port);
+        }
+      } catch {
+        // not a JSON line
+      }
+    });
+    if (knownPort !== undefined) void waitForHealth(knownPort).then(() => resolve(knownPort), reject);
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    announced,
+    process: child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+  };
+}
+
+export async function configureChannels(relayUrl: string, teamsUrl: string): Promise<void> {
+  const response = await fetch(`${relayUrl}/graphql`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Authorization: `Token ${ADMIN_TOKEN}` },
+    body: JSON.stringify({
+      query: `mutation($input: SystemSettingsInput!) { updateSystemSettings(input: $input) { slackTokenSet } }`,
+      variables: {
+        input: {
+          enableSlackNotifications: true,
+          slackToken: SLACK_PEER_TOKEN,
+          slackChannel: "#security",
+          enableMsteamsNotifications: true,
+          msteamsUrl: teamsUrl,
+          enableMailNotifications: true,
+          mailNotificationsTo: ["secops@example.com"],
+        },
+      },
+    }),
+  });
+  const body = (await response.json()) as { errors?: unknown };
+  if (body.errors) throw new Error(`configuring channels failed: ${JSON.stringify(body.errors)}`);
+}
+
+async function waitForHealth(port: number): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const healthy = await fetch(`http://127.0.0.1:${port}/healthz`).then((response) => response.ok, () => false);
+    if (healthy) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`nothing healthy on port ${port}`);
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** The process's peak resident set (VmHWM), in kB. */
+export function peakRssKb(pid: number): number {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return match ? Number(match[1]) : NaN;
+}

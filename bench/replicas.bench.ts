@@ -1,0 +1,125 @@
+import "reflect-metadata";
+import autocannon from "autocannon";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Client } from "pg";
+import { startDojoPeer } from "../test/peers/dojo-peer";
+import { ADMIN_TOKEN, BenchProcess, configureChannels, freePort, startProcess } from "./processes";
+
+/**
+ * End to end, webhook in to message out: the same burst of events through one bridge on SQLite and
+ * through two bridges sharing PostgreSQL (the burst split between them), same peers, same run.
+ * Timed from the first request until the peers have every message.
+ */
+const EVENTS = 3000;
+const CHANNELS = 3;
+const CONNECTIONS = 16;
+const SECRET = "Token bench-webhook-secret";
+const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+type Row = { setup: string; "events/s end to end": number; "deliveries/s": number; "ingest s": number; "all delivered s": number };
+
+export async function benchReplicas(): Promise<Row[] | string> {
+  const admin = new Client({ connectionString: POSTGRES_URL });
+  try {
+    await admin.connect();
+  } catch (error) {
+    return `skipped: no PostgreSQL at ${new URL(POSTGRES_URL).host} (${(error as Error).message})`;
+  }
+  const databaseName = `relay_bench_${process.pid}`;
+  await admin.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${databaseName}`);
+  const postgresUrl = new URL(POSTGRES_URL);
+  postgresUrl.pathname = `/${databaseName}`;
+
+  const dir = mkdtempSync(join(tmpdir(), "relay-replicas-"));
+  const dojo = await startDojoPeer();
+  dojo.addUser({ id: 1, username: "admin", email: "admin@example.com", isSuperuser: true, token: ADMIN_TOKEN });
+  const peers = await startProcess(join(__dirname, "channel-peers.js"), {});
+  const { teams } = peers.announced as { teams: string };
+  const started: BenchProcess[] = [peers];
+  const bridge = async (databaseUrl: string) => {
+    const port = await freePort();
+    const { slack, smtp } = peers.announced as { slack: string; smtp: string };
+    const relay = await startProcess(
+      join(__dirname, "..", "src", "main.js"),
+      {
+        PORT: String(port),
+        DATABASE_URL: databaseUrl,
+        DOJO_URL: dojo.url,
+        WEBHOOK_HEADER_VALUE: SECRET,
+        SLACK_API_URL: slack,
+        SMTP_URL: smtp,
+        SECRET_KEY: "bench",
+        LOG_LEVEL: "warn",
+        POLL_CRON: "off",
+      },
+      port,
+    );
+    started.push(relay);
+    return relay;
+  };
+  const delivered = async () => ((await (await fetch(`${peers.url}/delivered`)).json()) as { delivered: number }).delivered;
+  let nextId = 1;
+
+  /** Posts the burst split over `bridges` and waits until the peers have every message. */
+  const run = async (setup: string, bridges: BenchProcess[]): Promise<Row> => {
+    await configureChannels(bridges[0].url, teams);
+    const before = await delivered();
+    const startedAt = Date.now();
+    await Promise.all(
+      bridges.map((relay) =>
+        autocannon({
+          url: `${relay.url}/webhooks/defectdojo`,
+          method: "POST",
+          connections: CONNECTIONS / bridges.length,
+          amount: EVENTS / bridges.length,
+          headers: { "Content-Type": "application/json", "X-DefectDojo-Event": "product_added", Authorization: SECRET },
+          requests: [{ setupRequest: (request) => ({ ...request, body: productAdded(nextId++) }) }],
+        }).then((result) => {
+          if (result.non2xx > 0 || result.errors > 0) throw new Error(`${setup}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+        }),
+      ),
+    );
+    const ingestedAt = Date.now();
+    while ((await delivered()) < before + EVENTS * CHANNELS) {
+      if (Date.now() - startedAt > 180_000) throw new Error(`${setup}: not all delivered within 180 s`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const seconds = (Date.now() - startedAt) / 1000;
+    return {
+      setup,
+      "events/s end to end": Math.round(EVENTS / seconds),
+      "deliveries/s": Math.round((EVENTS * CHANNELS) / seconds),
+      "ingest s": Number(((ingestedAt - startedAt) / 1000).toFixed(1)),
+      "all delivered s": Number(seconds.toFixed(1)),
+    };
+  };
+
+  try {
+    const sqlite = await run("1 bridge, SQLite", [await bridge(`sqlite:${join(dir, "relay.sqlite")}`)]);
+    await started.pop()!.stop();
+    const replicas = [await bridge(postgresUrl.toString()), await bridge(postgresUrl.toString())];
+    const postgres = await run("2 bridges, one PostgreSQL database", replicas);
+    return [sqlite, postgres];
+  } finally {
+    await Promise.all(started.map((process) => process.stop()));
+    await dojo.close();
+    await admin.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
+    await admin.end();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function productAdded(id: number): string {
+  return JSON.stringify({
+    description: `Product product ${id} has been created successfully.`,
+    title: `product ${id}`,
+    user: null,
+    url_ui: `http://dd/product/${id}`,
+    url_api: `http://dd/api/v2/products/${id}/`,
+    product_type: { id: 1, name: "pt", url_ui: "http://dd/product/type/1", url_api: "http://dd/api/v2/product_types/1/" },
+    product: { id, name: `product ${id}`, url_ui: `http://dd/product/${id}`, url_api: `http://dd/api/v2/products/${id}/` },
+  });
+}

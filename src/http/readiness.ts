@@ -1,0 +1,85 @@
+import { Database } from "../storage/database";
+import { Handler } from "./http-server";
+import { sendJson } from "./respond";
+
+/** How long the migration and DefectDojo checks are reused: a readiness probe every second stays cheap. */
+export const READINESS_CACHE_MS = 10_000;
+/** DefectDojo must answer within this; a probe's own timeout is usually a few seconds. */
+export const DOJO_READINESS_TIMEOUT_MS = 3_000;
+
+/** "ok", or why the check fails (short, no URL or secret: /readyz is unauthenticated). */
+type CheckResult = string;
+
+export interface ReadinessOptions {
+  db: Database;
+  /** DOJO_URL; null: DefectDojo is not checked. */
+  dojoUrl: string | null;
+  cacheMs?: number;
+  dojoTimeoutMs?: number;
+  fetch?: typeof fetch;
+  now?: () => number;
+}
+
+/**
+ * `GET /readyz`: may this bridge be sent traffic? 200 when the database answers (`SELECT 1`, every
+ * time), no migration is pending and DefectDojo (when DOJO_URL is set) answers HTTP at all; the last
+ * two are cached for `cacheMs`. Otherwise 503 naming the failing checks. `/healthz` stays the
+ * liveness check: DefectDojo being away is no reason to restart the bridge.
+ */
+export function createReadinessHandler(options: ReadinessOptions): Handler {
+  const now = options.now ?? Date.now;
+  const cacheMs = options.cacheMs ?? READINESS_CACHE_MS;
+  const checks: Record<string, () => Promise<CheckResult>> = {
+    database: () => settled(options.db.manager.query("SELECT 1").then(() => "ok"), "unreachable"),
+    migrations: cached(cacheMs, now, () =>
+      settled(options.db.dataSource.showMigrations().then((pending) => (pending ? "pending" : "ok")), "could not be checked"),
+    ),
+  };
+  if (options.dojoUrl !== null) {
+    checks.defectdojo = cached(cacheMs, now, () =>
+      dojoReachable(options.dojoUrl!, options.dojoTimeoutMs ?? DOJO_READINESS_TIMEOUT_MS, options.fetch ?? fetch),
+    );
+  }
+
+  return async (_req, res) => {
+    const names = Object.keys(checks);
+    const results = await Promise.all(names.map((name) => checks[name]()));
+    const report = Object.fromEntries(names.map((name, i) => [name, results[i]]));
+    const failing = names.filter((name) => report[name] !== "ok");
+    res.setHeader("Cache-Control", "no-store");
+    if (failing.length === 0) sendJson(res, 200, { status: "ready", checks: report });
+    else sendJson(res, 503, { status: "not ready", failing, checks: report });
+  };
+}
+
+/**
+ * Any HTTP answer below 500 from `${DOJO_URL}/api/v2/` (its API root, 401 without a key) means
+ * DefectDojo is up; a 5xx (a proxy in front of a stopped DefectDojo), no answer or a refused
+ * connection mean it is not. No key is sent.
+ */
+async function dojoReachable(dojoUrl: string, timeoutMs: number, fetchFn: typeof fetch): Promise<CheckResult> {
+  try {
+    const response = await fetchFn(`${dojoUrl.replace(/\/+$/, "")}/api/v2/`, {
+      headers: { Accept: "application/json" },
+      redirect: "manual",
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    await response.body?.cancel().catch(() => undefined);
+    return response.status < 500 ? "ok" : `HTTP ${response.status}`;
+  } catch (error) {
+    return (error as { name?: string } | null)?.name === "TimeoutError" ? `no answer within ${timeoutMs} ms` : "unreachable";
+  }
+}
+
+function settled(check: Promise<CheckResult>, failure: CheckResult): Promise<CheckResult> {
+  return check.catch(() => failure);
+}
+
+/** The check's last result while younger than `ttlMs` (a check in progress is joined, not repeated). */
+function cached(ttlMs: number, now: () => number, check: () => Promise<CheckResult>): () => Promise<CheckResult> {
+  let last: { at: number; result: Promise<CheckResult> } | null = null;
+  return () => {
+    if (last === null || now() - last.at >= ttlMs) last = { at: now(), result: check() };
+    return last.result;
+  };
+}
