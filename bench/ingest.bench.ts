@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startDojoPeer } from "../test/peers/dojo-peer";
-import { ADMIN_TOKEN, configureChannels, freePort, peakRssKb, startProcess } from "./processes";
+import { ADMIN_TOKEN, configureChannels, peakRssKb, productAddedBody, startBridge, startProcess, WEBHOOK_SECRET } from "./processes";
 
 /**
  * Webhook ingest with a durable commit of event + outbox rows, while the delivery worker sends to
@@ -13,7 +13,6 @@ import { ADMIN_TOKEN, configureChannels, freePort, peakRssKb, startProcess } fro
  * process of their own, so only the load generator shares this one. Then a paced 1,000 requests per
  * second for latency, the outbox's drain rate, and the bridge's peak RSS.
  */
-const SECRET = "Token bench-webhook-secret";
 const CONNECTIONS = 16;
 const SATURATED_SECONDS = 5;
 const PACED_RATE = 1000;
@@ -28,39 +27,17 @@ export async function benchIngest(): Promise<Row[]> {
   dojo.addUser({ id: 1, username: "admin", email: "admin@example.com", isSuperuser: true, token: ADMIN_TOKEN });
   const bare = await startProcess(join(__dirname, "bare-server.js"), {});
   const peers = await startProcess(join(__dirname, "channel-peers.js"), {});
-  const { slack, teams, smtp } = peers.announced as { slack: string; teams: string; smtp: string };
-  const relayPort = await freePort();
-  const relay = await startProcess(join(__dirname, "..", "src", "main.js"), {
-    PORT: String(relayPort),
-    DATABASE_URL: `sqlite:${join(dir, "relay.sqlite")}`,
-    DOJO_URL: dojo.url,
-    WEBHOOK_HEADER_VALUE: SECRET,
-    SLACK_API_URL: slack,
-    SMTP_URL: smtp,
-    SECRET_KEY: "bench",
-    LOG_LEVEL: "warn",
-    POLL_CRON: "off",
-  }, relayPort);
+  const { teams } = peers.announced as { teams: string };
+  const relay = await startBridge(`sqlite:${join(dir, "relay.sqlite")}`, dojo.url, peers);
   try {
     let nextId = 1;
-    const productAdded = () => {
-      const id = nextId++;
-      return JSON.stringify({
-        description: `Product product ${id} has been created successfully.`,
-        title: `product ${id}`,
-        user: null,
-        url_ui: `http://dd/product/${id}`,
-        url_api: `http://dd/api/v2/products/${id}/`,
-        product_type: { id: 1, name: "pt", url_ui: "http://dd/product/type/1", url_api: "http://dd/api/v2/product_types/1/" },
-        product: { id, name: `product ${id}`, url_ui: `http://dd/product/${id}`, url_api: `http://dd/api/v2/products/${id}/` },
-      });
-    };
+    const productAdded = () => productAddedBody(nextId++);
     const load = (url: string, options: Partial<autocannon.Options>) =>
       autocannon({
         url,
         method: "POST",
         connections: CONNECTIONS,
-        headers: { "Content-Type": "application/json", "X-DefectDojo-Event": "product_added", Authorization: SECRET },
+        headers: { "Content-Type": "application/json", "X-DefectDojo-Event": "product_added", Authorization: WEBHOOK_SECRET },
         // A new product each request: the same body twice would be answered as a duplicate, not stored.
         requests: [{ setupRequest: (request) => ({ ...request, body: productAdded() }) }],
         ...options,

@@ -1,19 +1,20 @@
 import { ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { AddressInfo, createServer } from "node:net";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { SLACK_PEER_TOKEN } from "../test/peers/slack-peer";
 
 /** What the benchmarks share: their processes (bridges, baselines, peers) and the bridge's set-up. */
 
 export const ADMIN_TOKEN = "bench-admin-key";
+export const WEBHOOK_SECRET = "Token bench-webhook-secret";
 
 export type BenchProcess = { url: string; announced: Record<string, unknown>; process: ChildProcess; stop(): Promise<void> };
 
 /**
  * Starts a node script and waits until it listens: on `knownPort`, or on the port it announces as
- * a JSON line (the bare server). The bridge runs at LOG_LEVEL=warn, as logging every request at info
- * would measure the terminal.
+ * a JSON line (the bare server, the peers).
  */
 export async function startProcess(
   script: string,
@@ -99,4 +100,38 @@ export function freePort(): Promise<number> {
 export function peakRssKb(pid: number): number {
   const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return match ? Number(match[1]) : NaN;
+}
+
+/** A `product_added` webhook body of a product of its own: the same body twice would be a duplicate. */
+export function productAddedBody(id: number): string {
+  return JSON.stringify({
+    description: `Product product ${id} has been created successfully.`,
+    title: `product ${id}`,
+    user: null,
+    url_ui: `http://dd/product/${id}`,
+    url_api: `http://dd/api/v2/products/${id}/`,
+    product_type: { id: 1, name: "pt", url_ui: "http://dd/product/type/1", url_api: "http://dd/api/v2/product_types/1/" },
+    product: { id, name: `product ${id}`, url_ui: `http://dd/product/${id}`, url_api: `http://dd/api/v2/products/${id}/` },
+  });
+}
+
+/**
+ * The built bridge in a process of its own on `databaseUrl`, sending to the channel peers, with
+ * polling off. It runs at LOG_LEVEL=warn: logging every request at info would measure the terminal.
+ */
+export async function startBridge(databaseUrl: string, dojoUrl: string, peers: BenchProcess): Promise<BenchProcess> {
+  const { slack, smtp } = peers.announced as { slack: string; smtp: string };
+  const port = await freePort();
+  const env = {
+    PORT: String(port),
+    DATABASE_URL: databaseUrl,
+    DOJO_URL: dojoUrl,
+    WEBHOOK_HEADER_VALUE: WEBHOOK_SECRET,
+    SLACK_API_URL: slack,
+    SMTP_URL: smtp,
+    SECRET_KEY: "bench",
+    LOG_LEVEL: "warn",
+    POLL_CRON: "off",
+  };
+  return startProcess(join(__dirname, "..", "src", "main.js"), env, port);
 }

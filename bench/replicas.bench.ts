@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "pg";
 import { startDojoPeer } from "../test/peers/dojo-peer";
-import { ADMIN_TOKEN, BenchProcess, configureChannels, freePort, startProcess } from "./processes";
+import { ADMIN_TOKEN, BenchProcess, configureChannels, productAddedBody, startBridge, startProcess, WEBHOOK_SECRET } from "./processes";
 
 /**
  * End to end, webhook in to message out: the same burst of events through one bridge on SQLite and
@@ -15,7 +15,6 @@ import { ADMIN_TOKEN, BenchProcess, configureChannels, freePort, startProcess } 
 const EVENTS = 3000;
 const CHANNELS = 3;
 const CONNECTIONS = 16;
-const SECRET = "Token bench-webhook-secret";
 const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
 type Row = { setup: string; "events/s end to end": number; "deliveries/s": number; "ingest s": number; "all delivered s": number };
@@ -40,23 +39,7 @@ export async function benchReplicas(): Promise<Row[] | string> {
   const { teams } = peers.announced as { teams: string };
   const started: BenchProcess[] = [peers];
   const bridge = async (databaseUrl: string) => {
-    const port = await freePort();
-    const { slack, smtp } = peers.announced as { slack: string; smtp: string };
-    const relay = await startProcess(
-      join(__dirname, "..", "src", "main.js"),
-      {
-        PORT: String(port),
-        DATABASE_URL: databaseUrl,
-        DOJO_URL: dojo.url,
-        WEBHOOK_HEADER_VALUE: SECRET,
-        SLACK_API_URL: slack,
-        SMTP_URL: smtp,
-        SECRET_KEY: "bench",
-        LOG_LEVEL: "warn",
-        POLL_CRON: "off",
-      },
-      port,
-    );
+    const relay = await startBridge(databaseUrl, dojo.url, peers);
     started.push(relay);
     return relay;
   };
@@ -75,8 +58,8 @@ export async function benchReplicas(): Promise<Row[] | string> {
           method: "POST",
           connections: CONNECTIONS / bridges.length,
           amount: EVENTS / bridges.length,
-          headers: { "Content-Type": "application/json", "X-DefectDojo-Event": "product_added", Authorization: SECRET },
-          requests: [{ setupRequest: (request) => ({ ...request, body: productAdded(nextId++) }) }],
+          headers: { "Content-Type": "application/json", "X-DefectDojo-Event": "product_added", Authorization: WEBHOOK_SECRET },
+          requests: [{ setupRequest: (request) => ({ ...request, body: productAddedBody(nextId++) }) }],
         }).then((result) => {
           if (result.non2xx > 0 || result.errors > 0) throw new Error(`${setup}: ${result.non2xx} non-2xx, ${result.errors} errors`);
         }),
@@ -110,16 +93,4 @@ export async function benchReplicas(): Promise<Row[] | string> {
     await admin.end();
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-function productAdded(id: number): string {
-  return JSON.stringify({
-    description: `Product product ${id} has been created successfully.`,
-    title: `product ${id}`,
-    user: null,
-    url_ui: `http://dd/product/${id}`,
-    url_api: `http://dd/api/v2/products/${id}/`,
-    product_type: { id: 1, name: "pt", url_ui: "http://dd/product/type/1", url_api: "http://dd/api/v2/product_types/1/" },
-    product: { id, name: `product ${id}`, url_ui: `http://dd/product/${id}`, url_api: `http://dd/api/v2/products/${id}/` },
-  });
 }
