@@ -183,7 +183,10 @@ export class DeliveryWorker {
     if (this.loop.isStopped) return;
     const timer = setTimeout(() => {
       this.retryTimers.delete(timer);
-      this.wake();
+      // Timers run on the monotonic clock and may fire a millisecond before the wall clock reaches
+      // `time`: the claim would then find the row not yet due and it would wait for the next poll.
+      if (this.now() < time) this.wakeAt(time);
+      else this.wake();
     }, Math.max(0, time - this.now()));
     this.retryTimers.add(timer);
   }
