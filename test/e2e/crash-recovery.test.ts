@@ -7,9 +7,10 @@ import { SLACK_PEER_TOKEN, startSlackPeer } from "../peers/slack-peer";
 import { startSmtpPeer } from "../peers/smtp-peer";
 import { startTeamsPeer } from "../peers/teams-peer";
 import { ChildRelay, freePort, MAIN, spawnRelay, waitForHealth } from "../support/child-relay";
-import { webhookFixture } from "../support/fixtures";
 import { rawRequest, RawResponse } from "../support/http-client";
 import { eventually, Peers, relayEnv, startPeers, SUPERUSER_TOKEN, WEBHOOK_SECRET } from "../support/relay-harness";
+import { webhookFixture } from "../support/fixtures";
+import { CHANNELS, ChannelName, countRedeliveries, receivedTags, taggedProductAdded } from "../support/tagged-messages";
 import { tempDir } from "../support/temp-dir";
 
 /**
@@ -17,8 +18,6 @@ import { tempDir } from "../support/temp-dir";
  * restarted on one SQLite file, against real Slack, Teams and SMTP peers in this process.
  */
 
-const CHANNELS = ["SLACK", "MSTEAMS", "MAIL"] as const;
-type ChannelName = (typeof CHANNELS)[number];
 /** The documented default of DELIVERY_MAX_IN_FLIGHT_PER_TARGET. */
 const DEFAULT_PER_TARGET_BOUND = 8;
 
@@ -99,25 +98,6 @@ async function configureChannels(relay: RunningChild, input: { slackToken: strin
   expect(result.json).toEqual({
     data: { updateSystemSettings: { slackTokenSet: true, msteamsUrlSet: true, mailNotificationsTo: ["secops@example.com"] } },
   });
-}
-
-/** A product_added of its own (product id and title), so that every message can be told apart. */
-function productAdded(tag: string, n: number, productIdBase: number) {
-  const body = webhookFixture("product_added");
-  const name = `${tag}-${String(n).padStart(4, "0")}`;
-  return { ...body, title: name, product: { ...(body.product as object), id: productIdBase + n, name } };
-}
-
-/** What each peer received, as the tags (e.g. `crash-0042`) of the messages, one entry per message. */
-function receivedTags(peers: Peers, tag: string): Record<ChannelName, string[]> {
-  const pattern = new RegExp(`${tag}-\\d{4}`);
-  const tagOf = (text: string) => pattern.exec(text)?.[0];
-  const present = (value: string | undefined): value is string => value !== undefined;
-  return {
-    SLACK: peers.slack.callsOf("chat.postMessage").map((call) => tagOf(String(call.args.text))).filter(present),
-    MSTEAMS: peers.teams.requests.map((request) => tagOf(request.raw)).filter(present),
-    MAIL: peers.smtp.messages.map((mail) => tagOf(mail.subject)).filter(present),
-  };
 }
 
 /** Opens the bridge's SQLite file read-only, as an operator inspecting it would. */
@@ -202,7 +182,7 @@ describe("the bridge process killed, stopped and restarted", () => {
 
     const startedAt = Date.now();
     await inParallel([...Array(EVENTS).keys()], 16, async (n) => {
-      expect((await first.postWebhook(productAdded("crash", n, 100_000))).status).toBe(202);
+      expect((await first.postWebhook(taggedProductAdded("crash", n, 100_000))).status).toBe(202);
     });
     const postedAt = Date.now();
     const total = EVENTS * CHANNELS.length;
@@ -249,19 +229,7 @@ describe("the bridge process killed, stopped and restarted", () => {
 
     const received = receivedTags(peers, "crash");
     const inFlight = new Set(atKill.inFlight.map((row) => `${row.channel} ${row.title}`));
-    let duplicates = 0;
-    for (const channel of CHANNELS) {
-      const seen = new Set<string>();
-      for (const tag of received[channel]) {
-        // Only a message that was in flight at the kill may arrive twice.
-        if (seen.has(tag)) {
-          expect(inFlight).toContain(`${channel} ${tag}`);
-          duplicates += 1;
-        }
-        seen.add(tag);
-      }
-      expect(seen.size).toBe(EVENTS);
-    }
+    const duplicates = countRedeliveries(received, inFlight, EVENTS);
     expect(duplicates).toBeLessThanOrEqual(inFlightAtKill);
     expect(inFlightAtKill).toBeLessThanOrEqual(DEFAULT_PER_TARGET_BOUND * CHANNELS.length);
     report(
@@ -282,7 +250,7 @@ describe("the bridge process killed, stopped and restarted", () => {
     const outcomes = new Map<string, number | string>();
     let accepted = 0;
     await inParallel([...Array(REQUESTS).keys()], 24, async (n) => {
-      const body = productAdded("ingest", n, 200_000);
+      const body = taggedProductAdded("ingest", n, 200_000);
       try {
         const response = await relay.postWebhook(body);
         outcomes.set(body.title, response.status);
@@ -349,10 +317,10 @@ describe("the bridge process killed, stopped and restarted", () => {
     peers.slack.failNext([...Array(SERVER_ERRORS).fill({ status: 500 }), { status: 429, retryAfter: 2 }]);
     peers.teams.respondNext(Array(3 * MAX_ATTEMPTS + 5).fill({ status: 503, body: "Service Unavailable" }));
 
-    expect((await relay.postWebhook(productAdded("retry", 0, 300_000))).status).toBe(202);
+    expect((await relay.postWebhook(taggedProductAdded("retry", 0, 300_000))).status).toBe(202);
     // Two more events while Slack has us paused: they wait for the Retry-After too.
     const limited = await eventually(() => peers.slack.calls.find((call) => call.status === 429));
-    for (const n of [1, 2]) expect((await relay.postWebhook(productAdded("retry", n, 300_000))).status).toBe(202);
+    for (const n of [1, 2]) expect((await relay.postWebhook(taggedProductAdded("retry", n, 300_000))).status).toBe(202);
 
     const deliveries = await eventually(async () => {
       const { json } = await relay.graphql(`{ deliveries(first: 20) { edges { node { eventTitle channel status attempts lastError } } } }`);
@@ -401,7 +369,7 @@ describe("the bridge process killed, stopped and restarted", () => {
     const relay = await start();
     await configureChannels(relay, { slackToken: SLACK_PEER_TOKEN, msteamsUrl: peers.teams.url });
     peers.slack.delayAnswers(1500);
-    for (let n = 0; n < EVENTS; n++) expect((await relay.postWebhook(productAdded("term", n, 400_000))).status).toBe(202);
+    for (let n = 0; n < EVENTS; n++) expect((await relay.postWebhook(taggedProductAdded("term", n, 400_000))).status).toBe(202);
     const unanswered = () => peers.slack.calls.filter((call) => call.answeredAt === undefined).length;
     await eventually(() => (unanswered() === DEFAULT_PER_TARGET_BOUND ? true : undefined));
 
