@@ -72,7 +72,7 @@ export async function benchFanout(): Promise<Record<string, number>> {
     const fanoutEvent = await stored();
     const callsBefore = peer.apiCalls.length;
     started = process.hrtime.bigint();
-    const routes = await personalRoutes({ preferences, directory }, event, await settings.systemSettings());
+    const routes = await personalRoutes({ preferences, directory }, event, await settings.systemSettings(), Date.now());
     await db.write((manager) => insertDeliveries(manager, fanoutEvent, routes, Date.now(), Date.now()));
     const fanoutMs = Number(process.hrtime.bigint() - started) / 1e6;
     if (routes.length !== USERS * 2) throw new Error(`expected ${USERS * 2} routes, got ${routes.length}`);

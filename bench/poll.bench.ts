@@ -7,6 +7,7 @@ import { createEventIntake } from "../src/ingest/accept-event";
 import { Poller } from "../src/ingest/poll/poller";
 import { createDataSource } from "../src/storage/data-source";
 import { Database } from "../src/storage/database";
+import { RoutingRuleStore } from "../src/storage/routing-rule-store";
 import { SecretBox } from "../src/storage/secret-box";
 import { SettingsStore } from "../src/storage/settings-store";
 import { z } from "zod";
@@ -89,7 +90,7 @@ async function pollerOn(
   await dataSource.runMigrations();
   const db = new Database(dataSource);
   const settings = new SettingsStore(db, new SecretBox("bench"));
-  const intake = createEventIntake({ db, settings, personalNotifications: false, onStored: () => undefined });
+  const intake = createEventIntake({ db, settings, rules: new RoutingRuleStore(db, new SecretBox("bench")), personalNotifications: false, onStored: () => undefined });
   const poller = new Poller({
     client,
     db,

@@ -9,6 +9,7 @@ import { createGraphqlHandler } from "./graphql/graphql-handler";
 import { buildRelaySchema } from "./graphql/schema";
 import { createDojoClient } from "./defectdojo/dojo-client";
 import { createDojoDirectory } from "./defectdojo/directory";
+import { DigestWorker } from "./delivery/digest-worker";
 import { FanoutWorker } from "./delivery/fanout-worker";
 import { createHealthHandler } from "./http/health";
 import { createHttpServer } from "./http/http-server";
@@ -19,13 +20,16 @@ import { outboxStats } from "./metrics/outbox-stats";
 import { createEventIntake } from "./ingest/accept-event";
 import { createWebhookReceiver } from "./ingest/webhook/webhook-receiver";
 import { Poller } from "./ingest/poll/poller";
+import { previewRoutes } from "./routing/preview";
 import { createLogger, Logger } from "./logging/logger";
 import { createDataSource } from "./storage/data-source";
 import { Database } from "./storage/database";
 import { leaderLease } from "./storage/leader-lease";
 import { loadSecretKey, SecretBox } from "./storage/secret-box";
 import { PreferencesStore } from "./storage/preferences-store";
+import { RoutingRuleStore } from "./storage/routing-rule-store";
 import { SettingsStore } from "./storage/settings-store";
+import { TemplateStore } from "./storage/template-store";
 
 export interface Relay {
   /** Base URL the bridge listens on, e.g. http://127.0.0.1:8080. */
@@ -58,6 +62,8 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
   const secretBox = new SecretBox(loadSecretKey(config.secretKey, config.database));
   const settings = new SettingsStore(db, secretBox);
   const preferences = new PreferencesStore(db, secretBox);
+  const templates = new TemplateStore(db);
+  const rules = new RoutingRuleStore(db, secretBox);
   const channels = createChannels({
     slackApiUrl: config.slackApiUrl,
     smtpUrl: config.smtpUrl,
@@ -65,32 +71,46 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
     dojoUrl: config.dojoUrl,
     personalWebhookAllowlist: config.personalWebhookAllowlist,
   });
-  const worker = new DeliveryWorker({ db, settings, preferences, channels, tuning: config.delivery, logger, metrics });
+  const worker = new DeliveryWorker({ db, settings, preferences, secretBox, templates, channels, tuning: config.delivery, logger, metrics });
 
   // Personal notifications and polling need DefectDojo's API: who may see what, and what changed.
   const dojoClient =
     config.dojoUrl && config.dojoApiKey ? createDojoClient({ baseUrl: config.dojoUrl, apiKey: config.dojoApiKey }) : null;
   const directory = dojoClient ? createDojoDirectory(dojoClient) : null;
   if (!directory) logger.warn("DOJO_URL and DOJO_API_KEY are not both set: personal notifications and polling are off");
-  const fanout = directory
-    ? new FanoutWorker({
-        db,
-        settings,
-        preferences,
-        directory,
-        logger,
-        onRoutesStored: () => worker.wake(),
-        pollIntervalMs: config.delivery.pollIntervalMs,
-      })
-    : null;
+  const digests = new DigestWorker({
+    db,
+    logger,
+    duplicates: directory
+      ? async (ids) => {
+          const facts = await directory.findingFacts(ids);
+          return new Set(ids.filter((id) => facts.get(id)?.duplicate));
+        }
+      : undefined,
+    onDigestsClosed: () => worker.wake(),
+    pollIntervalMs: config.delivery.pollIntervalMs,
+  });
+  // Always running: routing rules are applied here even without DefectDojo's API.
+  const fanout = new FanoutWorker({
+    db,
+    settings,
+    preferences,
+    rules,
+    directory,
+    logger,
+    onRoutesStored: () => worker.wake(),
+    onDigestJoined: () => digests.wake(),
+    pollIntervalMs: config.delivery.pollIntervalMs,
+  });
   const intake = createEventIntake({
     db,
     settings,
+    rules,
     personalNotifications: directory !== null,
     metrics,
     onStored: () => {
       worker.wake();
-      fanout?.wake();
+      fanout.wake();
     },
   });
 
@@ -120,6 +140,8 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
       db,
       settings,
       preferences,
+      templates,
+      dojoUrl: config.dojoUrl,
       webhookAllowlist: config.personalWebhookAllowlist,
       lookupUser: async (id) => {
         if (!directory) throw notConfigured("DOJO_URL and DOJO_API_KEY must be set to look up other users");
@@ -127,6 +149,9 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
         return user && { id: user.id, username: user.username, email: user.email, isSuperuser: user.isSuperuser };
       },
       sendTestNotification: (channel) => sendTestNotification({ db, settings, worker, dojoUrl: config.dojoUrl, metrics }, channel),
+      rules,
+      dojoApiConfigured: directory !== null,
+      previewRouting: (event) => previewRoutes({ rules, settings, facts: directory }, event),
     },
   });
   await graphql.start();
@@ -160,7 +185,8 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
     server.listen(config.port, options.host, resolve);
   });
   await worker.start();
-  fanout?.start();
+  fanout.start();
+  digests.start();
   poller?.start();
 
   const port = (server.address() as AddressInfo).port;
@@ -178,7 +204,8 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
         server.closeIdleConnections();
         await serverClosed;
         await poller?.stop();
-        await fanout?.stop();
+        await fanout.stop();
+        await digests.stop();
         await worker.stop();
         await graphql.stop();
         await Promise.all([...channels.values()].map((channel) => channel.close?.()));

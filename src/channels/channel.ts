@@ -1,5 +1,6 @@
 import { DojoEvent } from "../events/dojo-event";
 import { Channel } from "./channel-id";
+import { MessageTemplate } from "./message-template";
 
 /** System-wide settings with secrets decrypted, as a channel needs them for one send. */
 export interface ChannelSettings {
@@ -27,6 +28,13 @@ export interface OutgoingMessage {
   settings: ChannelSettings;
   /** Set for personal notifications only. */
   recipient?: Recipient;
+  /**
+   * Link-only mode (a rule's or the system-wide switch): the message says what happened and links
+   * to the event's DefectDojo page, with no finding titles, descriptions or object names.
+   */
+  linkOnly?: boolean;
+  /** The administrator's template for this event and channel, if one is set (ignored in link-only mode). */
+  template?: MessageTemplate | null;
 }
 
 /**

@@ -70,10 +70,18 @@ export interface DeliveryTuning {
   maxInFlightPerTarget: number;
   /** How often the worker looks for due rows when nothing woke it. */
   pollIntervalMs: number;
+  /**
+   * Least time between two sends to one Slack channel, counted from Slack's answer to the first
+   * (SLACK_CHANNEL_INTERVAL_MS); on top of any Retry-After; 0 turns pacing off. Paced per process:
+   * replicas each keep their own pace.
+   */
+  slackChannelIntervalMs: number;
 }
 
 export const DEFAULT_DATABASE_URL = "sqlite:data/relay.sqlite";
 export const DEFAULT_WEBHOOK_MAX_BYTES = 32 * 1024 * 1024;
+/** Slack allows about one message per second per channel (chat.postMessage, "Rate limiting"). */
+export const DEFAULT_SLACK_CHANNEL_INTERVAL_MS = 1000;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -108,6 +116,7 @@ export const SETTING_NAMES = [
   "DELIVERY_RETRY_MAX_MS",
   "DELIVERY_CONCURRENCY",
   "DELIVERY_MAX_IN_FLIGHT_PER_TARGET",
+  "SLACK_CHANNEL_INTERVAL_MS",
   "GRAPHQL_MAX_DEPTH",
   "GRAPHQL_MAX_COST",
   "GRAPHQL_MAX_ALIASES",
@@ -235,6 +244,7 @@ export function validateSettings(settings: Settings, problems: string[] = []): C
       concurrency: integer("DELIVERY_CONCURRENCY", 32, 1, 256),
       maxInFlightPerTarget: integer("DELIVERY_MAX_IN_FLIGHT_PER_TARGET", 8, 1, 256),
       pollIntervalMs: 1000,
+      slackChannelIntervalMs: integer("SLACK_CHANNEL_INTERVAL_MS", DEFAULT_SLACK_CHANNEL_INTERVAL_MS, 0, 60_000),
     },
     poll: {
       cron: pollCron === "off" ? null : pollCron,

@@ -13,6 +13,15 @@ export interface DojoUser {
   isStaff: boolean;
 }
 
+/** What DefectDojo says about a finding beyond the webhook's fields: what routing rules may ask. */
+export interface FindingFacts {
+  verified: boolean;
+  active: boolean;
+  /** DefectDojo marks findings duplicates after an import, sometimes after sending `scan_added`. */
+  duplicate: boolean;
+  tags: string[];
+}
+
 /** RBAC: DefectDojo 2.x and Pro (members, groups, global roles). LEGACY: 3.x open source (`authorized_users`). */
 export type AuthorizationModel = "RBAC" | "LEGACY";
 
@@ -49,6 +58,10 @@ export interface DojoDirectory {
   productScope(event: DojoEvent): Promise<ProductScope>;
   /** Who may view the scope by DefectDojo's rules, in the model the instance speaks. */
   viewersOf(scope: ProductScope): Promise<ViewerCheck>;
+  /** A product's tags (cached like products); [] when DefectDojo has no such product. */
+  productTags(productId: number): Promise<string[]>;
+  /** Status and tags of findings by id, for routing rules; ids DefectDojo no longer has are missing. Not cached. */
+  findingFacts(ids: number[]): Promise<Map<number, FindingFacts>>;
   /** Drops cached memberships and products (a product or membership changed); keeps the user list. */
   invalidate(): void;
 }
@@ -60,7 +73,11 @@ export interface DojoDirectory {
 export const DIRECTORY_TTL_MS = 60_000;
 
 const id = z.number().int();
-const productRow = z.object({ id, name: z.string(), prod_type: id, authorized_users: z.array(id).optional() });
+const tags = z.array(z.string()).nullish();
+const productRow = z.object({ id, name: z.string(), prod_type: id, authorized_users: z.array(id).optional(), tags });
+const findingFactsRow = z.object({ id, verified: z.boolean(), active: z.boolean(), duplicate: z.boolean(), tags });
+/** Ids per `findings/?id=` request: keeps the query string far below common URL limits. */
+const FINDING_IDS_PER_REQUEST = 100;
 const productTypeRow = z.object({ id, name: z.string(), authorized_users: z.array(id).optional() });
 const engagementRow = z.object({ id, product: id });
 const testRow = z.object({ id, engagement: id });
@@ -283,6 +300,25 @@ export function createDojoDirectory(client: DojoClient, options: { ttlMs?: numbe
           const authorized = await legacyViewers(scope.productId, productTypeId);
           // 3.x legacy authorization: staff users see every product.
           return { mayView: (user) => user.isActive && (user.isSuperuser || user.isStaff || authorized.has(user.id)) };
+        })(),
+      ),
+
+    productTags: (productId) => unavailableOnFailure(product(productId).then((found) => found?.tags ?? [])),
+
+    findingFacts: (ids) =>
+      unavailableOnFailure(
+        (async () => {
+          const facts = new Map<number, FindingFacts>();
+          const unique = [...new Set(ids)];
+          for (let start = 0; start < unique.length; start += FINDING_IDS_PER_REQUEST) {
+            const chunk = unique.slice(start, start + FINDING_IDS_PER_REQUEST);
+            const rows = await client.list("findings/", { id: chunk.join(",") }, findingFactsRow);
+            // Checked again: a DefectDojo that ignored the filter must not lend one finding's status to another.
+            for (const row of rows) {
+              if (chunk.includes(row.id)) facts.set(row.id, { verified: row.verified, active: row.active, duplicate: row.duplicate, tags: row.tags ?? [] });
+            }
+          }
+          return facts;
         })(),
       ),
 

@@ -1,4 +1,5 @@
 import { Channel } from "../channels/channel-id";
+import { MessageTemplate } from "../channels/message-template";
 import { ChannelSettings, NotificationChannel, Recipient } from "../channels/channel";
 import { DeliveryTuning } from "../config/config";
 import { Logger } from "../logging/logger";
@@ -6,11 +7,15 @@ import { Metrics } from "../metrics/metrics";
 import { redactSecrets } from "../logging/redact";
 import { Database } from "../storage/database";
 import { DeliveryEntity, DeliveryStatus } from "../storage/entities/delivery.entity";
+import { presentedEvent } from "../routing/presentation";
 import { PreferencesStore } from "../storage/preferences-store";
+import { SecretBox } from "../storage/secret-box";
+import { TemplateStore } from "../storage/template-store";
 import { SettingsStore, SystemSettingsWithSecrets } from "../storage/settings-store";
 import { retryDelayMs } from "./backoff";
 import { DeliveryError } from "./delivery-error";
 import { attemptRecorder, claimById, claimDue, postpone, releaseAllLeases, targetKey } from "./outbox";
+import { TargetPacer } from "./pacing";
 import { WakeableLoop } from "./wakeable-loop";
 
 /** A crashed worker's rows come back after this long; a live one finishes a send well within it. */
@@ -21,6 +26,10 @@ export interface DeliveryWorkerDeps {
   settings: SettingsStore;
   /** Personal recipients' contact data (their Teams URL) is read from here at send time. */
   preferences: PreferencesStore;
+  /** Opens the sealed Teams URL a rule's delivery carries. */
+  secretBox: SecretBox;
+  /** Administrators' message templates, read at send time. */
+  templates: TemplateStore;
   channels: ReadonlyMap<Channel, NotificationChannel>;
   tuning: DeliveryTuning;
   logger: Logger;
@@ -35,7 +44,8 @@ export interface DeliveryWorkerDeps {
  * earlier than a Retry-After) or marks the row FAILED with the reason. A 429 pauses that target for
  * every row, not just the one that hit it. At most `concurrency` sends are in flight, and at most
  * `maxInFlightPerTarget` to one target: a slow target cannot take every slot, and a crash can send
- * again only what was in flight.
+ * again only what was in flight. Sends to one Slack channel are paced `slackChannelIntervalMs`
+ * apart by postponing rows, so a channel's backlog leaves the due set instead of holding up others.
  */
 export class DeliveryWorker {
   private readonly now: () => number;
@@ -43,6 +53,8 @@ export class DeliveryWorker {
   /** Sends in flight by `targetKey`, for the per-target bound. */
   private readonly inFlightPerTarget = new Map<string, number>();
   private readonly pausedUntil = new Map<string, number>();
+  /** Per process: each replica paces its own sends (see TargetPacer). */
+  private readonly slackPacer: TargetPacer;
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   private readonly loop: WakeableLoop;
   private readonly recordAttempt: ReturnType<typeof attemptRecorder>;
@@ -50,6 +62,7 @@ export class DeliveryWorker {
   constructor(private readonly deps: DeliveryWorkerDeps) {
     this.recordAttempt = attemptRecorder(deps.db);
     this.now = deps.now ?? Date.now;
+    this.slackPacer = new TargetPacer(deps.tuning.slackChannelIntervalMs);
     this.loop = new WakeableLoop(
       () => this.tick(),
       (error) => deps.logger.error({ err: error }, "delivery worker could not read the outbox"),
@@ -76,11 +89,13 @@ export class DeliveryWorker {
 
   /**
    * Makes the first attempt of one row right away and returns the row as it then stands. An
-   * admin's test send is not held back by the per-target bound (it may be one over), but counts.
+   * admin's test send is not held back by the per-target bound (it may be one over) or by Slack
+   * pacing, but counts for both.
    */
   async deliverNow(id: number): Promise<DeliveryEntity | null> {
     const row = await claimById(this.deps.db, id, this.now(), LEASE_MS);
-    if (row) await this.send(row, this.deps.settings.systemSettings());
+    if (row?.channel === Channel.SLACK) this.slackPacer.take(targetKey(row), this.now());
+    if (row) await this.send(row, this.readSendContext());
     return this.deps.db.manager.findOne(DeliveryEntity, { where: { id }, relations: { event: true } });
   }
 
@@ -92,27 +107,43 @@ export class DeliveryWorker {
       inFlight: this.inFlightPerTarget,
     });
     // Read once for the rows claimed together (the secrets decrypted once), yet fresh for each claim.
-    const settings = rows.length > 0 ? this.deps.settings.systemSettings() : null;
+    const context = rows.length > 0 ? this.readSendContext() : null;
+    let postponed = false;
     for (const row of rows) {
-      const pause = this.pausedUntil.get(targetKey(row)) ?? 0;
-      if (pause > this.now()) {
-        await postpone(this.deps.db, row.id, pause);
-        this.wakeAt(pause);
+      const key = targetKey(row);
+      const now = this.now();
+      // A 429 pause wins over pacing.
+      let later = this.pausedUntil.get(key) ?? 0;
+      if (later > now) this.slackPacer.forget(key, row.id);
+      else later = row.channel === Channel.SLACK ? this.slackPacer.slot(key, row.id, now) : now;
+      if (later > now) {
+        // Not an attempt; the row leaves the due set, so the next claim reaches other targets' rows.
+        await postpone(this.deps.db, row.id, later);
+        this.wakeAt(later);
+        postponed = true;
       } else {
-        void this.send(row, settings!).then(
+        void this.send(row, context!).then(
           () => this.wake(),
           // The row keeps its lease and is retried when the lease expires.
           (error) => this.deps.logger.error({ err: error, deliveryId: row.id }, "could not record a delivery attempt"),
         );
       }
     }
+    // Rows behind the postponed ones may be due now; no send's end need come to wake for them.
+    if (postponed) this.wake();
   }
 
   /** One attempt, counted against the global and the per-target bound until it is recorded. */
-  private send(row: DeliveryEntity, settings: Promise<SystemSettingsWithSecrets>): Promise<void> {
+  /** Settings and templates as they are now, for the rows of one claim. */
+  private async readSendContext(): Promise<SendContext> {
+    const [settings, templates] = await Promise.all([this.deps.settings.systemSettings(), this.deps.templates.list()]);
+    return { settings, templates: new Map(templates.map((stored) => [`${stored.event}|${stored.channel}`, stored])) };
+  }
+
+  private send(row: DeliveryEntity, context: Promise<SendContext>): Promise<void> {
     const key = targetKey(row);
     this.inFlightPerTarget.set(key, (this.inFlightPerTarget.get(key) ?? 0) + 1);
-    return this.track(this.attempt(row, settings)).finally(() => {
+    return this.track(this.attempt(row, context)).finally(() => {
       const left = (this.inFlightPerTarget.get(key) ?? 1) - 1;
       if (left > 0) this.inFlightPerTarget.set(key, left);
       else this.inFlightPerTarget.delete(key);
@@ -124,19 +155,17 @@ export class DeliveryWorker {
     return work.finally(() => this.inFlight.delete(work));
   }
 
-  private async attempt(row: DeliveryEntity, settingsNow: Promise<SystemSettingsWithSecrets>): Promise<void> {
+  private async attempt(row: DeliveryEntity, contextNow: Promise<SendContext>): Promise<void> {
     const { channels, tuning, logger } = this.deps;
     const attempts = row.attempts + 1;
     const log = logger.child({ deliveryId: row.id, eventId: row.eventId, channel: row.channel, attempt: attempts });
     let secrets: Array<string | null> = [];
     try {
-      const current = await settingsNow;
-      const channelSettings: ChannelSettings = {
-        slackToken: current.slackToken,
-        slackUsername: current.slackUsername,
-        msteamsUrl: current.msteamsUrl,
-      };
-      secrets = [current.slackToken, current.msteamsUrl];
+      const { settings: current, templates } = await contextNow;
+      // A rule's Teams target carries its own sealed URL; the system one is in the settings.
+      const msteamsUrl = row.targetSecret ? this.deps.secretBox.open(row.targetSecret) : current.msteamsUrl;
+      const channelSettings: ChannelSettings = { slackToken: current.slackToken, slackUsername: current.slackUsername, msteamsUrl };
+      secrets = [current.slackToken, current.msteamsUrl, msteamsUrl];
       let recipient: Recipient | undefined;
       if (row.recipientUserId !== null) {
         const contact = await this.deps.preferences.contact(row.recipientUserId);
@@ -146,8 +175,18 @@ export class DeliveryWorker {
       const channel = channels.get(row.channel);
       if (!channel) throw new DeliveryError("not_configured", `no channel named ${row.channel}`, false);
       if (!row.event) throw new DeliveryError("client_error", "the event of this delivery is missing", false);
-      await channel.send({ event: row.event.data, target: row.target, settings: channelSettings, recipient });
+      // Templates are per DefectDojo event; a digest has its own shape.
+      const template = row.event.data.digest ? null : (templates.get(`${row.event.data.setting}|${row.channel}`) ?? null);
+      await channel.send({
+        event: presentedEvent(row.event.data, row.presentation),
+        target: row.target,
+        settings: channelSettings,
+        recipient,
+        linkOnly: row.presentation?.linkOnly ?? false,
+        template,
+      });
       const now = this.now();
+      this.answered(row, now);
       await this.recordAttempt(row.id, { status: DeliveryStatus.SENT, attempts, lastError: null, nextAttemptAt: now, now });
       log.info({ event: row.event.name, target: row.target }, "delivered");
       this.deps.metrics?.deliveryAttempted(row.channel, "sent");
@@ -155,6 +194,7 @@ export class DeliveryWorker {
       const error = asDeliveryError(caught);
       const reason = redactSecrets(`${error.kind}: ${error.message}`, secrets);
       const now = this.now();
+      this.answered(row, now);
       if (error.kind === "rate_limited" && error.retryAfterMs !== undefined) {
         this.pausedUntil.set(targetKey(row), now + error.retryAfterMs);
       }
@@ -179,6 +219,11 @@ export class DeliveryWorker {
     }
   }
 
+  /** Paces from what Slack saw: a request held up on its way (the event loop, the network) then shortens no gap. */
+  private answered(row: DeliveryEntity, now: number): void {
+    if (row.channel === Channel.SLACK) this.slackPacer.answered(targetKey(row), now);
+  }
+
   private wakeAt(time: number): void {
     if (this.loop.isStopped) return;
     const timer = setTimeout(() => {
@@ -190,6 +235,12 @@ export class DeliveryWorker {
     }, Math.max(0, time - this.now()));
     this.retryTimers.add(timer);
   }
+}
+
+interface SendContext {
+  settings: SystemSettingsWithSecrets;
+  /** By `event|channel`. */
+  templates: ReadonlyMap<string, MessageTemplate>;
 }
 
 function asDeliveryError(error: unknown): DeliveryError {

@@ -1,12 +1,16 @@
 import { DojoDirectory } from "../defectdojo/directory";
 import { Logger } from "../logging/logger";
+import { gatherFacts } from "../routing/event-facts";
 import { personalRoutes } from "../routing/personal-routes";
+import { ruleRoutes } from "../routing/rule-routes";
+import { RouteTarget } from "../routing/system-routes";
+import { RoutingRuleStore } from "../storage/routing-rule-store";
 import { Database } from "../storage/database";
 import { EventEntity, FanoutStatus } from "../storage/entities/event.entity";
 import { PreferencesStore } from "../storage/preferences-store";
-import { SettingsStore } from "../storage/settings-store";
+import { SettingsStore, SystemSettingsWithSecrets } from "../storage/settings-store";
 import { retryDelayMs } from "./backoff";
-import { insertDeliveries } from "./outbox";
+import { placeRoutes } from "./digest-windows";
 import { WakeableLoop } from "./wakeable-loop";
 
 /** DefectDojo being down is retried for as long as it takes, at most this far apart. */
@@ -21,18 +25,24 @@ export interface FanoutWorkerDeps {
   db: Database;
   settings: SettingsStore;
   preferences: PreferencesStore;
-  directory: DojoDirectory;
+  rules: RoutingRuleStore;
+  /** Null when DefectDojo's API is not configured: no personal notifications, and rules see only what events carry. */
+  directory: DojoDirectory | null;
   logger: Logger;
-  /** Called after personal outbox rows were stored, to wake the delivery worker. */
+  /** Called after outbox rows were stored, to wake the delivery worker. */
   onRoutesStored(): void;
+  /** Called after messages joined a digest window, to wake the digest worker. */
+  onDigestJoined(): void;
   pollIntervalMs: number;
   now?: () => number;
 }
 
 /**
- * Resolves the personal notifications of stored events, one event at a time, in arrival order.
- * The personal outbox rows and the event's DONE mark are written in one transaction, so a crash
- * neither loses nor doubles them; when DefectDojo cannot be asked, the event waits and is retried.
+ * Resolves what could not be decided when an event was stored, one event at a time, in arrival
+ * order: the routing rules (which may ask DefectDojo about tags and finding status) and the
+ * personal notifications (who may see the event). The outbox rows, digest entries and the event's
+ * DONE mark are written in one transaction, so a crash neither loses nor doubles them; when
+ * DefectDojo cannot be asked, the event waits and is retried.
  */
 export class FanoutWorker {
   private readonly now: () => number;
@@ -95,26 +105,39 @@ export class FanoutWorker {
     return result.affected === 1;
   }
 
+  private async ruleRoutes(event: EventEntity, settings: SystemSettingsWithSecrets, now: number): Promise<RouteTarget[]> {
+    const rules = await this.deps.rules.rules();
+    const facts = await gatherFacts(event.data, rules, this.deps.directory);
+    return ruleRoutes(event.data, facts, rules, settings, await this.deps.settings.systemChannelsFor(event.data.setting), now);
+  }
+
   private async fanOut(event: EventEntity): Promise<void> {
     const { db, directory, logger } = this.deps;
     const log = logger.child({ eventId: event.id, event: event.name });
     try {
-      if (PERMISSION_EVENTS.has(event.name)) directory.invalidate();
-      const routes = await personalRoutes(this.deps, event.data, await this.deps.settings.systemSettings());
+      if (directory && PERMISSION_EVENTS.has(event.name)) directory.invalidate();
+      const settings = await this.deps.settings.systemSettings();
       const now = this.now();
-      await db.write(async (manager) => {
-        await insertDeliveries(manager, event.id, routes, now, now);
-        await manager.update(EventEntity, event.id, { fanoutStatus: FanoutStatus.DONE, fanoutError: null });
+      const [systemWide, personal] = await Promise.all([
+        event.rulesPending ? this.ruleRoutes(event, settings, now) : [],
+        directory ? personalRoutes({ ...this.deps, directory }, event.data, settings, now) : [],
+      ]);
+      const routes = [...systemWide, ...personal];
+      const atOnce = await db.write(async (manager) => {
+        const written = await placeRoutes(manager, event.id, routes, now);
+        await manager.update(EventEntity, event.id, { fanoutStatus: FanoutStatus.DONE, fanoutError: null, rulesPending: false });
+        return written;
       });
       if (routes.length > 0) {
-        log.info({ personalDeliveries: routes.length }, "personal notifications queued");
-        this.deps.onRoutesStored();
+        log.info({ ruleOrSystemRoutes: systemWide.length, personalRoutes: personal.length, held: routes.length - atOnce }, "routes resolved");
       }
+      if (atOnce > 0) this.deps.onRoutesStored();
+      if (atOnce < routes.length) this.deps.onDigestJoined();
     } catch (error) {
       const attempts = event.fanoutAttempts + 1;
       const delay = retryDelayMs(attempts, FANOUT_RETRY_BASE_MS, FANOUT_MAX_RETRY_DELAY_MS);
       const reason = error instanceof Error ? error.message : String(error);
-      log.warn({ reason, attempt: attempts, retryInMs: delay }, "personal notifications held: DefectDojo could not be asked");
+      log.warn({ reason, attempt: attempts, retryInMs: delay }, "notifications held: DefectDojo could not be asked");
       await db.write((manager) =>
         manager.update(EventEntity, event.id, {
           fanoutAttempts: attempts,

@@ -7,7 +7,7 @@ import { isPostgres, sql } from "../storage/sql";
 import { DeliveryEntity, DeliveryStatus } from "../storage/entities/delivery.entity";
 import { EventSource, FanoutStatus } from "../storage/entities/event.entity";
 
-/** Rows per INSERT: 10 columns × 500 rows stays far below SQLite's 32,766 bound parameters. */
+/** Rows per INSERT: 12 columns × 500 rows stays far below SQLite's 32,766 bound parameters. */
 const INSERT_BATCH_ROWS = 500;
 
 export type StoreResult = { stored: true; eventId: number; deliveries: number } | { stored: false; eventId: number };
@@ -26,6 +26,8 @@ export interface EventToStore {
   firstAttemptAt?: number;
   /** Whether personal notifications are still to be resolved for this event. */
   fanout: FanoutStatus;
+  /** Routing rules are applied later, by the fan-out worker (`route` then gives no rows). */
+  rulesPending?: boolean;
 }
 
 /**
@@ -51,9 +53,19 @@ export async function storeEventIn(
   // DO NOTHING: another replica may store the same event between the read above and this insert.
   const [saved]: Array<{ id: number }> = await sql(
     manager,
-    `INSERT INTO event (idempotency_key, name, title, source, data, received_at, fanout_status, fanout_attempts, fanout_next_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
-    [keys[0], input.event.name, input.event.title, input.source, JSON.stringify(input.event), input.receivedAt, input.fanout, input.receivedAt],
+    `INSERT INTO event (idempotency_key, name, title, source, data, received_at, fanout_status, fanout_attempts, fanout_next_at, rules_pending)
+     VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
+    [
+      keys[0],
+      input.event.name,
+      input.event.title,
+      input.source,
+      JSON.stringify(input.event),
+      input.receivedAt,
+      input.fanout,
+      input.receivedAt,
+      input.rulesPending ? 1 : 0,
+    ],
   );
   if (!saved) return { stored: false, eventId: (await storedEventWithKey(manager, keys))! };
   const targets = await route();
@@ -77,12 +89,13 @@ export async function insertDeliveries(
   now: number,
   firstAttemptAt: number,
 ) {
-  const columns = 10;
+  const columns = 12;
   for (let start = 0; start < targets.length; start += INSERT_BATCH_ROWS) {
     const slice = targets.slice(start, start + INSERT_BATCH_ROWS);
     await sql(
       manager,
-      `INSERT INTO delivery (event_id, channel, target, recipient_user_id, status, attempts, next_attempt_at, lease_expires_at, created_at, updated_at)
+      `INSERT INTO delivery (event_id, channel, target, recipient_user_id, status, attempts, next_attempt_at, lease_expires_at,
+                             created_at, updated_at, presentation, target_secret)
        VALUES ${slice.map(() => `(${Array(columns).fill("?").join(", ")})`).join(", ")}`,
       slice.flatMap((route) => [
         eventId,
@@ -95,6 +108,8 @@ export async function insertDeliveries(
         null,
         now,
         now,
+        route.presentation ? JSON.stringify(route.presentation) : null,
+        route.targetSecret ?? null,
       ]),
     );
   }
@@ -256,11 +271,16 @@ export function attemptRecorder(db: Database): (id: number, outcome: AttemptOutc
   return (id, outcome) => record({ id, outcome });
 }
 
-/** Moves a leased row's next attempt without counting an attempt (a target is rate-limited). */
+/** Moves a leased row's next attempt without counting an attempt (a target is rate-limited or paced). */
 export function postpone(db: Database, id: number, until: number): Promise<void> {
-  return db.write(async (manager) => {
-    await manager.update(DeliveryEntity, id, { nextAttemptAt: until, leaseExpiresAt: null });
-  });
+  // Not synced: a backlog postpones a row per claim, and a sync each would hold up the sends started
+  // beside them. A power cut undoing one leaves the row leased, due again at the restart.
+  return db.write(
+    async (manager) => {
+      await manager.update(DeliveryEntity, id, { nextAttemptAt: until, leaseExpiresAt: null });
+    },
+    { durable: false },
+  );
 }
 
 /**

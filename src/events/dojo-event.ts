@@ -69,6 +69,36 @@ export interface DojoEvent {
   findings: ScanFindings | null;
   findingCount: number | null;
   subject: SubjectRef | null;
+  /** Set only on the events the bridge writes itself when a digest window closes. */
+  digest?: DigestSummary;
+}
+
+/** One event gathered into a digest, with the findings the digest's rule let through. */
+export interface DigestEntry {
+  eventId: number;
+  /** DefectDojo's event name, e.g. `scan_added`. */
+  name: string;
+  title: string;
+  urlUi: string | null;
+  /** The listed (new or reactivated) findings that matched; [] for events without findings. */
+  findings: FindingRef[];
+}
+
+/** What a digest message reports: every event of one window, for one target. */
+export interface DigestSummary {
+  windowSeconds: number;
+  /** What the window grouped by, for the heading: a product or engagement name; null for all events. */
+  groupLabel: string | null;
+  /** The events in arrival order. */
+  entries: DigestEntry[];
+  /** Why the digest was held: a rule's window, or a user's quiet hours. */
+  reason: "window" | "quiet_hours";
+}
+
+/** The findings an event lists as news: a scan's new and reactivated ones, or its one finding. */
+export function listedFindings(event: DojoEvent): FindingRef[] {
+  if (event.findings) return [...event.findings.new, ...event.findings.reactivated];
+  return event.finding ? [event.finding] : [];
 }
 
 /** An event that is only text (no DefectDojo objects), such as a test message. */

@@ -2,9 +2,13 @@ import { Channel } from "../channels/channel-id";
 import { WebhookAllowlist } from "../channels/msteams/webhook-allowlist";
 import { Caller } from "../defectdojo/user-profile";
 import { Database } from "../storage/database";
+import { DojoEvent } from "../events/dojo-event";
+import { RoutePreview } from "../routing/preview";
 import { DeliveryEntity } from "../storage/entities/delivery.entity";
 import { PreferencesStore } from "../storage/preferences-store";
+import { RoutingRuleStore } from "../storage/routing-rule-store";
 import { SettingsStore } from "../storage/settings-store";
+import { TemplateStore } from "../storage/template-store";
 
 export type { Caller };
 
@@ -13,6 +17,9 @@ export interface GraphqlServices {
   db: Database;
   settings: SettingsStore;
   preferences: PreferencesStore;
+  templates: TemplateStore;
+  /** DOJO_URL: where previewed messages link when the event names no page of its own. */
+  dojoUrl: string | null;
   /** Where a user's personal Teams URL may point (PERSONAL_WEBHOOK_ALLOWLIST). */
   webhookAllowlist: WebhookAllowlist;
   /**
@@ -23,6 +30,11 @@ export interface GraphqlServices {
   lookupUser(id: number): Promise<Caller | null>;
   /** Queues a test message on the channel's system-wide target and makes the first attempt at once. */
   sendTestNotification(channel: Channel): Promise<DeliveryEntity>;
+  rules: RoutingRuleStore;
+  /** DOJO_URL and DOJO_API_KEY are both set: rules on tags and finding status can be checked. */
+  dojoApiConfigured: boolean;
+  /** Where the event would go system-wide, asking DefectDojo what rules need; stores and sends nothing. */
+  previewRouting(event: DojoEvent): Promise<RoutePreview[]>;
 }
 
 export interface RelayContext {

@@ -1,6 +1,8 @@
 import { registerEnumType } from "type-graphql";
 import { Channel } from "../channels/channel-id";
 import { NotificationEvent } from "../events/notification-event";
+import { Severity } from "../events/severity";
+import { DigestGroupBy } from "../routing/routing-rule";
 import { DeliveryStatus } from "../storage/entities/delivery.entity";
 
 // The GraphQL enums are the domain enums themselves, so a value never needs mapping.
@@ -14,5 +16,10 @@ registerEnumType(DeliveryStatus, {
   name: "DeliveryStatus",
   description: "PENDING and RETRYING are still in the outbox; SENT and FAILED are final.",
 });
+registerEnumType(Severity, { name: "Severity", description: "DefectDojo's finding severities, least severe first." });
+registerEnumType(DigestGroupBy, {
+  name: "DigestGroupBy",
+  description: "What one digest of a rule gathers: every matching event, or those of one product or one engagement.",
+});
 
-export { Channel, DeliveryStatus, NotificationEvent };
+export { Channel, DeliveryStatus, DigestGroupBy, NotificationEvent, Severity };

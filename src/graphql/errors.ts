@@ -5,6 +5,11 @@ export function badUserInput(field: string, message: string): GraphQLError {
   return new GraphQLError(`${field}: ${message}`, { extensions: { code: "BAD_USER_INPUT", field } });
 }
 
+/** The object an argument names does not exist (any more); `field` names the argument. */
+export function notFound(field: string, message: string): GraphQLError {
+  return new GraphQLError(`${field}: ${message}`, { extensions: { code: "NOT_FOUND", field } });
+}
+
 /** The bridge lacks configuration the operation needs (e.g. DOJO_API_KEY to look up other users). */
 export function notConfigured(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: "NOT_CONFIGURED" } });

@@ -1,6 +1,8 @@
+import { GraphQLError } from "graphql";
 import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from "type-graphql";
 import { allowlistPermits, WebhookAllowlist } from "../channels/msteams/webhook-allowlist";
 import { ALL_NOTIFICATION_EVENTS } from "../events/notification-event";
+import { validateQuietHours } from "../routing/quiet-hours";
 import { ContactUpdate } from "../storage/preferences-store";
 import { EventChannels } from "../storage/settings-store";
 import { ContactInput } from "./contact.input";
@@ -24,9 +26,9 @@ export class MeResolver {
     return toMe(caller);
   }
 
-  /** Runs only after the input passed validation (validateInput); a refused Teams URL changes nothing either. */
+  /** Runs only after the input passed validation (validateInput); a refused Teams URL or bad quiet hours change nothing either. */
   @Authorized()
-  @Mutation(() => MeType, { description: "Sets your own contact addresses; returns you with the result." })
+  @Mutation(() => MeType, { description: "Sets your own contact addresses and delivery preferences; returns you with the result." })
   async updateMyContact(
     @Arg("input", () => ContactInput) input: ContactInput,
     @Ctx() { caller, services }: RelayContext,
@@ -35,6 +37,10 @@ export class MeResolver {
     const update: ContactUpdate = Object.fromEntries(
       Object.entries(input).filter(([, value]) => value !== null && value !== undefined),
     );
+    // Except minSeverity: a Severity cannot be "", so null is how a client clears it.
+    if (input.minSeverity === null) update.minSeverity = null;
+    const quietProblems = validateQuietHours(update.quietHoursStart, update.quietHoursEnd, update.timeZone);
+    if (quietProblems.length > 0) throw invalidQuietHours(quietProblems);
     if (update.msteamsUrl) checkTeamsUrl(services.webhookAllowlist, update.msteamsUrl);
     await services.preferences.updateContact(caller.id, update);
     return toMe(caller);
@@ -54,7 +60,16 @@ export class MeResolver {
     const stored = await services.preferences.contact(user.id);
     // Django's User.email may be blank: then there is no address to fall back to.
     const dojoEmail = user.email || null;
-    return { slackEmail: stored.slackEmail ?? dojoEmail, email: stored.email ?? dojoEmail, msteamsUrlSet: stored.msteamsUrlSet };
+    return {
+      slackEmail: stored.slackEmail ?? dojoEmail,
+      email: stored.email ?? dojoEmail,
+      msteamsUrlSet: stored.msteamsUrlSet,
+      minSeverity: stored.minSeverity,
+      digestWindowSeconds: stored.digestWindowSeconds,
+      quietHoursStart: stored.quietHours?.start ?? null,
+      quietHoursEnd: stored.quietHours?.end ?? null,
+      timeZone: stored.timeZone,
+    };
   }
 
   @FieldResolver(() => [EventChannelsType], {
@@ -64,6 +79,15 @@ export class MeResolver {
   notifications(@Root() user: MeType, @Ctx() { services }: RelayContext): Promise<EventChannels[]> {
     return services.preferences.notifications(user.id);
   }
+}
+
+/**
+ * Reported like validateInput's errors, naming every field; each problem validateQuietHours finds
+ * starts with the name of its field. The messages never quote the rejected value.
+ */
+function invalidQuietHours(problems: string[]): GraphQLError {
+  const fields = problems.map((problem) => problem.slice(0, problem.indexOf(" ")));
+  return new GraphQLError(`invalid input: ${problems.join("; ")}`, { extensions: { code: "BAD_USER_INPUT", field: fields[0], fields } });
 }
 
 /**

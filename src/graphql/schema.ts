@@ -4,7 +4,9 @@ import { relayAuthChecker } from "./auth-checker";
 import { DeliveriesResolver } from "./deliveries.resolver";
 import "./enums";
 import { MeResolver } from "./me.resolver";
+import { MessageTemplatesResolver } from "./message-templates.resolver";
 import { PollerStatusResolver } from "./poller-status.resolver";
+import { RoutingRulesResolver } from "./routing-rules.resolver";
 import { SlackManifestResolver } from "./slack-manifest.resolver";
 import { SystemNotificationsResolver } from "./system-notifications.resolver";
 import { SystemSettingsResolver } from "./system-settings.resolver";
@@ -28,6 +30,8 @@ export function buildRelaySchema(): Promise<GraphQLSchema> {
       MeResolver,
       UsersResolver,
       PollerStatusResolver,
+      MessageTemplatesResolver,
+      RoutingRulesResolver,
     ],
     authChecker: relayAuthChecker,
     authMode: "error",

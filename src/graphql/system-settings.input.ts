@@ -32,7 +32,8 @@ function IsHttpUrlOrEmpty(options?: ValidationOptions): PropertyDecorator {
   );
 }
 
-function isHttpUrl(value: string): boolean {
+/** Also what a routing rule's Teams URL must be. */
+export function isHttpUrl(value: string): boolean {
   if (!/^https?:\/\/\S+$/i.test(value)) return false;
   try {
     return new URL(value).hostname !== "";
@@ -77,4 +78,7 @@ export class SystemSettingsInput implements SystemSettingsUpdate {
   @Field(() => [String], { nullable: true, description: "Every address the system e-mails go to; [] for none." })
   @IsEmail({}, { each: true, message: "must contain only e-mail addresses" })
   mailNotificationsTo?: string[];
+
+  @Field(() => Boolean, { nullable: true, description: "Link-only mode for messages no routing rule sends (regulated environments)." })
+  linkOnly?: boolean;
 }

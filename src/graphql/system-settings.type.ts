@@ -27,4 +27,9 @@ export class SystemSettingsType implements SystemSettings {
 
   @Field(() => [String])
   mailNotificationsTo: string[];
+
+  @Field(() => Boolean, {
+    description: "Link-only mode for every message no routing rule sends: what happened and a link to DefectDojo, no titles or names.",
+  })
+  linkOnly: boolean;
 }

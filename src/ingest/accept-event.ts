@@ -8,11 +8,14 @@ import { systemRoutes } from "../routing/system-routes";
 import { Database } from "../storage/database";
 import { groupCommit } from "../storage/group-commit";
 import { EventSource, FanoutStatus } from "../storage/entities/event.entity";
+import { RoutingRuleStore } from "../storage/routing-rule-store";
 import { SettingsStore } from "../storage/settings-store";
 
 export interface EventIntakeDeps {
   db: Database;
   settings: SettingsStore;
+  /** When any rule exists, events are routed by the fan-out worker (rules may need DefectDojo's API). */
+  rules: RoutingRuleStore;
   /** False when DefectDojo's API is not configured: nobody can be checked, so nobody gets personal copies. */
   personalNotifications: boolean;
   /** Called after an event is committed, to wake the workers that act on it. */
@@ -44,26 +47,34 @@ export interface EventIntake {
  * resolved afterwards by the fan-out worker (it must ask DefectDojo who may see the event).
  */
 export function createEventIntake(deps: EventIntakeDeps): EventIntake {
-  /** Settings read once per transaction: every event in it is routed by the same ones. */
+  /** Settings (and whether rules exist) read once per transaction: every event in it is routed by the same ones. */
   function routesIn() {
     let settings: ReturnType<SettingsStore["systemSettings"]> | undefined;
+    let rulesExist: Promise<boolean> | undefined;
     const channels = new Map<NotificationEvent, ReturnType<SettingsStore["systemChannelsFor"]>>();
-    return async (event: DojoEvent) => {
-      settings ??= deps.settings.systemSettings();
-      let forSetting = channels.get(event.setting);
-      if (!forSetting) channels.set(event.setting, (forSetting = deps.settings.systemChannelsFor(event.setting)));
-      return systemRoutes(event, await settings, await forSetting);
+    return {
+      rulesExist: () => (rulesExist ??= deps.rules.anyRule()),
+      async routes(event: DojoEvent) {
+        settings ??= deps.settings.systemSettings();
+        let forSetting = channels.get(event.setting);
+        if (!forSetting) channels.set(event.setting, (forSetting = deps.settings.systemChannelsFor(event.setting)));
+        return systemRoutes(event, await settings, await forSetting);
+      },
     };
   }
 
-  function store(manager: EntityManager, routes: ReturnType<typeof routesIn>, event: DojoEvent, keys: string[], source: EventSource) {
+  async function store(manager: EntityManager, routing: ReturnType<typeof routesIn>, event: DojoEvent, keys: string[], source: EventSource) {
     const receivedAt = Date.now();
-    const fanout = isSilentEvent(event.name)
+    const silent = isSilentEvent(event.name);
+    const rulesPending = !silent && (await routing.rulesExist());
+    const fanout = silent
       ? FanoutStatus.NONE
-      : deps.personalNotifications
+      : deps.personalNotifications || rulesPending
         ? FanoutStatus.PENDING
         : FanoutStatus.SKIPPED;
-    return storeEventIn(manager, { event, source, idempotencyKeys: keys, receivedAt, fanout }, () => routes(event));
+    return storeEventIn(manager, { event, source, idempotencyKeys: keys, receivedAt, fanout, rulesPending }, async () =>
+      rulesPending ? [] : routing.routes(event),
+    );
   }
 
   // Requests arriving together share one transaction, so a burst costs one commit per batch.

@@ -1,9 +1,12 @@
 import { Channel } from "../channels/channel-id";
 import { DojoDirectory } from "../defectdojo/directory";
-import { DojoEvent } from "../events/dojo-event";
-import { PreferencesStore } from "../storage/preferences-store";
+import { DojoEvent, listedFindings } from "../events/dojo-event";
+import { meetsSeverity } from "../events/severity";
+import { PreferencesStore, UserContactWithSecret } from "../storage/preferences-store";
+import { quietHoursEnd } from "./quiet-hours";
+import { digestKey } from "./rule-routes";
 import { SystemSettingsWithSecrets } from "../storage/settings-store";
-import { RouteTarget } from "./system-routes";
+import { DigestPlan, RouteTarget } from "./system-routes";
 
 /** Label stored for a personal Teams webhook: the URL is a credential and stays in the contact record. */
 export const personalTeamsTarget = (username: string) => `personal Teams webhook of ${username}`;
@@ -14,12 +17,15 @@ export const personalTeamsTarget = (username: string) => `personal Teams webhook
  * DefectDojo nothing when nobody subscribed. Rejects (and the caller retries later) when DefectDojo
  * cannot answer: nobody is notified on a guess.
  *
- * A user already reached by the system-wide mail or Teams target gets no second copy there.
+ * A user already reached by the system-wide mail or Teams target gets no second copy there. A user's
+ * minimum severity drops events whose listed findings are all below it (and lists only those at or
+ * above it); their digest window or quiet hours hold the message in a digest.
  */
 export async function personalRoutes(
   deps: { preferences: PreferencesStore; directory: DojoDirectory },
   event: DojoEvent,
   settings: SystemSettingsWithSecrets,
+  now: number,
 ): Promise<RouteTarget[]> {
   const switchedOn = new Set<Channel>();
   if (settings.enableSlackNotifications) switchedOn.add(Channel.SLACK);
@@ -38,28 +44,48 @@ export async function personalRoutes(
   ]);
   const systemMail = new Set(settings.mailNotificationsTo.map((address) => address.toLowerCase()));
 
+  const listed = listedFindings(event);
   const routes: RouteTarget[] = [];
   for (const { userId, channels } of subscriptions) {
     const user = users.get(userId);
     if (!user || !viewers.mayView(user)) continue;
-    const contact = contacts.get(userId);
+    const contact = contacts.get(userId)!;
+    const passing = contact.minSeverity ? listed.filter((finding) => meetsSeverity(finding.severity, contact.minSeverity!)) : listed;
+    if (listed.length > 0 && passing.length === 0) continue;
+    const findingIds = passing.length < listed.length ? passing.map((finding) => finding.id) : undefined;
+    const presentation = findingIds || settings.linkOnly ? { ...(findingIds && { findingIds }), ...(settings.linkOnly && { linkOnly: true }) } : null;
+    const add = (channel: Channel, target: string) =>
+      routes.push({ channel, target, recipientUserId: userId, presentation, digest: personalDigest(userId, contact, channel, target, now) });
     for (const channel of channels) {
       switch (channel) {
         case Channel.SLACK:
-          routes.push({ channel, target: contact?.slackEmail || user.email, recipientUserId: userId });
+          add(channel, contact.slackEmail || user.email);
           break;
         case Channel.MAIL: {
-          const address = contact?.email || user.email;
-          if (!systemMail.has(address.toLowerCase())) routes.push({ channel, target: address, recipientUserId: userId });
+          const address = contact.email || user.email;
+          if (!systemMail.has(address.toLowerCase())) add(channel, address);
           break;
         }
         case Channel.MSTEAMS:
-          if (!contact?.msteamsUrl || contact.msteamsUrl !== settings.msteamsUrl) {
-            routes.push({ channel, target: personalTeamsTarget(user.username), recipientUserId: userId });
-          }
+          if (!contact.msteamsUrl || contact.msteamsUrl !== settings.msteamsUrl) add(channel, personalTeamsTarget(user.username));
           break;
       }
     }
   }
   return routes;
+}
+
+/** A user's quiet hours hold a message until they end; else their digest window, if they set one, gathers it. */
+function personalDigest(userId: number, contact: UserContactWithSecret, channel: Channel, target: string, now: number): DigestPlan | undefined {
+  const quietUntil = contact.quietHours ? quietHoursEnd(now, contact.quietHours) : null;
+  const base = { ruleId: null, groupLabel: null, groupUrl: null };
+  if (quietUntil !== null) {
+    const windowSeconds = Math.round((quietUntil - now) / 1000);
+    return { ...base, key: digestKey(`user:${userId}`, channel, target, "quiet"), windowSeconds, dueAt: quietUntil, reason: "quiet_hours" };
+  }
+  if (contact.digestWindowSeconds > 0) {
+    const windowSeconds = contact.digestWindowSeconds;
+    return { ...base, key: digestKey(`user:${userId}`, channel, target, "window"), windowSeconds, dueAt: now + windowSeconds * 1000, reason: "window" };
+  }
+  return undefined;
 }

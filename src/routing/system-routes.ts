@@ -1,6 +1,8 @@
 import { Channel } from "../channels/channel-id";
 import { DojoEvent } from "../events/dojo-event";
 import { isSilentEvent } from "../events/notification-event";
+import { DigestReason } from "../storage/entities/digest.entity";
+import { Presentation } from "../storage/entities/delivery.entity";
 import { SystemSettings } from "../storage/settings-store";
 
 /** One place a message goes: what a delivery row records. Never holds a secret. */
@@ -9,6 +11,27 @@ export interface RouteTarget {
   target: string;
   /** DefectDojo user id for a personal notification; null for system-wide ones. */
   recipientUserId: number | null;
+  /** Narrows what the message shows (a rule's findings, link-only); absent: the whole event. */
+  presentation?: Presentation | null;
+  /** A rule's sealed Teams URL; the target is then only its label. */
+  targetSecret?: string | null;
+  /** The routing rule that chose this target; absent for system-wide settings and personal preferences. */
+  ruleName?: string;
+  /** Set when the message waits in a digest window instead of going out at once. */
+  digest?: DigestPlan;
+}
+
+/** Which digest window a message joins, and when a new one closes. */
+export interface DigestPlan {
+  /** Rule or user, channel, target and group: messages with the same key share a window. */
+  key: string;
+  ruleId: number | null;
+  windowSeconds: number;
+  /** When a window opened now is sent (epoch ms). */
+  dueAt: number;
+  reason: DigestReason;
+  groupLabel: string | null;
+  groupUrl: string | null;
 }
 
 /** The label stored for the system Teams webhook: its URL is a credential and stays in the settings. */
@@ -24,7 +47,7 @@ export function systemRoutes(event: DojoEvent, settings: SystemSettings, selecte
   const targets: RouteTarget[] = [];
   for (const channel of selected) {
     const target = systemTarget(channel, settings);
-    if (target !== null) targets.push({ channel, target, recipientUserId: null });
+    if (target !== null) targets.push({ channel, target, recipientUserId: null, presentation: settings.linkOnly ? { linkOnly: true } : null });
   }
   return targets;
 }

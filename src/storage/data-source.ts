@@ -7,10 +7,15 @@ import { PersonalNotifications1764403200000 } from "../../migrations/17644032000
 import { PersonalFanout1764489600000 } from "../../migrations/1764489600000-personal-fanout";
 import { PollCursors1764576000000 } from "../../migrations/1764576000000-poll-cursors";
 import { LeaderLease1764662400000 } from "../../migrations/1764662400000-leader-lease";
+import { RoutingRules1764748800000 } from "../../migrations/1764748800000-routing-rules";
+import { MessageTemplates1764835200000 } from "../../migrations/1764835200000-message-templates";
 import { DeliveryEntity } from "./entities/delivery.entity";
+import { DigestEntity, DigestItemEntity } from "./entities/digest.entity";
 import { EventEntity } from "./entities/event.entity";
 import { LeaderLeaseEntity } from "./entities/leader-lease.entity";
+import { MessageTemplateEntity } from "./entities/message-template.entity";
 import { PollCursorEntity } from "./entities/poll-cursor.entity";
+import { RoutingRuleEntity } from "./entities/routing-rule.entity";
 import { SystemNotificationEntity } from "./entities/system-notification.entity";
 import { SystemSettingsEntity } from "./entities/system-settings.entity";
 import { UserContactEntity } from "./entities/user-contact.entity";
@@ -25,6 +30,10 @@ export const ENTITIES = [
   UserNotificationEntity,
   PollCursorEntity,
   LeaderLeaseEntity,
+  RoutingRuleEntity,
+  DigestEntity,
+  DigestItemEntity,
+  MessageTemplateEntity,
 ];
 /** In timestamp order, the order they run in. */
 export const MIGRATIONS = [
@@ -33,6 +42,8 @@ export const MIGRATIONS = [
   PersonalFanout1764489600000,
   PollCursors1764576000000,
   LeaderLease1764662400000,
+  RoutingRules1764748800000,
+  MessageTemplates1764835200000,
 ];
 
 const POSTGRES_POOL_SIZE = 10;

@@ -1,6 +1,8 @@
 import { In } from "typeorm";
 import { ALL_CHANNELS, Channel } from "../channels/channel-id";
 import { ALL_NOTIFICATION_EVENTS, NotificationEvent } from "../events/notification-event";
+import { Severity } from "../events/severity";
+import { QuietHours } from "../routing/quiet-hours";
 import { Database } from "./database";
 import { UserContactEntity } from "./entities/user-contact.entity";
 import { UserNotificationEntity } from "./entities/user-notification.entity";
@@ -14,6 +16,14 @@ export interface UserContact {
   /** null: not set (their DefectDojo e-mail is used). */
   email: string | null;
   msteamsUrlSet: boolean;
+  /** Only findings this severe or worse reach the user; null: every finding. Events listing no findings are not filtered. */
+  minSeverity: Severity | null;
+  /** 0: each message at once; otherwise messages are gathered into one digest per this many seconds. */
+  digestWindowSeconds: number;
+  /** null: no quiet hours (start or end not set). Its time zone is UTC unless the user set one. */
+  quietHours: QuietHours | null;
+  /** The time zone as set (IANA name); null: UTC. Kept apart so it shows even without quiet hours. */
+  timeZone: string | null;
 }
 
 /** The same with the Teams URL opened: for routing and channels at send time, never for an API response. */
@@ -26,6 +36,15 @@ export interface ContactUpdate {
   slackEmail?: string;
   email?: string;
   msteamsUrl?: string;
+  /** null clears it (every finding). */
+  minSeverity?: Severity | null;
+  /** 0: at once. */
+  digestWindowSeconds?: number;
+  /** "HH:MM"; validated by the caller (validateQuietHours), which also sees that start and end come together. */
+  quietHoursStart?: string;
+  quietHoursEnd?: string;
+  /** IANA name; "" clears it (UTC). */
+  timeZone?: string;
 }
 
 /** A user who wants an event personally, on these channels (never empty). */
@@ -40,7 +59,16 @@ export interface Subscription {
  */
 const CONTACTS_PER_QUERY = 10_000;
 
-const NO_CONTACT: UserContactWithSecret = { slackEmail: null, email: null, msteamsUrlSet: false, msteamsUrl: null };
+const NO_CONTACT: UserContactWithSecret = {
+  slackEmail: null,
+  email: null,
+  msteamsUrlSet: false,
+  msteamsUrl: null,
+  minSeverity: null,
+  digestWindowSeconds: 0,
+  quietHours: null,
+  timeZone: null,
+};
 
 /**
  * Users' personal notification settings: their contact addresses and, per event, the channels
@@ -73,17 +101,32 @@ export class PreferencesStore {
     return new Map(ids.map((id) => [id, found.get(id) ?? { ...NO_CONTACT }]));
   }
 
-  /** Applies a partial update; "" clears a field. Returns the result without the Teams URL. */
+  /** Applies a partial update; "" (null for minSeverity) clears a field. Returns the result without the Teams URL. */
   async updateContact(userId: number, update: ContactUpdate): Promise<UserContact> {
     const saved = await this.db.write(async (manager) => {
       const row =
         (await manager.findOneBy(UserContactEntity, { userId })) ??
-        manager.create(UserContactEntity, { userId, slackEmail: null, email: null, msteamsUrlEncrypted: null });
+        manager.create(UserContactEntity, {
+          userId,
+          slackEmail: null,
+          email: null,
+          msteamsUrlEncrypted: null,
+          minSeverity: null,
+          digestWindowSeconds: 0,
+          quietHoursStart: null,
+          quietHoursEnd: null,
+          timeZone: null,
+        });
       if (update.slackEmail !== undefined) row.slackEmail = update.slackEmail || null;
       if (update.email !== undefined) row.email = update.email || null;
       if (update.msteamsUrl !== undefined) {
         row.msteamsUrlEncrypted = update.msteamsUrl ? this.secrets.seal(update.msteamsUrl) : null;
       }
+      if (update.minSeverity !== undefined) row.minSeverity = update.minSeverity;
+      if (update.digestWindowSeconds !== undefined) row.digestWindowSeconds = update.digestWindowSeconds;
+      if (update.quietHoursStart !== undefined) row.quietHoursStart = update.quietHoursStart || null;
+      if (update.quietHoursEnd !== undefined) row.quietHoursEnd = update.quietHoursEnd || null;
+      if (update.timeZone !== undefined) row.timeZone = update.timeZone || null;
       row.updatedAt = Date.now();
       return manager.save(row);
     });
@@ -121,7 +164,20 @@ export class PreferencesStore {
 
   private open(row: UserContactEntity): UserContactWithSecret {
     const msteamsUrl = row.msteamsUrlEncrypted ? this.secrets.open(row.msteamsUrlEncrypted) : null;
-    return { slackEmail: row.slackEmail, email: row.email, msteamsUrlSet: msteamsUrl !== null, msteamsUrl };
+    const quietHours =
+      row.quietHoursStart && row.quietHoursEnd
+        ? { start: row.quietHoursStart, end: row.quietHoursEnd, timeZone: row.timeZone ?? "UTC" }
+        : null;
+    return {
+      slackEmail: row.slackEmail,
+      email: row.email,
+      msteamsUrlSet: msteamsUrl !== null,
+      msteamsUrl,
+      minSeverity: row.minSeverity,
+      digestWindowSeconds: row.digestWindowSeconds,
+      quietHours,
+      timeZone: row.timeZone,
+    };
   }
 }
 

@@ -15,6 +15,8 @@ export interface SystemSettings {
   msteamsUrlSet: boolean;
   enableMailNotifications: boolean;
   mailNotificationsTo: string[];
+  /** Messages not sent by a routing rule say what happened and link to DefectDojo, with no titles or names. */
+  linkOnly: boolean;
 }
 
 /** The same with secrets opened: for channels at send time only, never for an API response. */
@@ -33,6 +35,7 @@ export interface SystemSettingsUpdate {
   msteamsUrl?: string;
   enableMailNotifications?: boolean;
   mailNotificationsTo?: string[];
+  linkOnly?: boolean;
 }
 
 export interface EventChannels {
@@ -75,6 +78,7 @@ export class SettingsStore {
       msteamsUrl,
       enableMailNotifications: row?.enableMailNotifications ?? false,
       mailNotificationsTo: row?.mailNotificationsTo ?? [],
+      linkOnly: row?.linkOnly ?? false,
     };
   }
 
@@ -92,6 +96,7 @@ export class SettingsStore {
           msteamsUrlEncrypted: null,
           enableMailNotifications: false,
           mailNotificationsTo: [],
+          linkOnly: false,
         });
       const { slackToken, msteamsUrl, ...plain } = update;
       for (const [key, value] of Object.entries(plain)) {

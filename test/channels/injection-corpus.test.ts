@@ -5,7 +5,8 @@ import { TEAMS_ENVELOPE_MAX_BYTES } from "../../src/channels/msteams/adaptive-ca
 import { createMsteamsChannel } from "../../src/channels/msteams/msteams-channel";
 import { DEFAULT_PERSONAL_WEBHOOK_ALLOWLIST, parseWebhookAllowlist } from "../../src/channels/msteams/webhook-allowlist";
 import { createSlackChannel } from "../../src/channels/slack/slack-channel";
-import { DojoEvent } from "../../src/events/dojo-event";
+import { DojoEvent, textEvent } from "../../src/events/dojo-event";
+import { NotificationEvent } from "../../src/events/notification-event";
 import { parseWebhookPayload } from "../../src/events/webhook-payload";
 import { SLACK_PEER_TOKEN, SlackPeer, startSlackPeer } from "../peers/slack-peer";
 import { SmtpPeer, startSmtpPeer } from "../peers/smtp-peer";
@@ -85,6 +86,40 @@ function hostileEvent(text: string, url: string): DojoEvent {
 }
 
 /**
+ * A digest (a scan with findings, an event without) with the hostile text in every text field: the
+ * group label, each event's title, finding titles and severities, and the hostile link everywhere.
+ */
+function hostileDigest(text: string, url: string): DojoEvent {
+  const finding = (id: number, severity = text) => ({ id, title: text, severity, urlUi: url });
+  return textEvent({
+    name: "digest",
+    setting: NotificationEvent.OTHER,
+    title: text,
+    urlUi: url,
+    digest: {
+      windowSeconds: 300,
+      groupLabel: text,
+      reason: "window",
+      entries: [
+        { eventId: 1, name: "scan_added", title: text, urlUi: url, findings: [finding(1), finding(2, "Critical"), finding(3, "High")] },
+        { eventId: 2, name: "engagement_added", title: text, urlUi: url, findings: [] },
+      ],
+    },
+  });
+}
+
+/** Every case as one event and inside a digest, with the heading and the title (from the trimmed text) each shows. */
+const SHAPED_CASES = [
+  { shape: "an event", build: hostileEvent, heading: "Scan Added", titled: (text: string) => text },
+  {
+    shape: "a digest",
+    build: hostileDigest,
+    heading: "DefectDojo digest",
+    titled: (text: string) => `2 notifications for ${text} in the last 5 minutes`,
+  },
+].flatMap((shape) => CASES.map((testCase) => ({ ...testCase, ...shape })));
+
+/**
  * A link the bridge may put in a message: an http(s) URL in its normal form (so spaces, quotes and
  * angle brackets are percent-encoded), without the character that would end it in the channel's markup.
  */
@@ -135,9 +170,9 @@ describe("injection corpus through every channel", () => {
       return seen.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
     }
 
-    it.each(CASES)("$name arrives inert and within Block Kit limits", async ({ text, url }) => {
+    it.each(SHAPED_CASES)("$name in $shape arrives inert and within Block Kit limits", async ({ text, url, build, heading, titled }) => {
       const before = slackPeer.calls.length;
-      await slack.send({ event: hostileEvent(text, url), target: "#security", settings });
+      await slack.send({ event: build(text, url), target: "#security", settings });
       expect(slackPeer.calls).toHaveLength(before + 1);
       const { args } = slackPeer.calls[before];
       // No automatic parsing of names in the fallback text (chat.postMessage: parse "none", no link_names).
@@ -164,14 +199,14 @@ describe("injection corpus through every channel", () => {
         } else if (block.type === "actions") {
           for (const button of block.elements) expectSafeLink(button.url, /$^/); // a JSON field, not mrkdwn
         } else {
-          expect(block).toEqual({ type: "header", text: { type: "plain_text", text: "Scan Added" } });
+          expect(block).toEqual({ type: "header", text: { type: "plain_text", text: heading } });
         }
       }
       const seen = [fallback, ...mrkdwn].map(inert);
 
       // Escaped, not dropped: the title reads as typed, or cut with "…".
       const title = text.trim();
-      if (title.length <= SHORT) expect(seen[0]).toContain(`Scan Added: ${title}`);
+      if (title.length <= SHORT) expect(seen[0]).toContain(`${heading}: ${titled(title)}`);
       else expect(seen.join("\n")).toMatch(/…/);
     });
   });
@@ -192,9 +227,9 @@ describe("injection corpus through every channel", () => {
       return unwrapped.replace(/\u0001/g, "\\").replace(/\u0002(\d+)\u0003/g, (_all, code: string) => String.fromCharCode(Number(code)));
     }
 
-    it.each(CASES)("$name arrives inert, as valid JSON within the size budget", async ({ text, url }) => {
+    it.each(SHAPED_CASES)("$name in $shape arrives inert, as valid JSON within the size budget", async ({ text, url, build, titled }) => {
       const before = teamsPeer.requests.length;
-      await teams.send({ event: hostileEvent(text, url), target: "system Teams webhook", settings: { ...settings, msteamsUrl: teamsPeer.url } });
+      await teams.send({ event: build(text, url), target: "system Teams webhook", settings: { ...settings, msteamsUrl: teamsPeer.url } });
       expect(teamsPeer.requests).toHaveLength(before + 1);
       const { raw, body } = teamsPeer.requests[before];
       expect(Buffer.byteLength(raw)).toBeLessThanOrEqual(TEAMS_ENVELOPE_MAX_BYTES);
@@ -212,7 +247,7 @@ describe("injection corpus through every channel", () => {
         expectSafeLink(action.url, /$^/);
       }
       const title = text.trim();
-      if (title.length <= SHORT) expect(seen[2]).toBe(title);
+      if (title.length <= SHORT) expect(seen[2]).toBe(titled(title));
       else expect(seen.join("\n")).toMatch(/…/);
     });
   });
@@ -221,9 +256,9 @@ describe("injection corpus through every channel", () => {
     const TEMPLATE_TAGS = new Set(["!DOCTYPE", "html", "body", "p", "h2", "a", "table", "tr", "th", "td", "ul", "li", "strong", "br"]);
     const HEADERS = ["content-type", "date", "from", "message-id", "mime-version", "subject", "to"];
 
-    it.each(CASES)("$name arrives as text: one-line subject, no injected header, no live HTML", async ({ text, url }) => {
+    it.each(SHAPED_CASES)("$name in $shape arrives as text: one-line subject, no injected header, no live HTML", async ({ text, url, build, titled }) => {
       const before = smtpPeer.messages.length;
-      await mail.send({ event: hostileEvent(text, url), target: "secops@example.com", settings });
+      await mail.send({ event: build(text, url), target: "secops@example.com", settings });
       const message = (await smtpPeer.waitForMessages(before + 1))[before];
 
       expect(message.envelopeTo).toEqual(["secops@example.com"]);
@@ -243,11 +278,11 @@ describe("injection corpus through every channel", () => {
       }
       expect(message.html).not.toMatch(/<(script|img|svg|b)\b/i);
 
-      const title = nl(text.trim());
+      const title = nl(titled(text.trim()));
       if (title.length <= SHORT) {
         // Control characters become spaces; header folding may merge runs of spaces.
         const words = (subject: string) => subject.replace(/[\p{Cc}\u2028\u2029\s]+/gu, " ");
-        expect(words(message.subject)).toBe(words(`DefectDojo notification: ${text.trim()}`));
+        expect(words(message.subject)).toBe(words(`DefectDojo notification: ${titled(text.trim())}`));
         expect(nl(message.text)).toContain(title); // the text part shows it as typed
         const heading = /<h2[^>]*>(?:<a [^>]*>)?([\s\S]*?)(?:<\/a>)?<\/h2>/.exec(message.html)?.[1] ?? "";
         expect(decodeHtml(heading)).toBe(title);

@@ -1,4 +1,4 @@
-import { ConfigError, DEFAULT_WEBHOOK_MAX_BYTES, loadConfig } from "../../src/config/config";
+import { ConfigError, DEFAULT_SLACK_CHANNEL_INTERVAL_MS, DEFAULT_WEBHOOK_MAX_BYTES, loadConfig } from "../../src/config/config";
 
 describe("loadConfig", () => {
   it("has the documented defaults", () => {
@@ -114,7 +114,22 @@ describe("loadConfig: delivery", () => {
       concurrency: 32,
       maxInFlightPerTarget: 8,
       pollIntervalMs: 1000,
+      slackChannelIntervalMs: 1000,
     });
+  });
+
+  it("paces each Slack channel one message a second by default, as Slack allows; SLACK_CHANNEL_INTERVAL_MS changes it, 0 turns it off", () => {
+    expect(DEFAULT_SLACK_CHANNEL_INTERVAL_MS).toBe(1000);
+    expect(loadConfig({ SLACK_CHANNEL_INTERVAL_MS: "1500" }).delivery.slackChannelIntervalMs).toBe(1500);
+    expect(loadConfig({ SLACK_CHANNEL_INTERVAL_MS: "0" }).delivery.slackChannelIntervalMs).toBe(0);
+  });
+
+  it("names a bad SLACK_CHANNEL_INTERVAL_MS", () => {
+    for (const bad of ["-1", "1.5", "soon"]) {
+      expect(() => loadConfig({ SLACK_CHANNEL_INTERVAL_MS: bad })).toThrow(
+        `SLACK_CHANNEL_INTERVAL_MS must be a whole number from 0 to 60000, got "${bad}"`,
+      );
+    }
   });
 
   it("reads DELIVERY_MAX_IN_FLIGHT_PER_TARGET and DELIVERY_RETRY_MAX_MS, and names bad values", () => {

@@ -4,6 +4,7 @@ import { parseWebhookPayload } from "../../src/events/webhook-payload";
 import { createEventIntake } from "../../src/ingest/accept-event";
 import { createDataSource } from "../../src/storage/data-source";
 import { Database } from "../../src/storage/database";
+import { RoutingRuleStore } from "../../src/storage/routing-rule-store";
 import { SecretBox } from "../../src/storage/secret-box";
 import { SettingsStore } from "../../src/storage/settings-store";
 import { SLACK_PEER_TOKEN } from "../peers/slack-peer";
@@ -146,7 +147,7 @@ describe("a restart", () => {
       const db = new Database(dataSource);
       const settings = new SettingsStore(db, new SecretBox(relayEnv(peers, databasePath).SECRET_KEY));
       await settings.updateSystemSettings({ enableSlackNotifications: true, slackChannel: "#security", slackToken: SLACK_PEER_TOKEN });
-      const { accept } = createEventIntake({ db, settings, personalNotifications: false, onStored: () => undefined });
+      const { accept } = createEventIntake({ db, settings, rules: new RoutingRuleStore(db, new SecretBox(relayEnv(peers, databasePath).SECRET_KEY)), personalNotifications: false, onStored: () => undefined });
       await accept(parseWebhookPayload("product_added", null, webhookFixture("product_added")), Buffer.from("a"));
       await claimDue(db, 1, Date.now(), 10 * 60_000);
       await accept(parseWebhookPayload("engagement_added", null, webhookFixture("engagement_added")), Buffer.from("b"));

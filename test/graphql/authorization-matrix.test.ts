@@ -6,6 +6,7 @@ import { Caller } from "../../src/graphql/context";
 import { SLACK_APP_MANIFEST } from "../../src/graphql/slack-manifest.resolver";
 import { Database } from "../../src/storage/database";
 import { DeliveryEntity, DeliveryStatus } from "../../src/storage/entities/delivery.entity";
+import { testDraft } from "../support/routing-rules";
 import { errorCodes, graphqlTestbed, READER, relaySchema, seedDeliveries, SUPERUSER, Testbed, WRITER } from "./graphql-testbed";
 
 /**
@@ -22,6 +23,21 @@ const READER_SLACK_EMAIL = "reader-private@slack.example";
 const READER_INBOX = "reader-inbox@mail.example";
 /** A credential: write-only for everyone. */
 const READER_TEAMS_URL = "https://prod-12.westeurope.logic.azure.com/workflows/r1/triggers/manual/paths/invoke?sig=READERSIG";
+/** A routing rule's Teams URL: write-only too. */
+const RULE_TEAMS_URL = "https://prod-07.westeurope.logic.azure.com/workflows/m1/triggers/manual/paths/invoke?sig=RULESIG";
+/** Every test starts with this rule, the only one, so its id is 1. */
+const SEEDED_RULE = testDraft({
+  name: "seeded",
+  targets: [
+    { channel: Channel.SLACK, slackChannel: "#rules" },
+    { channel: Channel.MSTEAMS, msteamsUrl: RULE_TEAMS_URL },
+  ],
+});
+/** The sealed Teams URLs of each stored rule, in order. */
+const sealedTeamsUrls = (state: State) =>
+  state.routingRules.map((row) =>
+    (JSON.parse(String(row.targets)) as Array<{ msteamsUrlSealed?: string }>).map((target) => target.msteamsUrlSealed).filter(Boolean),
+  );
 const READER_ONLY = new RegExp(`${READER_SLACK_EMAIL}|${READER_INBOX}`);
 
 type State = Awaited<ReturnType<typeof readState>>;
@@ -58,6 +74,8 @@ async function readState(bed: Testbed) {
     contacts: await query("SELECT * FROM user_contact ORDER BY user_id"),
     userNotifications: await query("SELECT * FROM user_notification ORDER BY user_id, event"),
     deliveries: await query("SELECT * FROM delivery ORDER BY id"),
+    routingRules: await query("SELECT * FROM routing_rule ORDER BY id"),
+    templates: await query("SELECT * FROM message_template ORDER BY event, channel"),
   };
 }
 
@@ -70,6 +88,10 @@ const withoutUser = (state: State, userId: number) => ({
 const notificationRows = (state: State, userId: number) => state.userNotifications.filter((row) => row.user_id === userId);
 const contactRow = (state: State, userId: number) => state.contacts.find((row) => row.user_id === userId);
 const targets = (data: { edges: Array<{ node: { target: string } }> }) => data.edges.map((edge) => edge.node.target);
+
+/** The template every test starts with (stored by a superuser). */
+const SEEDED_TEMPLATE = { event: "SCAN_ADDED", channel: "SLACK", title: "{{product}} changed", text: null };
+const PREVIEW_PAYLOAD = JSON.stringify({ title: "t", product: { id: 1, name: "p1" } });
 
 /** Any caller sets their own notifications; nobody else's rows change. */
 const setsOwnNotification = ({ caller, data, before, after }: Allowed) => {
@@ -113,12 +135,61 @@ const QUERIES: Record<string, RootFieldCase> = {
     },
     superuser: ({ data }) => expect(data).toMatchObject({ id: SUPERUSER.id, contact: { slackEmail: SUPERUSER.email, msteamsUrlSet: false } }),
   },
+  messageTemplates: {
+    operation: "{ messageTemplates { event channel title text } }",
+    nobody: "UNAUTHENTICATED",
+    user: "FORBIDDEN",
+    otherUser: "FORBIDDEN",
+    superuser: ({ data }) => expect(data).toEqual([SEEDED_TEMPLATE]),
+  },
   pollerStatus: {
     operation: "{ pollerStatus { resource } }",
     nobody: "UNAUTHENTICATED",
     user: "FORBIDDEN",
     otherUser: "FORBIDDEN",
     superuser: ({ data }) => expect(data.map((row: { resource: string }) => row.resource)).toEqual(POLL_RESOURCES.map((resource) => resource.name)),
+  },
+  previewMessage: {
+    // A JSON string is a GraphQL string literal too.
+    operation: `{ previewMessage(event: "scan_added", payload: ${JSON.stringify(PREVIEW_PAYLOAD)}, channel: SLACK) }`,
+    nobody: "UNAUTHENTICATED",
+    user: "FORBIDDEN",
+    otherUser: "FORBIDDEN",
+    // The stored template, and nothing stored or sent (a query: the state is checked unchanged).
+    superuser: ({ data, sent }) => {
+      expect(JSON.parse(data).text).toBe("Scan Added: p1 changed");
+      expect(sent).toEqual([]);
+    },
+  },
+  previewRouting: {
+    operation: `{ previewRouting(event: "product_added", payload: ${JSON.stringify(JSON.stringify({ product: { id: 1, name: "p1" } }))}) { channel target ruleName } }`,
+    nobody: "UNAUTHENTICATED",
+    user: "FORBIDDEN",
+    otherUser: "FORBIDDEN",
+    superuser: ({ data, sent }) => {
+      expect(data).toEqual([
+        { channel: "SLACK", target: "#rules", ruleName: "seeded" },
+        { channel: "MSTEAMS", target: "Teams webhook at prod-07.westeurope.logic.azure.com", ruleName: "seeded" },
+      ]);
+      expect(sent).toEqual([]);
+    },
+  },
+  routingRules: {
+    operation: "{ routingRules { id name targets { channel slackChannel msteamsUrlSet } } }",
+    nobody: "UNAUTHENTICATED",
+    user: "FORBIDDEN",
+    otherUser: "FORBIDDEN",
+    superuser: ({ data }) =>
+      expect(data).toEqual([
+        {
+          id: "1",
+          name: "seeded",
+          targets: [
+            { channel: "SLACK", slackChannel: "#rules", msteamsUrlSet: false },
+            { channel: "MSTEAMS", slackChannel: null, msteamsUrlSet: true },
+          ],
+        },
+      ]),
   },
   slackAppManifest: {
     operation: "{ slackAppManifest }",
@@ -155,6 +226,36 @@ const QUERIES: Record<string, RootFieldCase> = {
 };
 
 const MUTATIONS: Record<string, RootFieldCase> = {
+  createRoutingRule: {
+    operation: 'mutation { createRoutingRule(input: { name: "new", position: 1, targets: [{ channel: SLACK, slackChannel: "#new" }] }) { id name } }',
+    nobody: "UNAUTHENTICATED",
+    user: "FORBIDDEN",
+    otherUser: "FORBIDDEN",
+    superuser: ({ data, before, after }) => {
+      expect(data).toEqual({ id: "2", name: "new" });
+      expect(after).toEqual({ ...before, routingRules: [...before.routingRules, expect.objectContaining({ id: 2, name: "new" })] });
+    },
+  },
+  deleteMessageTemplate: {
+    operation: "mutation { deleteMessageTemplate(event: SCAN_ADDED, channel: SLACK) }",
+    nobody: "UNAUTHENTICATED",
+    user: "FORBIDDEN",
+    otherUser: "FORBIDDEN",
+    superuser: ({ data, before, after }) => {
+      expect(data).toBe(true);
+      expect(after).toEqual({ ...before, templates: [] });
+    },
+  },
+  deleteRoutingRule: {
+    operation: "mutation { deleteRoutingRule(id: 1) }",
+    nobody: "UNAUTHENTICATED",
+    user: "FORBIDDEN",
+    otherUser: "FORBIDDEN",
+    superuser: ({ data, before, after }) => {
+      expect(data).toBe(true);
+      expect(after).toEqual({ ...before, routingRules: [] });
+    },
+  },
   sendTestNotification: {
     operation: "mutation { sendTestNotification(channel: SLACK) { channel target status } }",
     nobody: "UNAUTHENTICATED",
@@ -164,6 +265,17 @@ const MUTATIONS: Record<string, RootFieldCase> = {
       expect(data).toEqual({ channel: "SLACK", target: "#security", status: "SENT" });
       expect(sent).toEqual([Channel.SLACK]);
       expect(after.deliveries).toHaveLength(before.deliveries.length + 1);
+    },
+  },
+  setMessageTemplate: {
+    operation: 'mutation { setMessageTemplate(input: { event: PRODUCT_ADDED, channel: MAIL, title: "New {{product}}" }) { event channel title text } }',
+    nobody: "UNAUTHENTICATED",
+    user: "FORBIDDEN",
+    otherUser: "FORBIDDEN",
+    superuser: ({ data, before, after }) => {
+      const added = { event: "PRODUCT_ADDED", channel: "MAIL", title: "New {{product}}", text: null };
+      expect(data).toEqual(added);
+      expect(after).toEqual({ ...before, templates: [{ ...added, updated_at: expect.any(Number) }, ...before.templates] });
     },
   },
   setMyNotification: {
@@ -204,6 +316,19 @@ const MUTATIONS: Record<string, RootFieldCase> = {
     user: updatesOwnContact,
     otherUser: updatesOwnContact,
     superuser: updatesOwnContact,
+  },
+  updateRoutingRule: {
+    // No msteamsUrl: the rule's first Teams target keeps its stored URL.
+    operation: 'mutation { updateRoutingRule(id: 1, input: { name: "changed", position: 2, targets: [{ channel: MSTEAMS }] }) { id name targets { channel msteamsUrlSet } } }',
+    nobody: "UNAUTHENTICATED",
+    user: "FORBIDDEN",
+    otherUser: "FORBIDDEN",
+    superuser: ({ data, before, after }) => {
+      expect(data).toEqual({ id: "1", name: "changed", targets: [{ channel: "MSTEAMS", msteamsUrlSet: true }] });
+      expect({ ...after, routingRules: before.routingRules }).toEqual(before);
+      expect(after.routingRules).toEqual([expect.objectContaining({ id: 1, name: "changed", position: 2 })]);
+      expect(sealedTeamsUrls(after)).toEqual(sealedTeamsUrls(before));
+    },
   },
   updateSystemSettings: {
     operation: 'mutation { updateSystemSettings(input: { slackChannel: "#changed" }) { slackChannel } }',
@@ -254,6 +379,8 @@ describe("authorization of every root field", () => {
       await bed.settings.updateSystemSettings({ slackChannel: "#security", slackToken: "xoxb-matrix" });
       await bed.preferences.updateContact(READER.id, { slackEmail: READER_SLACK_EMAIL, email: READER_INBOX, msteamsUrl: READER_TEAMS_URL });
       await bed.preferences.setNotification(READER.id, NotificationEvent.SCAN_ADDED, [Channel.SLACK]);
+      await bed.templates.set(NotificationEvent.SCAN_ADDED, Channel.SLACK, SEEDED_TEMPLATE);
+      expect((await bed.rules.create(SEEDED_RULE)).id).toBe(1);
       // Newest last: a system delivery, one of READER's, one of WRITER's.
       await seedDelivery(bed.services.db, {});
       await seedDelivery(bed.services.db, { channel: Channel.MAIL, target: READER_INBOX, recipientUserId: READER.id });
@@ -281,6 +408,7 @@ describe("authorization of every root field", () => {
       if (actor === "nobody" || actor === "otherUser") expect(JSON.stringify(result)).not.toMatch(READER_ONLY);
       // Write-only for everyone, READER included.
       expect(JSON.stringify(result)).not.toContain("READERSIG");
+      expect(JSON.stringify(result)).not.toContain("RULESIG");
     });
   });
 });

@@ -12,15 +12,22 @@ import { Database } from "../../src/storage/database";
 import { DeliveryEntity, DeliveryStatus } from "../../src/storage/entities/delivery.entity";
 import { EventEntity } from "../../src/storage/entities/event.entity";
 import { buildRelaySchema } from "../../src/graphql/schema";
+import { FactsSource } from "../../src/routing/event-facts";
+import { previewRoutes } from "../../src/routing/preview";
 import { PreferencesStore } from "../../src/storage/preferences-store";
+import { RoutingRuleStore } from "../../src/storage/routing-rule-store";
 import { SecretBox } from "../../src/storage/secret-box";
 import { SettingsStore } from "../../src/storage/settings-store";
+import { TemplateStore } from "../../src/storage/template-store";
 import { migratedDatabase } from "../support/database";
 
 export const SUPERUSER: Caller = { id: 1, username: "admin", email: "admin@example.com", isSuperuser: true };
 export const READER: Caller = { id: 2, username: "reader", email: "reader@example.com", isSuperuser: false };
 /** A second plain user, whose settings READER must not reach. */
 export const WRITER: Caller = { id: 3, username: "writer", email: "writer@example.com", isSuperuser: false };
+
+/** DOJO_URL as the testbed's services have it. */
+export const TESTBED_DOJO_URL = "https://dojo.example.com";
 
 let schema: Promise<GraphQLSchema> | undefined;
 /** Built once per test file: building is the slow part and the schema holds no state. */
@@ -30,6 +37,8 @@ export interface Testbed {
   services: GraphqlServices;
   settings: SettingsStore;
   preferences: PreferencesStore;
+  templates: TemplateStore;
+  rules: RoutingRuleStore;
   /** The DefectDojo users `lookupUser` knows (SUPERUSER, READER and WRITER to start with); tests may add or remove. */
   users: Map<number, Caller>;
   database: Awaited<ReturnType<typeof migratedDatabase>>;
@@ -43,32 +52,43 @@ export interface Testbed {
 /**
  * The real schema over a real, migrated SQLite file, executed with `graphql()` (no HTTP).
  * `sendTestNotification` is the test's own implementation: it must not need the delivery worker.
+ * `dojo` stands for DOJO_URL with DOJO_API_KEY (a directory on the DefectDojo peer); without it the
+ * bridge has no DefectDojo API, as when they are not set.
  */
 export async function graphqlTestbed(
   sendTestNotification: (services: GraphqlServices, channel: Channel) => Promise<DeliveryEntity> = async () => {
     throw new Error("sendTestNotification is not part of this test");
   },
-  options: { webhookAllowlist?: WebhookAllowlist } = {},
+  options: { webhookAllowlist?: WebhookAllowlist; dojo?: FactsSource } = {},
 ): Promise<Testbed> {
   const database = await migratedDatabase();
   const secretBox = new SecretBox("graphql test key");
   const settings = new SettingsStore(database.db, secretBox);
   const preferences = new PreferencesStore(database.db, secretBox);
+  const templates = new TemplateStore(database.db);
+  const rules = new RoutingRuleStore(database.db, secretBox);
   const users = new Map([SUPERUSER, READER, WRITER].map((user) => [user.id, user]));
   const services: GraphqlServices = {
     db: database.db,
     settings,
     preferences,
+    templates,
+    dojoUrl: TESTBED_DOJO_URL,
     webhookAllowlist: options.webhookAllowlist ?? parseWebhookAllowlist(DEFAULT_PERSONAL_WEBHOOK_ALLOWLIST),
     // DefectDojo's user list, as a Map: the lookup the composition root makes over the REST API.
     lookupUser: async (id) => users.get(id) ?? null,
     sendTestNotification: (channel) => sendTestNotification(services, channel),
+    rules,
+    dojoApiConfigured: options.dojo !== undefined,
+    previewRouting: (event) => previewRoutes({ rules, settings, facts: options.dojo ?? null }, event),
   };
   const responses: string[] = [];
   return {
     services,
     settings,
     preferences,
+    templates,
+    rules,
     users,
     database,
     responses,

@@ -80,7 +80,7 @@ describe("the caller's own settings over GraphQL", () => {
     await bed.run(READER, UPDATE, { input: { msteamsUrl: TEAMS_URL.replace("logic.azure.com", "logic.azure.com.evil.example") } });
     const introspection = await bed.run(READER, `{ c: __type(name: "Contact") { fields { name } } i: __type(name: "ContactInput") { inputFields { name } } }`);
     const contactFields = (introspection.data?.c as { fields: Array<{ name: string }> }).fields.map((f) => f.name);
-    expect(contactFields).toEqual(["slackEmail", "email", "msteamsUrlSet"]);
+    expect(contactFields).toEqual(["slackEmail", "email", "msteamsUrlSet", "minSeverity", "digestWindowSeconds", "quietHoursStart", "quietHoursEnd", "timeZone"]);
 
     expect(bed.responses).toHaveLength(5);
     for (const response of bed.responses) {
@@ -113,6 +113,94 @@ describe("the caller's own settings over GraphQL", () => {
     expect(result.data).toBeNull();
     expect(JSON.stringify(result)).not.toContain("MYTEAMSSIG");
     expect(await bed.preferences.contact(READER.id)).toEqual(before);
+  });
+
+  describe("delivery preferences: minimum severity, digest window and quiet hours", () => {
+    const PREFERENCES = `contact { minSeverity digestWindowSeconds quietHoursStart quietHoursEnd timeZone }`;
+    const UPDATE_PREFERENCES = `mutation ($input: ContactInput!) { updateMyContact(input: $input) { ${PREFERENCES} } }`;
+    const NONE = { minSeverity: null, digestWindowSeconds: 0, quietHoursStart: null, quietHoursEnd: null, timeZone: null };
+    const update = async (input: Record<string, unknown>) => {
+      const result = await bed.run(READER, UPDATE_PREFERENCES, { input });
+      expect(result.errors).toBeUndefined();
+      return (result.data?.updateMyContact as { contact: unknown }).contact;
+    };
+    const read = async () => {
+      const result = await bed.run(READER, `{ me { ${PREFERENCES} } }`);
+      expect(result.errors).toBeUndefined();
+      return (result.data?.me as { contact: unknown }).contact;
+    };
+
+    it("starts with every finding, at once, without quiet hours", async () => {
+      expect(await read()).toEqual(NONE);
+    });
+
+    it("sets and reads them back, keeps them through other updates and clears them", async () => {
+      const set = {
+        minSeverity: "HIGH",
+        digestWindowSeconds: 900,
+        quietHoursStart: "22:00",
+        quietHoursEnd: "07:00",
+        timeZone: "Europe/Berlin",
+      };
+      expect(await update(set)).toEqual(set);
+      expect(await read()).toEqual(set);
+      // The fan-out reads the same store, with the quiet hours ready for routing.
+      expect(await bed.preferences.contact(READER.id)).toMatchObject({
+        minSeverity: "HIGH",
+        digestWindowSeconds: 900,
+        quietHours: { start: "22:00", end: "07:00", timeZone: "Europe/Berlin" },
+      });
+
+      // Absent and null leave them alone (but for minSeverity, below).
+      await update({ email: "inbox@mail.example", digestWindowSeconds: null, quietHoursStart: null, quietHoursEnd: null, timeZone: null });
+      expect(await read()).toEqual(set);
+      await update({ quietHoursStart: "12:00", quietHoursEnd: "13:00" });
+      expect(await read()).toEqual({ ...set, quietHoursStart: "12:00", quietHoursEnd: "13:00" });
+
+      // null clears minSeverity (a Severity cannot be ""); 0 and "" clear the others.
+      expect(await update({ minSeverity: null })).toEqual({ ...set, minSeverity: null, quietHoursStart: "12:00", quietHoursEnd: "13:00" });
+      expect(await update({ digestWindowSeconds: 0, quietHoursStart: "", quietHoursEnd: "", timeZone: "" })).toEqual(NONE);
+      expect(await bed.preferences.contact(READER.id)).toMatchObject({ email: "inbox@mail.example", quietHours: null, timeZone: null });
+    });
+
+    it("keeps a time zone set without quiet hours, and takes quiet hours without a time zone as UTC", async () => {
+      expect(await update({ timeZone: "America/New_York" })).toEqual({ ...NONE, timeZone: "America/New_York" });
+      await update({ timeZone: "", quietHoursStart: "23:00", quietHoursEnd: "06:30" });
+      expect(await bed.preferences.contact(READER.id)).toMatchObject({ quietHours: { start: "23:00", end: "06:30", timeZone: "UTC" } });
+    });
+
+    it.each([
+      ["timeZone", "an unknown time zone", { timeZone: "Mars/Olympus_Mons" }, /timeZone must be an IANA time zone such as Europe\/Berlin/],
+      ["quietHoursStart", "a start past 23:59", { quietHoursStart: "24:00", quietHoursEnd: "07:00" }, /quietHoursStart must be a 24-hour time HH:MM/],
+      ["quietHoursEnd", "an end that is no HH:MM", { quietHoursStart: "22:00", quietHoursEnd: "7am" }, /quietHoursEnd must be a 24-hour time HH:MM/],
+      ["quietHoursEnd", "a start without an end", { quietHoursStart: "22:00" }, /quietHoursEnd must be given with quietHoursStart/],
+      ["quietHoursStart", "an end without a start", { quietHoursEnd: "07:00" }, /quietHoursStart must be given with quietHoursEnd/],
+      ["quietHoursStart", "clearing only the start", { quietHoursStart: "", quietHoursEnd: "07:00" }, /quietHoursStart must be given with quietHoursEnd/],
+      ["digestWindowSeconds", "a window over a day", { digestWindowSeconds: 86_401 }, /digestWindowSeconds must be from 0 to 86400 seconds/],
+      ["digestWindowSeconds", "a negative window", { digestWindowSeconds: -1 }, /digestWindowSeconds must be from 0 to 86400 seconds/],
+    ])("refuses %s (%s) with BAD_USER_INPUT naming it, and stores nothing", async (field, _label, input, message) => {
+      await update({ minSeverity: "CRITICAL", digestWindowSeconds: 60, quietHoursStart: "21:00", quietHoursEnd: "06:00", timeZone: "Asia/Tokyo" });
+      const before = await bed.preferences.contact(READER.id);
+
+      // A valid field beside the bad one is not applied either.
+      const result = await bed.run(READER, UPDATE_PREFERENCES, { input: { minSeverity: "LOW", email: "after@mail.example", ...input } });
+      expect(errorCodes(result)).toEqual(["BAD_USER_INPUT"]);
+      expect(result.errors?.[0].message).toMatch(message);
+      expect(result.errors?.[0].extensions?.field).toBe(field);
+      expect(result.data).toBeNull();
+      expect(await bed.preferences.contact(READER.id)).toEqual(before);
+    });
+
+    it.each([
+      ["digestWindowSeconds", { digestWindowSeconds: 1.5 }],
+      ["minSeverity", { minSeverity: "SEVERE" }],
+    ])("refuses a %s GraphQL cannot read as its type, naming the field, and stores nothing", async (field, input) => {
+      const result = await bed.run(READER, UPDATE_PREFERENCES, { input: { minSeverity: "LOW", ...input } });
+      expect(result.errors).toHaveLength(1);
+      expect(result.errors?.[0].message).toContain(field);
+      expect(result.data).toBeUndefined();
+      expect(await read()).toEqual(NONE);
+    });
   });
 
   it("says what the allowlist permits when it refuses a Teams URL", async () => {

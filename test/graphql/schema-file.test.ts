@@ -58,12 +58,22 @@ describe("the GraphQL schema", () => {
       "slackEmail: String",
       "email: String",
       "msteamsUrlSet: Boolean!",
+      "minSeverity: Severity",
+      "digestWindowSeconds: Int!",
+      "quietHoursStart: String",
+      "quietHoursEnd: String",
+      "timeZone: String",
     ]);
     const contactInput = schema.getType("ContactInput") as GraphQLInputObjectType;
     expect(Object.values(contactInput.getFields()).map((f) => `${f.name}: ${String(f.type)}`)).toEqual([
       "slackEmail: String",
       "email: String",
       "msteamsUrl: String",
+      "minSeverity: Severity",
+      "digestWindowSeconds: Int",
+      "quietHoursStart: String",
+      "quietHoursEnd: String",
+      "timeZone: String",
     ]);
     expect(signatures(schema.getType("SystemSettings") as GraphQLObjectType)).toEqual([
       "enableSlackNotifications: Boolean!",
@@ -74,6 +84,7 @@ describe("the GraphQL schema", () => {
       "msteamsUrlSet: Boolean!",
       "enableMailNotifications: Boolean!",
       "mailNotificationsTo: [String!]!",
+      "linkOnly: Boolean!",
     ]);
     expect(signatures(schema.getType("EventChannels") as GraphQLObjectType)).toEqual([
       "event: NotificationEvent!",
@@ -83,5 +94,103 @@ describe("the GraphQL schema", () => {
     expect(enumValues("Channel")).toEqual(["SLACK", "MSTEAMS", "MAIL"]);
     expect(enumValues("DeliveryStatus")).toEqual(["PENDING", "SENT", "RETRYING", "FAILED"]);
     expect(enumValues("NotificationEvent")).toHaveLength(18);
+  });
+
+  it("keeps the routing rule contract, with the Teams URL only in the input", async () => {
+    const schema = await relaySchema();
+    expect(signatures(schema.getQueryType())).toEqual(
+      expect.arrayContaining([
+        "routingRules: [RoutingRule!]!",
+        "previewRouting(event: String!, payload: String!): [RoutePreview!]!",
+      ]),
+    );
+    expect(signatures(schema.getMutationType())).toEqual(
+      expect.arrayContaining([
+        "createRoutingRule(input: RoutingRuleInput!): RoutingRule!",
+        "updateRoutingRule(id: ID!, input: RoutingRuleInput!): RoutingRule!",
+        "deleteRoutingRule(id: ID!): Boolean!",
+      ]),
+    );
+    expect(signatures(schema.getType("RoutingRule") as GraphQLObjectType)).toEqual([
+      "id: ID!",
+      "name: String!",
+      "position: Int!",
+      "events: [NotificationEvent!]!",
+      "productTypeIds: [Int!]!",
+      "productIds: [Int!]!",
+      "engagementIds: [Int!]!",
+      "minSeverity: Severity",
+      "tags: [String!]!",
+      "verified: Boolean",
+      "active: Boolean",
+      "continue: Boolean!",
+      "targets: [RouteTarget!]!",
+      "digestWindowSeconds: Int!",
+      "digestGroupBy: DigestGroupBy!",
+      "linkOnly: Boolean!",
+    ]);
+    expect(signatures(schema.getType("RouteTarget") as GraphQLObjectType)).toEqual([
+      "channel: Channel!",
+      "slackChannel: String",
+      "emails: [String!]!",
+      "msteamsUrlSet: Boolean!",
+      "msteamsLabel: String",
+    ]);
+    expect(signatures(schema.getType("RoutePreview") as GraphQLObjectType)).toEqual([
+      "channel: Channel!",
+      "target: String!",
+      "ruleName: String",
+      "digestWindowSeconds: Int!",
+    ]);
+    const inputFields = (name: string) =>
+      Object.values((schema.getType(name) as GraphQLInputObjectType).getFields()).map((f) => `${f.name}: ${String(f.type)}`);
+    expect(inputFields("RoutingRuleInput")).toEqual([
+      "name: String!",
+      "position: Int!",
+      "events: [NotificationEvent!]",
+      "productTypeIds: [Int!]",
+      "productIds: [Int!]",
+      "engagementIds: [Int!]",
+      "minSeverity: Severity",
+      "tags: [String!]",
+      "verified: Boolean",
+      "active: Boolean",
+      "continue: Boolean",
+      "targets: [RouteTargetInput!]!",
+      "digestWindowSeconds: Int",
+      "digestGroupBy: DigestGroupBy",
+      "linkOnly: Boolean",
+    ]);
+    expect(inputFields("RouteTargetInput")).toEqual(["channel: Channel!", "slackChannel: String", "msteamsUrl: String", "emails: [String!]"]);
+    expect((schema.getType("DigestGroupBy") as GraphQLEnumType).getValues().map((v) => v.name)).toEqual(["NONE", "PRODUCT", "ENGAGEMENT"]);
+  });
+
+  it("keeps the message template contract", async () => {
+    const schema = await relaySchema();
+    expect(signatures(schema.getQueryType())).toEqual(
+      expect.arrayContaining([
+        "messageTemplates: [MessageTemplate!]!",
+        "previewMessage(event: String!, payload: String!, channel: Channel!, template: MessageTemplateInput): String!",
+      ]),
+    );
+    expect(signatures(schema.getMutationType())).toEqual(
+      expect.arrayContaining([
+        "setMessageTemplate(input: MessageTemplateInput!): MessageTemplate!",
+        "deleteMessageTemplate(event: NotificationEvent!, channel: Channel!): Boolean!",
+      ]),
+    );
+    expect(signatures(schema.getType("MessageTemplate") as GraphQLObjectType)).toEqual([
+      "event: NotificationEvent!",
+      "channel: Channel!",
+      "title: String",
+      "text: String",
+    ]);
+    const input = schema.getType("MessageTemplateInput") as GraphQLInputObjectType;
+    expect(Object.values(input.getFields()).map((f) => `${f.name}: ${String(f.type)}`)).toEqual([
+      "event: NotificationEvent!",
+      "channel: Channel!",
+      "title: String",
+      "text: String",
+    ]);
   });
 });

@@ -106,6 +106,8 @@ export interface DojoPeerFinding {
   created?: string;
   /** The reporting user's id; default 1. */
   reporter?: number;
+  /** Default none. */
+  tags?: string[];
 }
 
 /** `updated` defaults to now; it is also the new `last_status_update` when a status flag changes. */
@@ -177,7 +179,7 @@ export interface DojoPeer {
   /** Adds or replaces a product type; `updated` defaults to `created`. */
   addProductType(productType: { id: number; name: string; created?: string; updated?: string }): void;
   /** Adds or replaces a product; its `updated` (not in DefectDojo's JSON, but an `o=` choice) is `created`. */
-  addProduct(product: { id: number; name: string; productTypeId: number; created?: string }): void;
+  addProduct(product: { id: number; name: string; productTypeId: number; created?: string; tags?: string[] }): void;
   /** Deletes a product: products/<id>/ answers 404, and its memberships go with it. */
   removeProduct(id: number): void;
   addEngagement(engagement: DojoPeerEngagement): void;
@@ -263,7 +265,15 @@ type RbacResource = (typeof RBAC_ONLY)[number];
 type Row = { id: number } & Record<string, number | string | null>;
 
 type ProductTypeRecord = { id: number; name: string; created: string; updated: string; authorized: Set<number> };
-type ProductRecord = { id: number; name: string; productTypeId: number; created: string; updated: string; authorized: Set<number> };
+type ProductRecord = {
+  id: number;
+  name: string;
+  productTypeId: number;
+  created: string;
+  updated: string;
+  authorized: Set<number>;
+  tags: string[];
+};
 type EngagementRecord = Required<DojoPeerEngagement>;
 type TestRecord = Required<DojoPeerTest>;
 type FindingRecord = Required<DojoPeerFinding> & { mitigated: string | null; updated: string; lastStatusUpdate: string; description: string };
@@ -346,7 +356,7 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel } 
     id: p.id,
     findings_count: 0,
     findings_list: [],
-    tags: [],
+    tags: p.tags,
     product_meta: [],
     name: p.name,
     description: `${p.name}, seeded`,
@@ -415,7 +425,7 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel } 
   });
   const findingBody = (f: FindingRecord) => ({
     id: f.id,
-    tags: [],
+    tags: f.tags,
     test: f.testId,
     title: f.title,
     date: f.date,
@@ -972,6 +982,7 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel } 
       severity: seed.severity ?? "High",
       active: seed.active ?? true,
       verified: seed.verified ?? false,
+      tags: seed.tags ?? [],
       duplicate: seed.duplicate ?? false,
       falseP: seed.falseP ?? false,
       outOfScope: seed.outOfScope ?? false,
@@ -1045,8 +1056,8 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel } 
       productTypes.set(id, { id, name, created, updated, authorized: productTypes.get(id)?.authorized ?? new Set() });
       touched();
     },
-    addProduct: ({ id, name, productTypeId, created = timestamp() }) => {
-      products.set(id, { id, name, productTypeId, created, updated: created, authorized: products.get(id)?.authorized ?? new Set() });
+    addProduct: ({ id, name, productTypeId, created = timestamp(), tags = [] }) => {
+      products.set(id, { id, name, productTypeId, created, updated: created, authorized: products.get(id)?.authorized ?? new Set(), tags });
       touched();
     },
     removeProduct: (id) => {

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Channel } from "../../src/channels/channel-id";
 import { ALL_NOTIFICATION_EVENTS, NotificationEvent } from "../../src/events/notification-event";
+import { Severity } from "../../src/events/severity";
 import { UserContactEntity } from "../../src/storage/entities/user-contact.entity";
 import { UserNotificationEntity } from "../../src/storage/entities/user-notification.entity";
 import { PreferencesStore, publicContact } from "../../src/storage/preferences-store";
@@ -8,6 +9,8 @@ import { SecretBox } from "../../src/storage/secret-box";
 import { migratedDatabase } from "../support/database";
 
 const TEAMS_URL = "https://prod-07.westeurope.logic.azure.com/workflows/u1/triggers/manual/paths/invoke?sig=PERSONALSIG77";
+/** What a user who set no routing preferences has: every finding, at once, no quiet hours. */
+const NO_PREFERENCES = { minSeverity: null, digestWindowSeconds: 0, quietHours: null, timeZone: null };
 
 describe("PreferencesStore", () => {
   let database: Awaited<ReturnType<typeof migratedDatabase>>;
@@ -22,7 +25,7 @@ describe("PreferencesStore", () => {
   const rows = (sql: string) => database.db.dataSource.query(sql);
 
   it("starts with no contact and no personal notifications, like DefectDojo's personal default", async () => {
-    expect(await store.contact(5)).toEqual({ slackEmail: null, email: null, msteamsUrlSet: false, msteamsUrl: null });
+    expect(await store.contact(5)).toEqual({ slackEmail: null, email: null, msteamsUrlSet: false, msteamsUrl: null, ...NO_PREFERENCES });
     const notifications = await store.notifications(5);
     expect(notifications.map((n) => n.event)).toEqual(ALL_NOTIFICATION_EVENTS);
     expect(notifications.every((n) => n.channels.length === 0)).toBe(true);
@@ -32,7 +35,7 @@ describe("PreferencesStore", () => {
 
   it("sets contact fields one at a time, leaves the others alone and clears one with an empty string", async () => {
     const first = await store.updateContact(5, { slackEmail: "me@slack.example", email: "me@mail.example" });
-    expect(first).toEqual({ slackEmail: "me@slack.example", email: "me@mail.example", msteamsUrlSet: false });
+    expect(first).toEqual({ slackEmail: "me@slack.example", email: "me@mail.example", msteamsUrlSet: false, ...NO_PREFERENCES });
 
     await store.updateContact(5, { msteamsUrl: TEAMS_URL });
     expect(await store.contact(5)).toEqual({
@@ -40,6 +43,7 @@ describe("PreferencesStore", () => {
       email: "me@mail.example",
       msteamsUrlSet: true,
       msteamsUrl: TEAMS_URL,
+      ...NO_PREFERENCES,
     });
 
     await store.updateContact(5, { slackEmail: "" });
@@ -48,6 +52,49 @@ describe("PreferencesStore", () => {
     expect(await store.contact(5)).toMatchObject({ msteamsUrlSet: false, msteamsUrl: null, email: "me@mail.example" });
     // Another user's record is untouched by all of it.
     expect(await store.contact(6)).toMatchObject({ slackEmail: null, email: null, msteamsUrlSet: false });
+  });
+
+  it("stores minimum severity, digest window, quiet hours and time zone, partially updated and cleared", async () => {
+    const set = await store.updateContact(5, {
+      minSeverity: Severity.HIGH,
+      digestWindowSeconds: 900,
+      quietHoursStart: "22:00",
+      quietHoursEnd: "07:00",
+      timeZone: "Europe/Berlin",
+    });
+    const routing = {
+      minSeverity: Severity.HIGH,
+      digestWindowSeconds: 900,
+      quietHours: { start: "22:00", end: "07:00", timeZone: "Europe/Berlin" },
+      timeZone: "Europe/Berlin",
+    };
+    expect(set).toEqual({ slackEmail: null, email: null, msteamsUrlSet: false, ...routing });
+    expect(await rows("SELECT min_severity, digest_window_seconds, quiet_hours_start, quiet_hours_end, time_zone FROM user_contact")).toEqual([
+      { min_severity: "HIGH", digest_window_seconds: 900, quiet_hours_start: "22:00", quiet_hours_end: "07:00", time_zone: "Europe/Berlin" },
+    ]);
+
+    // Other fields leave them alone; the fan-out reads them too.
+    await store.updateContact(5, { email: "me@mail.example" });
+    expect(await store.contact(5)).toMatchObject({ email: "me@mail.example", ...routing });
+    expect((await store.contacts([5])).get(5)).toMatchObject(routing);
+
+    // Without a time zone of their own, quiet hours are in UTC.
+    await store.updateContact(5, { timeZone: "" });
+    expect(await store.contact(5)).toMatchObject({ quietHours: { start: "22:00", end: "07:00", timeZone: "UTC" }, timeZone: null });
+
+    // A time zone alone is kept (and shown) without quiet hours; half of a window is none.
+    await store.updateContact(5, { quietHoursEnd: "", timeZone: "Asia/Tokyo" });
+    expect(await store.contact(5)).toMatchObject({ quietHours: null, timeZone: "Asia/Tokyo" });
+
+    await store.updateContact(5, { minSeverity: null, digestWindowSeconds: 0, quietHoursStart: "", timeZone: "" });
+    expect(await store.contact(5)).toEqual({
+      slackEmail: null,
+      email: "me@mail.example",
+      msteamsUrlSet: false,
+      msteamsUrl: null,
+      ...NO_PREFERENCES,
+    });
+    expect(await store.contact(6)).toEqual({ slackEmail: null, email: null, msteamsUrlSet: false, msteamsUrl: null, ...NO_PREFERENCES });
   });
 
   it("keeps the Teams URL sealed at rest and out of the public shape", async () => {
@@ -76,7 +123,7 @@ describe("PreferencesStore", () => {
     const contacts = await store.contacts([1, 2, 3, 1]);
     expect([...contacts.keys()]).toEqual([1, 2, 3]);
     expect(contacts.get(1)).toMatchObject({ slackEmail: "one@slack.example", msteamsUrl: null });
-    expect(contacts.get(2)).toEqual({ slackEmail: null, email: null, msteamsUrlSet: false, msteamsUrl: null });
+    expect(contacts.get(2)).toEqual({ slackEmail: null, email: null, msteamsUrlSet: false, msteamsUrl: null, ...NO_PREFERENCES });
     expect(contacts.get(3)).toMatchObject({ msteamsUrlSet: true, msteamsUrl: TEAMS_URL });
     expect((await store.contacts([])).size).toBe(0);
   });
@@ -117,10 +164,15 @@ describe("PreferencesStore", () => {
         UserNotificationEntity,
         ids.map((id) => ({ userId: id, event: NotificationEvent.SCAN_ADDED, channels: [Channel.SLACK] })),
       );
-      await manager.insert(
-        UserContactEntity,
-        ids.map((id) => ({ userId: id, slackEmail: `u${id}@slack.example`, email: null, msteamsUrlEncrypted: null, updatedAt: 1 })),
-      );
+      // updateEntity(false): else TypeORM reads the column defaults back for all 1000 rows in one
+      // WHERE … OR … expression, deeper than SQLite's limit of 1000.
+      await manager
+        .createQueryBuilder()
+        .insert()
+        .into(UserContactEntity)
+        .values(ids.map((id) => ({ userId: id, slackEmail: `u${id}@slack.example`, email: null, msteamsUrlEncrypted: null, updatedAt: 1 })))
+        .updateEntity(false)
+        .execute();
     });
     const dataSource = database.db.dataSource;
     const original = dataSource.logger;

@@ -6,6 +6,7 @@ import { createHttpServer } from "../../src/http/http-server";
 import { createEventIntake } from "../../src/ingest/accept-event";
 import { createWebhookReceiver } from "../../src/ingest/webhook/webhook-receiver";
 import { Database } from "../../src/storage/database";
+import { RoutingRuleStore } from "../../src/storage/routing-rule-store";
 import { SecretBox } from "../../src/storage/secret-box";
 import { SettingsStore } from "../../src/storage/settings-store";
 import { migratedDatabase } from "./database";
@@ -45,7 +46,7 @@ export async function startWebhookBed(options: { secret: string; maxBodyBytes: n
     enableMailNotifications: true,
     mailNotificationsTo: ["a@example.com"],
   });
-  const intake = createEventIntake({ db: database.db, settings, personalNotifications: false, onStored: () => undefined });
+  const intake = createEventIntake({ db: database.db, settings, rules: new RoutingRuleStore(database.db, new SecretBox("k")), personalNotifications: false, onStored: () => undefined });
   const server: Server = createHttpServer(
     {
       [WEBHOOK_PATH]: {

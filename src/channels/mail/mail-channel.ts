@@ -39,7 +39,7 @@ export function createMailChannel(options: MailChannelOptions): NotificationChan
 
   return {
     id: Channel.MAIL,
-    async send({ event, target }: OutgoingMessage): Promise<void> {
+    async send({ event, target, linkOnly, template }: OutgoingMessage): Promise<void> {
       if (!smtpUrl) throw new DeliveryError("not_configured", "no SMTP server is set (SMTP_URL)", false);
       const to = target.split(",").map((address) => address.trim()).filter(Boolean);
       if (to.length === 0) throw new DeliveryError("not_configured", "no mail recipients are set", false);
@@ -50,7 +50,7 @@ export function createMailChannel(options: MailChannelOptions): NotificationChan
         greetingTimeout: SMTP_TIMEOUT_MS,
         socketTimeout: SMTP_TIMEOUT_MS,
       });
-      const mail = renderMail(describeEvent(event, options.dojoUrl));
+      const mail = renderMail(describeEvent(event, options.dojoUrl, { linkOnly, template }));
       try {
         await transporter.sendMail({ from: options.mailFrom, to, subject: mail.subject, text: mail.text, html: mail.html });
       } catch (error) {

@@ -1,10 +1,13 @@
-import { MessageContent, truncate, unlistedFindingsLine } from "../message-content";
+import { ListKind, MessageContent, truncate, unlistedFindingsLine } from "../message-content";
 
 /**
  * Longest subject kept. RFC 5322 §2.1.1 allows 998 characters per line (nodemailer folds the header
  * anyway); mail clients show well under 200, so the rest would only be noise.
  */
 export const SUBJECT_MAX_CHARS = 200;
+
+// What the plain-text part calls the list.
+const LIST_LABELS: Record<ListKind, string> = { findings: "Findings", events: "Events", mixed: "Findings and events" };
 
 export interface MailContent {
   subject: string;
@@ -39,8 +42,8 @@ function textPart(content: MessageContent): string {
   if (content.facts.length > 0) parts.push(content.facts.map((fact) => `${fact.label}: ${fact.value}`).join("\n"));
   if (content.findings.length > 0) {
     const lines = content.findings.map((f) => `- ${f.severity}: ${f.title}${f.link ? ` <${f.link}>` : ""}`);
-    if (content.unlistedFindings > 0) lines.push(unlistedFindingsLine(content.unlistedFindings));
-    parts.push(`Findings:\n${lines.join("\n")}`);
+    if (content.unlistedFindings > 0) lines.push(unlistedFindingsLine(content.unlistedFindings, content.listKind));
+    parts.push(`${LIST_LABELS[content.listKind ?? "findings"]}:\n${lines.join("\n")}`);
   }
   if (content.link) parts.push(`View in DefectDojo: ${content.link}`);
   return `${parts.join("\n\n")}\n`;
@@ -61,7 +64,7 @@ function htmlPart(content: MessageContent): string {
   if (content.findings.length > 0) {
     const items = content.findings.map((f) => `<li><strong>${escapeHtml(f.severity)}</strong> ${anchor(f.title, f.link)}</li>`);
     html.push(`<ul>${items.join("")}</ul>`);
-    if (content.unlistedFindings > 0) html.push(`<p>${escapeHtml(unlistedFindingsLine(content.unlistedFindings))}</p>`);
+    if (content.unlistedFindings > 0) html.push(`<p>${escapeHtml(unlistedFindingsLine(content.unlistedFindings, content.listKind))}</p>`);
   }
   if (content.link) html.push(`<p>${anchor("View in DefectDojo", content.link)}</p>`);
   return `<!DOCTYPE html>\n<html><body style="font-family:sans-serif">\n${html.join("\n")}\n</body></html>\n`;

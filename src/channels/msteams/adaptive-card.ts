@@ -19,8 +19,16 @@ export function renderTeamsMessage(content: MessageContent): string {
   const fits = (body: string) => Buffer.byteLength(body, "utf8") <= TEAMS_ENVELOPE_MAX_BYTES;
   let listed = content.findings.length;
   let body = envelope(content, listed, content.text);
-  while (!fits(body) && listed > 0) {
-    listed -= 1;
+  if (!fits(body)) {
+    // The most rows that fit, found by bisection: one serialisation per row dropped is quadratic in a long list.
+    let most = 0;
+    let tooMany = listed;
+    while (tooMany - most > 1) {
+      const middle = Math.floor((most + tooMany) / 2);
+      if (fits(envelope(content, middle, content.text))) most = middle;
+      else tooMany = middle;
+    }
+    listed = most;
     body = envelope(content, listed, content.text);
   }
   if (fits(body) || !content.text) return body;
@@ -69,7 +77,7 @@ function envelope(content: MessageContent, listed: number, text: string | null):
       spacing: "Small",
     });
   }
-  if (unlisted > 0) body.push({ type: "TextBlock", text: escapeMarkdown(unlistedFindingsLine(unlisted)), isSubtle: true, wrap: true });
+  if (unlisted > 0) body.push({ type: "TextBlock", text: escapeMarkdown(unlistedFindingsLine(unlisted, content.listKind)), isSubtle: true, wrap: true });
   return JSON.stringify({
     type: "message",
     attachments: [

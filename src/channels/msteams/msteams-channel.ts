@@ -33,12 +33,12 @@ export function createMsteamsChannel(options: MsteamsChannelOptions): Notificati
 
   return {
     id: Channel.MSTEAMS,
-    async send({ event, settings, recipient }: OutgoingMessage): Promise<void> {
+    async send({ event, settings, recipient, linkOnly, template }: OutgoingMessage): Promise<void> {
       const url = webhookUrl(recipient ? recipient.msteamsUrl : settings.msteamsUrl, recipient !== undefined);
       const pinned = recipient ? await guardPersonalUrl(options.personalAllowlist, url) : undefined;
       // The `sig` query parameter alone is the credential of a Workflows URL.
       const secrets = [settings.msteamsUrl, url.href, url.searchParams.get("sig")];
-      const body = renderTeamsMessage(describeEvent(event, options.dojoUrl));
+      const body = renderTeamsMessage(describeEvent(event, options.dojoUrl, { linkOnly, template }));
       let response: Response;
       let answer: string;
       try {

@@ -83,13 +83,13 @@ export function createSlackChannel(options: SlackChannelOptions): NotificationCh
 
   return {
     id: Channel.SLACK,
-    async send({ event, target, settings, recipient }: OutgoingMessage): Promise<void> {
+    async send({ event, target, settings, recipient, linkOnly, template }: OutgoingMessage): Promise<void> {
       const token = settings.slackToken;
       if (!token) throw new DeliveryError("not_configured", "no Slack token is set", false);
       if (!target.trim()) {
         throw new DeliveryError("not_configured", recipient ? "this user has no Slack e-mail address" : "no Slack channel is set", false);
       }
-      const message = renderSlackMessage(describeEvent(event, options.dojoUrl));
+      const message = renderSlackMessage(describeEvent(event, options.dojoUrl, { linkOnly, template }));
       // A personal message goes to the user's id: Slack delivers it as a DM from the bot.
       const channel = recipient ? await slackUserId(token, target.trim()) : target.trim();
       try {

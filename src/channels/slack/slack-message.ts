@@ -78,7 +78,7 @@ function blocks(content: MessageContent): KnownBlock[] {
   const findings = findingSections(content, SLACK_BLOCKS_MAX - top.length - bottom.length - 1);
   const unlisted = content.unlistedFindings + content.findings.length - findings.listed;
   const more: KnownBlock[] =
-    unlisted > 0 ? [{ type: "context", elements: [{ type: "mrkdwn", text: unlistedFindingsLine(unlisted) }] }] : [];
+    unlisted > 0 ? [{ type: "context", elements: [{ type: "mrkdwn", text: unlistedFindingsLine(unlisted, content.listKind) }] }] : [];
   return [...top, ...findings.blocks, ...more, ...bottom];
 }
 

@@ -7,7 +7,7 @@ import { readBody } from "./read-body";
 import { headerValueMatches } from "./webhook-auth";
 
 /** DefectDojo event names are snake_case identifiers; anything else never came from DefectDojo. */
-const EVENT_NAME = /^[a-z][a-z0-9_]{0,99}$/;
+export const EVENT_NAME = /^[a-z][a-z0-9_]{0,99}$/;
 const MAX_INSTANCE_LENGTH = 500;
 
 export type AcceptOutcome = { stored: true; eventId: number } | { stored: false; eventId: number };

@@ -64,4 +64,20 @@ export class DeliveryEntity {
 
   @Column("bigint", { name: "sent_at", nullable: true, transformer: epochMs })
   sentAt: number | null;
+
+  /** What the message shows, when a rule or link-only mode narrows it; null: the whole event. */
+  @Column("simple-json", { nullable: true })
+  presentation: Presentation | null;
+
+  /** A rule's sealed Teams URL (the target column holds only its label). */
+  @Column("text", { name: "target_secret", nullable: true })
+  targetSecret: string | null;
+}
+
+/** How a delivery narrows its event's message. */
+export interface Presentation {
+  /** The listed findings a rule's conditions let through; absent: all of them. */
+  findingIds?: number[];
+  /** Say what happened and link to DefectDojo, with no titles, descriptions or names. */
+  linkOnly?: boolean;
 }

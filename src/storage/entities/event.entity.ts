@@ -2,7 +2,7 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from "typeorm";
 import { DojoEvent } from "../../events/dojo-event";
 import { epochMs } from "../columns";
 
-export type EventSource = "webhook" | "poll" | "test";
+export type EventSource = "webhook" | "poll" | "test" | "digest";
 
 /**
  * Where an event's personal notifications stand. PENDING: recipients still to be resolved (retried
@@ -55,4 +55,11 @@ export class EventEntity {
   /** Why the last fan-out attempt failed (DefectDojo unreachable, …). */
   @Column("text", { name: "fanout_error", nullable: true })
   fanoutError: string | null;
+
+  /**
+   * True while routing rules are still to be applied (by the fan-out worker, which may have to ask
+   * DefectDojo about tags and finding status): the event then has no system-wide rows yet.
+   */
+  @Column("boolean", { name: "rules_pending", default: false })
+  rulesPending: boolean;
 }

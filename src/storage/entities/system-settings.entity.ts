@@ -34,6 +34,10 @@ export class SystemSettingsEntity {
   @Column("simple-json", { name: "mail_notifications_to" })
   mailNotificationsTo: string[];
 
+  /** Link-only mode for every message not sent by a rule: what happened and a link, no titles or names. */
+  @Column("boolean", { name: "link_only", default: false })
+  linkOnly: boolean;
+
   @Column("bigint", { name: "updated_at", transformer: epochMs })
   updatedAt: number;
 }

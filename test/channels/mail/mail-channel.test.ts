@@ -2,12 +2,15 @@ import { AddressInfo, createServer } from "node:net";
 import { ChannelSettings, NotificationChannel } from "../../../src/channels/channel";
 import { Channel } from "../../../src/channels/channel-id";
 import { createMailChannel } from "../../../src/channels/mail/mail-channel";
-import { SUBJECT_MAX_CHARS } from "../../../src/channels/mail/mail-message";
+import { escapeHtml, SUBJECT_MAX_CHARS } from "../../../src/channels/mail/mail-message";
+import { DIGEST_LISTED_MAX, LINK_ONLY_TITLE } from "../../../src/channels/message-content";
 import { DeliveryError } from "../../../src/delivery/delivery-error";
 import { eventHeading } from "../../../src/events/notification-event";
 import { parseWebhookPayload } from "../../../src/events/webhook-payload";
 import { SmtpPeer, startSmtpPeer } from "../../peers/smtp-peer";
+import { BIG_DIGEST_LINES, bigDigest, digestEntry, digestEvent, findingRef, fixtureDigest } from "../../support/digest-events";
 import { allWebhookFixtures, DojoVersion, eventNameOf, repairedDoubledUrl, webhookFixture } from "../../support/fixtures";
+import { leakedTexts, privateTexts } from "../../support/private-texts";
 
 const DOJO_URL = "https://dojo.example.com";
 const FROM = "Dojo Relay <relay@example.com>";
@@ -114,6 +117,60 @@ describe("mail channel", () => {
     const [message] = await peer.waitForMessages(1);
     expect(message.subject.length).toBeLessThanOrEqual(SUBJECT_MAX_CHARS);
     expect(message.subject.endsWith("…")).toBe(true);
+  });
+
+  describe("digests", () => {
+    it("lists the counts, the findings most severe first, then the events without findings", async () => {
+      const digest = digestEvent(
+        [digestEntry(1, "scan_added", [findingRef(11, "Low"), findingRef(12, "Critical")]), digestEntry(2, "engagement_added", [], "<b>Eng</b>")],
+        { reason: "quiet_hours", windowSeconds: 8 * 3600 },
+      );
+      await mail.send({ event: digest, target: "secteam@example.com", settings: SETTINGS });
+
+      const [message] = await peer.waitForMessages(1);
+      expect(message.subject).toBe("DefectDojo notification: 2 notifications for notif prod in the last 8 hours");
+      expect(message.text).toContain("Held during your quiet hours\n\n2 notifications for notif prod in the last 8 hours");
+      expect(message.text).toContain("Critical findings: 1\nLow findings: 1\nScan Added: 1\nEngagement Added: 1");
+      expect(message.text).toContain(
+        "Findings and events:\n- Critical: Finding 12 <http://localhost:8080/finding/12>\n- Low: Finding 11 <http://localhost:8080/finding/11>\n" +
+          "- Engagement Added: <b>Eng</b> <http://localhost:8080/event/2>",
+      );
+      expect(message.html).toContain('<li><strong>Engagement Added</strong> <a href="http://localhost:8080/event/2">&lt;b&gt;Eng&lt;/b&gt;</a></li></ul>');
+      expect(message.html).not.toContain("<b>");
+    });
+
+    it("lists DIGEST_LISTED_MAX lines of a digest of 1,000 findings and counts the rest", async () => {
+      await mail.send({ event: bigDigest(), target: "secteam@example.com", settings: SETTINGS });
+
+      const [message] = await peer.waitForMessages(1);
+      const listed = message.text.split("\n").filter((line) => line.startsWith("- Critical: Finding "));
+      expect(listed).toHaveLength(DIGEST_LISTED_MAX);
+      expect(message.text).toContain(`…and ${BIG_DIGEST_LINES - DIGEST_LISTED_MAX} more in DefectDojo`);
+      expect(message.html).not.toMatch(/<(?!\/?(p|h2|a|table|tr|th|td|ul|li|strong|br|html|body|!DOCTYPE)\b)/);
+    });
+  });
+
+  describe("link-only mode", () => {
+    it.each(allWebhookFixtures())("shows nothing of DefectDojo %s %s but what happened, counts and a link", async (version, fixture, body) => {
+      await mail.send({ event: event(fixture, version), target: "secteam@example.com", settings: SETTINGS, linkOnly: true });
+
+      const [message] = await peer.waitForMessages(1);
+      expect(leakedTexts([message.subject, message.text, message.html], privateTexts(body), escapeHtml)).toEqual([]);
+      const link = typeof body.url_ui === "string" ? repairedDoubledUrl(body.url_ui) : `${DOJO_URL}/`;
+      expect(message.subject).toBe(`DefectDojo notification: ${LINK_ONLY_TITLE}`);
+      expect(message.text).toContain(`${eventHeading(eventNameOf(fixture))}\n\n${LINK_ONLY_TITLE}`);
+      expect(message.text).toContain(`View in DefectDojo: ${link}`);
+    });
+
+    it("shows a digest of every fixture as events with counts, naming nothing", async () => {
+      await mail.send({ event: fixtureDigest(), target: "secteam@example.com", settings: SETTINGS, linkOnly: true });
+
+      const [message] = await peer.waitForMessages(1);
+      const secrets = allWebhookFixtures().flatMap(([, , body]) => privateTexts(body));
+      expect(leakedTexts([message.subject, message.text, message.html], secrets, escapeHtml)).toEqual([]);
+      expect(message.text).toContain("Events:\n- Engagement Added: Details in DefectDojo <http://localhost:8080/engagement/7>");
+      expect(message.text).toContain("- Scan Added: 1 Critical, 1 Low <http://localhost:8080/test/90>");
+    });
   });
 
   it("authenticates with the credentials of SMTP_URL", async () => {

@@ -2,14 +2,17 @@ import { createServer } from "node:http";
 import { AddressInfo } from "node:net";
 import { ChannelSettings, NotificationChannel } from "../../../src/channels/channel";
 import { Channel } from "../../../src/channels/channel-id";
-import { TEAMS_ENVELOPE_MAX_BYTES } from "../../../src/channels/msteams/adaptive-card";
+import { describeEvent, LINK_ONLY_TITLE, MessageContent } from "../../../src/channels/message-content";
+import { escapeMarkdown, renderTeamsMessage, TEAMS_ENVELOPE_MAX_BYTES } from "../../../src/channels/msteams/adaptive-card";
 import { createMsteamsChannel } from "../../../src/channels/msteams/msteams-channel";
 import { DEFAULT_PERSONAL_WEBHOOK_ALLOWLIST, parseWebhookAllowlist } from "../../../src/channels/msteams/webhook-allowlist";
 import { DeliveryError } from "../../../src/delivery/delivery-error";
 import { eventHeading } from "../../../src/events/notification-event";
 import { parseWebhookPayload } from "../../../src/events/webhook-payload";
 import { startTeamsPeer, TeamsPeer } from "../../peers/teams-peer";
+import { BIG_DIGEST_LINES, bigDigest, digestEntry, digestEvent, findingRef, fixtureDigest } from "../../support/digest-events";
 import { allWebhookFixtures, DojoVersion, eventNameOf, repairedDoubledUrl, webhookFixture } from "../../support/fixtures";
+import { leakedTexts, privateTexts, stringsIn } from "../../support/private-texts";
 
 const DOJO_URL = "https://dojo.example.com";
 /** Microsoft's hosts only: personal URLs at the local peer are refused unless a test allows them. */
@@ -161,6 +164,93 @@ describe("Microsoft Teams channel", () => {
     expect(description?.endsWith("…")).toBe(true);
     expect(texts(card)).toContain("…and 1 more finding in DefectDojo");
     expect(card.actions).toHaveLength(1);
+  });
+
+  describe("digests", () => {
+    it("shows the counts as facts, the findings most severe first, then the events without findings", async () => {
+      const digest = digestEvent([
+        digestEntry(1, "scan_added", [findingRef(11, "Low"), findingRef(12, "Critical")]),
+        digestEntry(2, "engagement_added", [], "Engagement **x**"),
+      ]);
+      await teams.send({ event: digest, target: LABEL, settings });
+
+      const card = cardOf(peer.requests[0].body);
+      expect(texts(card).slice(1)).toEqual([
+        "DefectDojo digest",
+        "[2 notifications for notif prod in the last 5 minutes](http://localhost:8080/product/4)",
+        "**Critical** [Finding 12](http://localhost:8080/finding/12)",
+        "**Low** [Finding 11](http://localhost:8080/finding/11)",
+        "**Engagement Added** [Engagement \\*\\*x\\*\\*](http://localhost:8080/event/2)",
+      ]);
+      expect(card.body.find((e) => e.type === "FactSet")?.facts).toEqual([
+        { title: "Critical findings", value: "1" },
+        { title: "Low findings", value: "1" },
+        { title: "Scan Added", value: "1" },
+        { title: "Engagement Added", value: "1" },
+      ]);
+    });
+
+    it("fits a digest of 1,000 findings and 50 events in one card within budget, counting what it leaves out", async () => {
+      await teams.send({ event: bigDigest(), target: LABEL, settings });
+
+      expect(peer.requests).toHaveLength(1);
+      const { raw } = peer.requests[0];
+      expect(Buffer.byteLength(raw)).toBeLessThanOrEqual(TEAMS_ENVELOPE_MAX_BYTES);
+      // Within one row of the budget: the bisection keeps every row that fits.
+      expect(Buffer.byteLength(raw)).toBeGreaterThan(TEAMS_ENVELOPE_MAX_BYTES - 600);
+      const card = cardOf(peer.requests[0].body);
+      const rows = texts(card).filter((text) => text.startsWith("**Critical** [Finding "));
+      expect(rows.length).toBeGreaterThan(20);
+      expect(texts(card).at(-1)).toBe(`…and ${BIG_DIGEST_LINES - rows.length} more in DefectDojo`);
+      expect(raw).not.toContain("[x](http");
+      expect(raw).not.toContain("**b**");
+    });
+
+    it("finds how many rows fit by bisection, serialising the card a logarithmic number of times", () => {
+      const content: MessageContent = {
+        heading: "DefectDojo digest",
+        title: "5000 lines",
+        text: null,
+        link: null,
+        facts: [],
+        findings: Array.from({ length: 5000 }, (_, i) => ({ severity: "High", title: `Finding ${i} ${"x".repeat(200)}`, link: null })),
+        unlistedFindings: 7,
+        listKind: "findings",
+      };
+      const stringify = jest.spyOn(JSON, "stringify");
+      try {
+        const body = renderTeamsMessage(content);
+        expect(Buffer.byteLength(body)).toBeLessThanOrEqual(TEAMS_ENVELOPE_MAX_BYTES);
+        expect(stringify.mock.calls.length).toBeLessThanOrEqual(2 + Math.ceil(Math.log2(5000)));
+        const rows = (JSON.parse(body).attachments[0].content.body as Array<{ text: string }>).filter((e) => e.text.startsWith("**High**"));
+        expect(body).toContain(`…and ${5007 - rows.length} more findings in DefectDojo`);
+      } finally {
+        stringify.mockRestore();
+      }
+    });
+  });
+
+  describe("link-only mode", () => {
+    it.each(allWebhookFixtures())("shows nothing of DefectDojo %s %s but what happened, counts and a link", async (version, fixture, body) => {
+      await teams.send({ event: event(fixture, version), target: LABEL, settings, linkOnly: true });
+
+      const { raw } = peer.requests[0];
+      expect(leakedTexts([raw, ...stringsIn(JSON.parse(raw))], privateTexts(body), escapeMarkdown)).toEqual([]);
+      const link = typeof body.url_ui === "string" ? repairedDoubledUrl(body.url_ui) : `${DOJO_URL}/`;
+      const card = cardOf(peer.requests[0].body);
+      expect(texts(card).slice(1, 3)).toEqual([eventHeading(eventNameOf(fixture)), `[${LINK_ONLY_TITLE}](${link})`]);
+      expect(card.actions).toEqual([{ type: "Action.OpenUrl", title: "View in DefectDojo", url: link }]);
+    });
+
+    it("shows a digest of every fixture as events with counts, naming nothing", async () => {
+      await teams.send({ event: fixtureDigest(), target: LABEL, settings, linkOnly: true });
+
+      const { raw } = peer.requests[0];
+      const secrets = allWebhookFixtures().flatMap(([, , body]) => privateTexts(body));
+      expect(leakedTexts([raw, ...stringsIn(JSON.parse(raw))], secrets, escapeMarkdown)).toEqual([]);
+      expect(texts(cardOf(peer.requests[0].body))).toContain("**Scan Added** [1 Critical, 1 Low](http://localhost:8080/test/90)");
+      expect(describeEvent(fixtureDigest(), null, { linkOnly: true }).findings).toHaveLength(allWebhookFixtures().length);
+    });
   });
 
   describe("says whether a failure is worth a retry", () => {

@@ -2,8 +2,10 @@ import { createServer } from "node:http";
 import { AddressInfo } from "node:net";
 import { ChannelSettings, NotificationChannel } from "../../../src/channels/channel";
 import { Channel } from "../../../src/channels/channel-id";
+import { LINK_ONLY_TITLE } from "../../../src/channels/message-content";
 import { createSlackChannel } from "../../../src/channels/slack/slack-channel";
 import {
+  escapeSlack,
   SLACK_BLOCKS_MAX,
   SLACK_FIELD_TEXT_MAX,
   SLACK_HEADER_TEXT_MAX,
@@ -14,7 +16,9 @@ import { DeliveryError } from "../../../src/delivery/delivery-error";
 import { eventHeading } from "../../../src/events/notification-event";
 import { parseWebhookPayload } from "../../../src/events/webhook-payload";
 import { SLACK_PEER_TOKEN, SlackCall, SlackPeer, startSlackPeer } from "../../peers/slack-peer";
+import { BIG_DIGEST_LINES, bigDigest, digestEntry, digestEvent, findingRef, fixtureDigest } from "../../support/digest-events";
 import { allWebhookFixtures, DojoVersion, eventNameOf, repairedDoubledUrl, webhookFixture } from "../../support/fixtures";
+import { leakedTexts, privateTexts, stringsIn } from "../../support/private-texts";
 
 const DOJO_URL = "https://dojo.example.com";
 const INJECTION = "<!channel> <!here> <@U123> <http://evil.example|click>";
@@ -160,6 +164,93 @@ describe("Slack channel", () => {
     expect(listed.length).toBeGreaterThan(0);
     expect(listed.every((line: string) => line.startsWith("• *Critical*"))).toBe(true);
     expect(JSON.stringify(blocks)).toContain(`…and ${5000 - listed.length} more findings in DefectDojo`);
+  });
+
+  describe("digests", () => {
+    /** The blocks of the first call, after checking every Block Kit limit. */
+    function withinLimits(call: SlackCall): Array<Record<string, any>> {
+      const blocks = call.args.blocks as Array<Record<string, any>>;
+      expect(String(call.args.text).length).toBeLessThanOrEqual(SLACK_TEXT_MAX);
+      expect(blocks.length).toBeLessThanOrEqual(SLACK_BLOCKS_MAX);
+      expect(blocks[0].text.text.length).toBeLessThanOrEqual(SLACK_HEADER_TEXT_MAX);
+      for (const block of blocks.filter((b) => b.type === "section")) {
+        if (block.text) expect(block.text.text.length).toBeLessThanOrEqual(SLACK_SECTION_TEXT_MAX);
+        for (const field of block.fields ?? []) expect(field.text.length).toBeLessThanOrEqual(SLACK_FIELD_TEXT_MAX);
+      }
+      return blocks;
+    }
+    const listedLines = (blocks: Array<Record<string, any>>): string[] =>
+      blocks.flatMap((b) => (b.type === "section" && b.text?.text.startsWith("• ") ? b.text.text.split("\n") : []));
+
+    it("shows the counts as fields, the findings most severe first, then the events without findings", async () => {
+      const digest = digestEvent([
+        digestEntry(1, "scan_added", [findingRef(11, "Low"), findingRef(12, "Critical")]),
+        digestEntry(2, "engagement_added", [], "Engagement <!here>"),
+      ]);
+      await slack.send({ event: digest, target: "#security", settings: settings() });
+
+      const { args } = peer.calls[0];
+      expect(args.text).toBe("DefectDojo digest: 2 notifications for notif prod in the last 5 minutes");
+      const blocks = args.blocks as Array<Record<string, any>>;
+      expect(blocks[0]).toEqual({ type: "header", text: { type: "plain_text", text: "DefectDojo digest" } });
+      expect(blocks[1].text.text).toBe("*<http://localhost:8080/product/4|2 notifications for notif prod in the last 5 minutes>*");
+      expect(blocks[2].fields.map((field: { text: string }) => field.text)).toEqual([
+        "*Critical findings*\n1",
+        "*Low findings*\n1",
+        "*Scan Added*\n1",
+        "*Engagement Added*\n1",
+      ]);
+      expect(blocks[3].text.text).toBe(
+        "• *Critical* <http://localhost:8080/finding/12|Finding 12>\n" +
+          "• *Low* <http://localhost:8080/finding/11|Finding 11>\n" +
+          "• *Engagement Added* <http://localhost:8080/event/2|Engagement &lt;!here&gt;>",
+      );
+      expect(blocks.at(-1)?.elements[0].url).toBe("http://localhost:8080/product/4");
+    });
+
+    it("fits a digest of 1,000 findings and 50 events in one message, counting what it leaves out", async () => {
+      await slack.send({ event: bigDigest(), target: "#security", settings: settings() });
+
+      expect(peer.calls).toHaveLength(1);
+      const blocks = withinLimits(peer.calls[0]);
+      const listed = listedLines(blocks);
+      expect(listed).toHaveLength(200); // DIGEST_LISTED_MAX: Slack has room for all of them
+      expect(listed.every((line) => line.startsWith("• *Critical* <http://localhost:8080/finding/"))).toBe(true);
+      expect(blocks.at(-2)).toEqual({ type: "context", elements: [{ type: "mrkdwn", text: `…and ${BIG_DIGEST_LINES - 200} more in DefectDojo` }] });
+      for (const text of [String(peer.calls[0].args.text), ...blockTexts(peer.calls[0])]) expect(text).not.toMatch(/<[!@]|<tag>/);
+    });
+
+    it("cuts at 50 blocks when the lines are heavier than its sections can carry", async () => {
+      await slack.send({ event: bigDigest((label) => `${label} ${"<&>".repeat(300)}`), target: "#security", settings: settings() });
+
+      const blocks = withinLimits(peer.calls[0]);
+      expect(blocks).toHaveLength(SLACK_BLOCKS_MAX);
+      const listed = listedLines(blocks);
+      expect(listed.length).toBeGreaterThan(40);
+      expect(listed.length).toBeLessThan(200);
+      expect(JSON.stringify(blocks)).toContain(`…and ${BIG_DIGEST_LINES - listed.length} more in DefectDojo`);
+    });
+  });
+
+  describe("link-only mode", () => {
+    it.each(allWebhookFixtures())("shows nothing of DefectDojo %s %s but what happened, counts and a link", async (version, fixture, body) => {
+      await slack.send({ event: event(fixture, version), target: "#security", settings: settings(), linkOnly: true });
+
+      const { args } = peer.calls[0];
+      expect(leakedTexts(stringsIn(args), privateTexts(body), escapeSlack)).toEqual([]);
+      expect(args.text).toBe(`${eventHeading(eventNameOf(fixture))}: ${LINK_ONLY_TITLE}`);
+      const link = typeof body.url_ui === "string" ? repairedDoubledUrl(body.url_ui) : `${DOJO_URL}/`;
+      expect((args.blocks as Array<Record<string, any>>)[1].text.text).toBe(`*<${link}|${LINK_ONLY_TITLE}>*`);
+    });
+
+    it("shows a digest of every fixture as events with counts, naming nothing", async () => {
+      await slack.send({ event: fixtureDigest(), target: "#security", settings: settings(), linkOnly: true });
+
+      const { args } = peer.calls[0];
+      const secrets = allWebhookFixtures().flatMap(([, , body]) => privateTexts(body));
+      expect(leakedTexts(stringsIn(args), secrets, escapeSlack)).toEqual([]);
+      expect(JSON.stringify(args)).toContain("• *Scan Added* <http://localhost:8080/test/90|1 Critical, 1 Low>");
+    });
   });
 
   it("uses a new client when the token changes", async () => {

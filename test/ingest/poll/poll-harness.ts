@@ -5,6 +5,7 @@ import { createDataSource } from "../../../src/storage/data-source";
 import { Database } from "../../../src/storage/database";
 import { EventEntity } from "../../../src/storage/entities/event.entity";
 import { PollCursorEntity } from "../../../src/storage/entities/poll-cursor.entity";
+import { RoutingRuleStore } from "../../../src/storage/routing-rule-store";
 import { SecretBox } from "../../../src/storage/secret-box";
 import { SettingsStore } from "../../../src/storage/settings-store";
 import { DojoPeer } from "../../peers/dojo-peer";
@@ -45,7 +46,7 @@ export async function startPollBench(
   await dataSource.runMigrations();
   const db = new Database(dataSource);
   const settings = new SettingsStore(db, new SecretBox("poll test key"));
-  const intake = createEventIntake({ db, settings, personalNotifications: false, onStored: () => undefined });
+  const intake = createEventIntake({ db, settings, rules: new RoutingRuleStore(db, new SecretBox("poll test key")), personalNotifications: false, onStored: () => undefined });
   const client = createDojoClient({ baseUrl: peer.url, apiKey: options.apiKey ?? peer.serviceToken, retryBaseMs: 1, retries: 1 });
   const poller = new Poller({
     client,

@@ -6,6 +6,7 @@ import { createEventIntake } from "../../../src/ingest/accept-event";
 import { createWebhookReceiver } from "../../../src/ingest/webhook/webhook-receiver";
 import { DeliveryEntity } from "../../../src/storage/entities/delivery.entity";
 import { EventEntity } from "../../../src/storage/entities/event.entity";
+import { RoutingRuleStore } from "../../../src/storage/routing-rule-store";
 import { SecretBox } from "../../../src/storage/secret-box";
 import { SettingsStore } from "../../../src/storage/settings-store";
 import { migratedDatabase } from "../../support/database";
@@ -27,7 +28,7 @@ async function startReceiver(headerValue: string | null = SECRET) {
     mailNotificationsTo: ["a@example.com", "b@example.com"],
   });
   // No workers: rows stay in the outbox for the assertions.
-  const intake = createEventIntake({ db: database.db, settings, personalNotifications: false, onStored: () => undefined });
+  const intake = createEventIntake({ db: database.db, settings, rules: new RoutingRuleStore(database.db, new SecretBox("k")), personalNotifications: false, onStored: () => undefined });
   const server: Server = createHttpServer(
     {
       "/webhooks/defectdojo": {
