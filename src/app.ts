@@ -1,19 +1,22 @@
 import { AddressInfo } from "node:net";
+import { adminRoutes } from "./admin/admin-handler";
 import { createChannels } from "./channels/registry";
 import { Config } from "./config/config";
 import { DeliveryWorker } from "./delivery/delivery-worker";
+import { requeueFailed } from "./delivery/outbox";
 import { sendTestNotification } from "./delivery/test-send";
 import { createCallerAuth } from "./graphql/caller-auth";
 import { notConfigured } from "./graphql/errors";
 import { createGraphqlHandler } from "./graphql/graphql-handler";
 import { buildRelaySchema } from "./graphql/schema";
+import { createDefectDojoAccess } from "./defectdojo/connection";
 import { createDojoClient } from "./defectdojo/dojo-client";
 import { createDojoDirectory } from "./defectdojo/directory";
 import { DigestWorker } from "./delivery/digest-worker";
 import { FanoutWorker } from "./delivery/fanout-worker";
 import { createHealthHandler } from "./http/health";
 import { createHttpServer } from "./http/http-server";
-import { createReadinessHandler } from "./http/readiness";
+import { createReadinessHandler, DOJO_READINESS_TIMEOUT_MS } from "./http/readiness";
 import { createMetrics } from "./metrics/metrics";
 import { createMetricsHandler } from "./metrics/metrics-handler";
 import { outboxStats } from "./metrics/outbox-stats";
@@ -58,7 +61,25 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
   if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.name) }, "database migrated");
 
   const db = new Database(dataSource);
-  const metrics = createMetrics({ outbox: () => outboxStats(db), logger });
+  // Personal notifications and polling need DefectDojo's API: who may see what, and what changed.
+  const dojoClient =
+    config.dojoUrl && config.dojoApiKey ? createDojoClient({ baseUrl: config.dojoUrl, apiKey: config.dojoApiKey }) : null;
+  const directory = dojoClient ? createDojoDirectory(dojoClient) : null;
+  if (!directory) logger.warn("DOJO_URL and DOJO_API_KEY are not both set: personal notifications and polling are off");
+  const dojoAccess =
+    dojoClient && directory
+      ? createDefectDojoAccess({
+          client: dojoClient,
+          // What /readyz waits on must fail within a probe's timeout: one try, as short as the reachability check.
+          probe: createDojoClient({ baseUrl: config.dojoUrl!, apiKey: config.dojoApiKey!, retries: 0, timeoutMs: DOJO_READINESS_TIMEOUT_MS }),
+          directory,
+          logger: logger.child({ component: "defectdojo" }),
+          webhookHeaderName: config.webhookHeaderName,
+          webhookHeaderValue: config.webhookHeaderValue,
+        })
+      : null;
+  const webhookStatus = dojoAccess ? async () => (await dojoAccess.webhookStatus.current())?.status ?? null : undefined;
+  const metrics = createMetrics({ outbox: () => outboxStats(db), logger, webhookStatus });
   const secretBox = new SecretBox(loadSecretKey(config.secretKey, config.database));
   const settings = new SettingsStore(db, secretBox);
   const preferences = new PreferencesStore(db, secretBox);
@@ -73,11 +94,6 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
   });
   const worker = new DeliveryWorker({ db, settings, preferences, secretBox, templates, channels, tuning: config.delivery, logger, metrics });
 
-  // Personal notifications and polling need DefectDojo's API: who may see what, and what changed.
-  const dojoClient =
-    config.dojoUrl && config.dojoApiKey ? createDojoClient({ baseUrl: config.dojoUrl, apiKey: config.dojoApiKey }) : null;
-  const directory = dojoClient ? createDojoDirectory(dojoClient) : null;
-  if (!directory) logger.warn("DOJO_URL and DOJO_API_KEY are not both set: personal notifications and polling are off");
   const digests = new DigestWorker({
     db,
     logger,
@@ -149,9 +165,15 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
         return user && { id: user.id, username: user.username, email: user.email, isSuperuser: user.isSuperuser };
       },
       sendTestNotification: (channel) => sendTestNotification({ db, settings, worker, dojoUrl: config.dojoUrl, metrics }, channel),
+      requeueFailedDelivery: async (id) => {
+        const requeued = await requeueFailed(db, id, Date.now());
+        if (requeued) worker.wake();
+        return requeued;
+      },
       rules,
       dojoApiConfigured: directory !== null,
       previewRouting: (event) => previewRoutes({ rules, settings, facts: directory }, event),
+      defectDojo: dojoAccess,
     },
   });
   await graphql.start();
@@ -174,8 +196,10 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
       },
       "/graphql": { GET: graphql.handle, POST: graphql.handle },
       "/healthz": { GET: createHealthHandler(db, poller) },
-      "/readyz": { GET: createReadinessHandler({ db, dojoUrl: config.dojoUrl }) },
+      "/readyz": { GET: createReadinessHandler({ db, dojoUrl: config.dojoUrl, webhookStatus }) },
       "/metrics": { GET: createMetricsHandler(metrics) },
+      // The admin web page (src/admin-ui), built by `npm run build`; it talks to /graphql only.
+      ...adminRoutes(),
     },
     logger,
     metrics,

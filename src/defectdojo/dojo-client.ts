@@ -20,19 +20,23 @@ const MAX_PAGES = 1_000;
 /** What a DefectDojo API key can be sent as: one printable ASCII word (DefectDojo's are 40 hex digits). */
 const USABLE_KEY = /^[\x21-\x7e]+$/;
 
-export type DojoApiErrorKind = "unauthorized" | "forbidden" | "not_found" | "unavailable" | "bad_response";
+/** `rejected`: DefectDojo refused a write (HTTP 400, its validation); the message names the fields it objects to. */
+export type DojoApiErrorKind = "unauthorized" | "forbidden" | "not_found" | "unavailable" | "bad_response" | "rejected";
 
 /** A DefectDojo API call that did not give what was asked for. Only `unavailable` may pass by waiting. */
 export class DojoApiError extends Error {
   readonly retryable: boolean;
+  /** For `rejected`: the fields DefectDojo objects to (DRF's error keys), e.g. `["url"]`. */
+  readonly fields: readonly string[];
   constructor(
     readonly kind: DojoApiErrorKind,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; fields?: readonly string[] },
   ) {
     super(message, options);
     this.name = "DojoApiError";
     this.retryable = kind === "unavailable";
+    this.fields = options?.fields ?? [];
   }
 }
 
@@ -57,7 +61,22 @@ export interface DojoClient {
    * @throws DojoApiError
    */
   page<T>(path: string, query: Query, item: z.ZodType<T>): Promise<Page<T>>;
+  /**
+   * PATCH one object (`path` e.g. `system_settings/1/`) with `body`, the answer validated with
+   * `schema`. Retried like a GET: sending the same fields twice makes the same change.
+   * @throws DojoApiError
+   */
+  patch<T>(path: string, body: Record<string, unknown>, schema: z.ZodType<T>): Promise<T>;
+  /**
+   * POST a new object to a list endpoint (`path` e.g. `notification_webhooks/`), the answer validated
+   * with `schema`. One attempt only: a create whose answer was lost may have been made, and a retry
+   * could make it twice.
+   * @throws DojoApiError
+   */
+  post<T>(path: string, body: Record<string, unknown>, schema: z.ZodType<T>): Promise<T>;
 }
+
+type Method = "GET" | "PATCH" | "POST";
 
 /** One page of DefectDojo's LimitOffsetPagination. */
 export interface Page<T> {
@@ -84,8 +103,8 @@ const pageOf = <T>(item: z.ZodType<T>): z.ZodType<Page<T>> =>
 
 /**
  * REST API v2 with the service key: timeouts, bounded retries with backoff on network errors, 5xx
- * and 429, responses validated where they enter. Redirects are not followed: the key goes only to
- * DOJO_URL.
+ * and 429 (not for POST), responses validated where they enter. Redirects are not followed: the key
+ * (and a write's body) goes only to DOJO_URL.
  */
 export function createDojoClient(options: DojoClientOptions): DojoClient {
   const fetchFn = options.fetch ?? fetch;
@@ -97,10 +116,11 @@ export function createDojoClient(options: DojoClientOptions): DojoClient {
   // Whatever a caught error says (undici quotes a malformed header value whole) goes out without the key.
   const safe = (text: string) => redactSecrets(text, [options.apiKey]);
 
-  async function request(path: string, query: Query): Promise<unknown> {
+  async function request(method: Method, path: string, query: Query, body?: Record<string, unknown>): Promise<unknown> {
     const url = new URL(path.replace(/^\/+/, ""), apiRoot);
     for (const [key, value] of Object.entries(query)) url.searchParams.set(key, String(value));
-    const where = `GET ${url.pathname}`;
+    const where = `${method} ${url.pathname}`;
+    const attempts = method === "POST" ? 0 : retries;
     if (!USABLE_KEY.test(options.apiKey)) {
       throw new DojoApiError("unauthorized", `${where}: DOJO_API_KEY is empty or has spaces or control characters`);
     }
@@ -109,7 +129,13 @@ export function createDojoClient(options: DojoClientOptions): DojoClient {
       let waitMs: number | undefined;
       try {
         const response = await fetchFn(url, {
-          headers: { Authorization: `Token ${options.apiKey}`, Accept: "application/json" },
+          method,
+          headers: {
+            Authorization: `Token ${options.apiKey}`,
+            Accept: "application/json",
+            ...(body && { "Content-Type": "application/json" }),
+          },
+          body: body && JSON.stringify(body),
           redirect: "manual",
           signal: AbortSignal.timeout(timeoutMs),
         });
@@ -122,6 +148,12 @@ export function createDojoClient(options: DojoClientOptions): DojoClient {
             throw new DojoApiError("bad_response", `${where}: the answer is not JSON (is DOJO_URL right?)`);
           }
         }
+        // DRF's validation errors: the field names say what to fix; their texts are not passed on.
+        if (response.status === 400 && method !== "GET") {
+          const fields = await errorFields(response);
+          const over = fields.length > 0 ? fields.join(", ") : "(no field named)";
+          throw new DojoApiError("rejected", `${where}: DefectDojo refused the change (HTTP 400) over ${over}`, { fields });
+        }
         // Free the connection: nothing in an error body is needed.
         await response.body?.cancel().catch(() => undefined);
         throwUnlessRetryable(where, response);
@@ -132,26 +164,28 @@ export function createDojoClient(options: DojoClientOptions): DojoClient {
         const timedOut = (error as { name?: string } | null)?.name === "TimeoutError";
         failure = timedOut ? `gave no answer within ${timeoutMs} ms` : `unreachable (${safe((error as Error).message)})`;
       }
-      if (attempt >= retries || (waitMs !== undefined && waitMs > MAX_RETRY_AFTER_MS)) {
+      if (attempt >= attempts || (waitMs !== undefined && waitMs > MAX_RETRY_AFTER_MS)) {
         throw new DojoApiError("unavailable", `${where}: DefectDojo ${failure}`);
       }
       await new Promise((resolve) => setTimeout(resolve, waitMs ?? retryDelayMs(attempt + 1, retryBaseMs, MAX_RETRY_AFTER_MS)));
     }
   }
 
-  function validated<T>(path: string, schema: z.ZodType<T>, body: unknown): T {
+  function validated<T>(path: string, schema: z.ZodType<T>, body: unknown, method: Method = "GET"): T {
     const result = schema.safeParse(body);
     if (!result.success) {
       const issue = result.error.issues[0];
       const where = issue.path.join(".") || "(body)";
-      throw new DojoApiError("bad_response", safe(`GET /api/v2/${path}: unexpected answer at ${where}: ${issue.message}`));
+      throw new DojoApiError("bad_response", safe(`${method} /api/v2/${path}: unexpected answer at ${where}: ${issue.message}`));
     }
     return result.data;
   }
 
   return {
-    get: async (path, query, schema) => validated(path, schema, await request(path, query)),
-    page: async (path, query, item) => validated(path, pageOf(item), await request(path, query)),
+    get: async (path, query, schema) => validated(path, schema, await request("GET", path, query)),
+    page: async (path, query, item) => validated(path, pageOf(item), await request("GET", path, query)),
+    patch: async (path, body, schema) => validated(path, schema, await request("PATCH", path, {}, body), "PATCH"),
+    post: async (path, body, schema) => validated(path, schema, await request("POST", path, {}, body), "POST"),
     async list(path, query, item) {
       const rows: Array<z.infer<typeof item>> = [];
       // Offsets rather than the `next` links themselves: those carry DefectDojo's SITE_URL, which may
@@ -159,7 +193,7 @@ export function createDojoClient(options: DojoClientOptions): DojoClient {
       // (or proxy) that caps the page size below DOJO_PAGE_SIZE.
       for (let offset = 0, pages = 0; ; pages++) {
         if (pages >= MAX_PAGES) throw new DojoApiError("bad_response", `GET /api/v2/${path}: more than ${MAX_PAGES} pages`);
-        const page = validated(path, pageOf(item), await request(path, { ...query, limit: DOJO_PAGE_SIZE, offset }));
+        const page = validated(path, pageOf(item), await request("GET", path, { ...query, limit: DOJO_PAGE_SIZE, offset }));
         rows.push(...page.results);
         if (page.next === null) return rows;
         if (page.results.length === 0) throw new DojoApiError("bad_response", `GET /api/v2/${path}: an empty page that has a next one`);
@@ -167,6 +201,18 @@ export function createDojoClient(options: DojoClientOptions): DojoClient {
       }
     },
   };
+}
+
+/** The fields a DRF 400 body names (`{"name": ["…"], "message": "…"}`): `["name"]`; DefectDojo's `message` is not one. */
+async function errorFields(response: Response): Promise<string[]> {
+  const text = await response.text().catch(() => "");
+  try {
+    return Object.keys(JSON.parse(text) as object)
+      .filter((key) => key !== "message" && /^[a-z_]{1,64}$/.test(key))
+      .slice(0, 10);
+  } catch {
+    return [];
+  }
 }
 
 /** Throws the error a non-2xx answer means, unless it is one worth retrying (5xx, 429). */

@@ -271,6 +271,21 @@ export function attemptRecorder(db: Database): (id: number, outcome: AttemptOutc
   return (id, outcome) => record({ id, outcome });
 }
 
+/**
+ * Puts a FAILED row back in the outbox for a fresh round of attempts (an administrator fixed what
+ * was wrong). False when the row is not FAILED; the worker must be woken by the caller.
+ */
+export async function requeueFailed(db: Database, id: number, now: number): Promise<boolean> {
+  const result = await db.write((manager) =>
+    manager.update(
+      DeliveryEntity,
+      { id, status: DeliveryStatus.FAILED },
+      { status: DeliveryStatus.PENDING, attempts: 0, nextAttemptAt: now, leaseExpiresAt: null, updatedAt: now },
+    ),
+  );
+  return (result.affected ?? 0) > 0;
+}
+
 /** Moves a leased row's next attempt without counting an attempt (a target is rate-limited or paced). */
 export function postpone(db: Database, id: number, until: number): Promise<void> {
   // Not synced: a backlog postpones a row per claim, and a sync each would hold up the sends started

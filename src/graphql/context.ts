@@ -1,5 +1,6 @@
 import { Channel } from "../channels/channel-id";
 import { WebhookAllowlist } from "../channels/msteams/webhook-allowlist";
+import { DefectDojoAccess } from "../defectdojo/connection";
 import { Caller } from "../defectdojo/user-profile";
 import { Database } from "../storage/database";
 import { DojoEvent } from "../events/dojo-event";
@@ -30,11 +31,15 @@ export interface GraphqlServices {
   lookupUser(id: number): Promise<Caller | null>;
   /** Queues a test message on the channel's system-wide target and makes the first attempt at once. */
   sendTestNotification(channel: Channel): Promise<DeliveryEntity>;
+  /** Puts a FAILED delivery back in the outbox and wakes the worker; false when it was not FAILED. */
+  requeueFailedDelivery(id: number): Promise<boolean>;
   rules: RoutingRuleStore;
   /** DOJO_URL and DOJO_API_KEY are both set: rules on tags and finding status can be checked. */
   dojoApiConfigured: boolean;
   /** Where the event would go system-wide, asking DefectDojo what rules need; stores and sends nothing. */
   previewRouting(event: DojoEvent): Promise<RoutePreview[]>;
+  /** DefectDojo's API with the service key, for importing from it and registering the webhook; absent or null without DOJO_URL and DOJO_API_KEY. */
+  defectDojo?: DefectDojoAccess | null;
 }
 
 export interface RelayContext {

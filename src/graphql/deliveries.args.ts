@@ -1,5 +1,6 @@
 import { Max, Min } from "class-validator";
 import { ArgsType, Field, Int } from "type-graphql";
+import { DeliveryStatus } from "./enums";
 
 export const DEFAULT_PAGE_SIZE = 20;
 /** Largest page: bounds the rows (and event payloads) one request loads. */
@@ -15,4 +16,7 @@ export class DeliveriesArgs {
 
   @Field(() => String, { nullable: true, description: "An `endCursor` from an earlier page." })
   after?: string | null;
+
+  @Field(() => DeliveryStatus, { nullable: true, description: "Only deliveries in this status; all when absent." })
+  status?: DeliveryStatus | null;
 }

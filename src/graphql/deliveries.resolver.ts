@@ -1,4 +1,4 @@
-import { Arg, Args, Authorized, Ctx, Mutation, Query, Resolver } from "type-graphql";
+import { Arg, Args, Authorized, Ctx, ID, Mutation, Query, Resolver } from "type-graphql";
 import { FindOptionsWhere, In, LessThan, MoreThanOrEqual } from "typeorm";
 import { Database } from "../storage/database";
 import { DeliveryEntity } from "../storage/entities/delivery.entity";
@@ -9,7 +9,7 @@ import { perRow } from "./cost";
 import { DEFAULT_PAGE_SIZE, DeliveriesArgs, MAX_PAGE_SIZE } from "./deliveries.args";
 import { DeliveryConnection, DeliveryEventSummary, DeliveryType, toDeliveryType } from "./delivery.type";
 import { Channel } from "./enums";
-import { badUserInput } from "./errors";
+import { badUserInput, notFound } from "./errors";
 
 const CURSOR_PREFIX = "delivery:";
 
@@ -54,12 +54,12 @@ export class DeliveriesResolver {
   })
   async deliveries(
     // `first` is range-checked by validateInput before this runs.
-    @Args(() => DeliveriesArgs) { first, after }: DeliveriesArgs,
+    @Args(() => DeliveriesArgs) { first, after, status }: DeliveriesArgs,
     @Ctx() { caller, services }: RelayContext,
   ): Promise<DeliveryConnection> {
     const pageSize = first ?? DEFAULT_PAGE_SIZE;
     const afterId = after ? decodeCursor(after) : undefined;
-    const scope = visibleTo(caller);
+    const scope = { ...visibleTo(caller), ...(status && { status }) };
     const { manager } = services.db;
 
     // One row more than asked tells whether there is a next page without counting.
@@ -83,6 +83,22 @@ export class DeliveriesResolver {
         endCursor: edges.at(-1)?.cursor ?? null,
       },
     };
+  }
+
+  @Authorized()
+  @Mutation(() => DeliveryType, {
+    description:
+      "Sends a FAILED delivery again, from its first attempt (superusers: any; others: their own personal ones). " +
+      "NOT_FOUND when you cannot see it; BAD_USER_INPUT when it is not FAILED.",
+  })
+  async retryDelivery(@Arg("id", () => ID) id: string, @Ctx() { caller, services }: RelayContext): Promise<DeliveryType> {
+    const deliveryId = /^[1-9][0-9]{0,15}$/.test(id) ? Number(id) : NaN;
+    if (!Number.isSafeInteger(deliveryId)) throw badUserInput("id", "is not a delivery id");
+    const where = { ...visibleTo(caller), id: deliveryId };
+    if (!(await services.db.manager.exists(DeliveryEntity, { where }))) throw notFound("id", "there is no delivery with this id");
+    if (!(await services.requeueFailedDelivery(deliveryId))) throw badUserInput("id", "only a FAILED delivery can be retried");
+    const row = await services.db.manager.findOneByOrFail(DeliveryEntity, where);
+    return toDeliveryType(row, (await loadEvents(services.db, [row.eventId])).get(row.eventId));
   }
 
   @Authorized(SUPERUSER)

@@ -16,6 +16,14 @@ export function notConfigured(message: string): GraphQLError {
 }
 
 /**
+ * DefectDojo's API did not do what the operation needed; `kind` is the DojoApiError kind
+ * (unavailable, unauthorized, forbidden, rejected, …). The message names the call, never a secret.
+ */
+export function defectDojoFailed(message: string, kind: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: "DEFECTDOJO_ERROR", kind } });
+}
+
+/**
  * An authenticated caller asking for something only a superuser may do. No HTTP status: the other
  * fields of the same operation still resolve, so the response stays 200 with partial data.
  */

@@ -1,6 +1,7 @@
 import { GraphQLSchema, printSchema } from "graphql";
 import { buildSchema } from "type-graphql";
 import { relayAuthChecker } from "./auth-checker";
+import { DefectDojoResolver } from "./defectdojo.resolver";
 import { DeliveriesResolver } from "./deliveries.resolver";
 import "./enums";
 import { MeResolver } from "./me.resolver";
@@ -32,6 +33,7 @@ export function buildRelaySchema(): Promise<GraphQLSchema> {
       PollerStatusResolver,
       MessageTemplatesResolver,
       RoutingRulesResolver,
+      DefectDojoResolver,
     ],
     authChecker: relayAuthChecker,
     authMode: "error",

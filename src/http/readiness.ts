@@ -1,3 +1,4 @@
+import { INACTIVE_STATUSES } from "../defectdojo/webhook-endpoint";
 import { Database } from "../storage/database";
 import { Handler } from "./http-server";
 import { sendJson } from "./respond";
@@ -14,6 +15,12 @@ export interface ReadinessOptions {
   db: Database;
   /** DOJO_URL; null: DefectDojo is not checked. */
   dojoUrl: string | null;
+  /**
+   * DefectDojo's status of the bridge's webhook endpoint (null: none registered), cached by the
+   * caller; absent without DOJO_API_KEY. An inactive status is reported as the warning
+   * `defectdojo_webhook`.
+   */
+  webhookStatus?: () => Promise<string | null>;
   cacheMs?: number;
   dojoTimeoutMs?: number;
   fetch?: typeof fetch;
@@ -25,6 +32,11 @@ export interface ReadinessOptions {
  * time), no migration is pending and DefectDojo (when DOJO_URL is set) answers HTTP at all; the last
  * two are cached for `cacheMs`. Otherwise 503 naming the failing checks. `/healthz` stays the
  * liveness check: DefectDojo being away is no reason to restart the bridge.
+ *
+ * DefectDojo having stopped sending its webhooks to the bridge (its endpoint inactive_tmp or
+ * inactive_permanent) is reported loudly, as `warnings`, but does not fail the probe: every replica
+ * would then leave the load balancer, and DefectDojo's retries and its reactivation ping would find
+ * nobody, keeping the endpoint disabled for good.
  */
 export function createReadinessHandler(options: ReadinessOptions): Handler {
   const now = options.now ?? Date.now;
@@ -41,14 +53,27 @@ export function createReadinessHandler(options: ReadinessOptions): Handler {
     );
   }
 
+  const advisories: Record<string, () => Promise<CheckResult>> = {};
+  if (options.webhookStatus) {
+    const status = options.webhookStatus;
+    advisories.defectdojo_webhook = () =>
+      settled(
+        status().then((current) => (current !== null && INACTIVE_STATUSES.includes(current) ? current : "ok")),
+        "ok",
+      );
+  }
+
   return async (_req, res) => {
-    const names = Object.keys(checks);
-    const results = await Promise.all(names.map((name) => checks[name]()));
+    const all = { ...checks, ...advisories };
+    const names = Object.keys(all);
+    const results = await Promise.all(names.map((name) => all[name]()));
     const report = Object.fromEntries(names.map((name, i) => [name, results[i]]));
-    const failing = names.filter((name) => report[name] !== "ok");
+    const failing = names.filter((name) => name in checks && report[name] !== "ok");
+    const warnings = names.filter((name) => name in advisories && report[name] !== "ok");
+    const loud = warnings.length > 0 ? { warnings } : {};
     res.setHeader("Cache-Control", "no-store");
-    if (failing.length === 0) sendJson(res, 200, { status: "ready", checks: report });
-    else sendJson(res, 503, { status: "not ready", failing, checks: report });
+    if (failing.length === 0) sendJson(res, 200, { status: "ready", ...loud, checks: report });
+    else sendJson(res, 503, { status: "not ready", failing, ...loud, checks: report });
   };
 }
 

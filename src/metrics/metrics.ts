@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { WEBHOOK_STATUSES } from "../defectdojo/webhook-endpoint";
 import { FailureKind } from "../delivery/delivery-error";
 import { Logger } from "../logging/logger";
 import { EventSource } from "../storage/entities/event.entity";
@@ -31,6 +32,11 @@ export interface Metrics {
 export interface MetricsOptions {
   /** Read at scrape time for the outbox gauges; absent: they stay 0. */
   outbox?: () => Promise<OutboxStats>;
+  /**
+   * DefectDojo's status of the bridge's webhook endpoint (null: none registered), read at scrape
+   * time; it caches its readings. Absent without DefectDojo's API: the gauge has no samples.
+   */
+  webhookStatus?: () => Promise<string | null>;
   /** Process and Node.js metrics (`process_*`, `nodejs_*`); default true. */
   defaultMetrics?: boolean;
   logger?: Logger;
@@ -83,6 +89,22 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     async collect() {
       const stats = await sampleOutbox();
       if (stats) this.set(stats.oldestCreatedAt === null ? 0 : Math.max(0, (now() - stats.oldestCreatedAt) / 1000));
+    },
+  });
+
+  new Gauge({
+    name: "dojo_relay_defectdojo_webhook_status",
+    help: "The bridge's webhook endpoint in DefectDojo: 1 for its current status (active, active_tmp, inactive_tmp, inactive_permanent), 0 for the others, all 0 when none is registered; DefectDojo skips it while inactive_*. Read at scrape time (cached 10 s).",
+    labelNames: ["status"] as const,
+    registers,
+    async collect() {
+      if (!options.webhookStatus) return;
+      // DefectDojo not answering keeps the last values: /readyz and the log say it is away.
+      const status = await options.webhookStatus().catch(() => undefined);
+      if (status === undefined) return;
+      for (const known of new Set([...WEBHOOK_STATUSES, ...(status === null ? [] : [status])])) {
+        this.set({ status: known }, known === status ? 1 : 0);
+      }
     },
   });
 

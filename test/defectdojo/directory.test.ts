@@ -343,6 +343,12 @@ describe("DojoDirectory against a DefectDojo that answers more than it was asked
       page: async () => {
         throw new Error("the directory reads whole lists, never single pages");
       },
+      patch: async () => {
+        throw new Error("the directory never writes");
+      },
+      post: async () => {
+        throw new Error("the directory never writes");
+      },
     };
   }
   const user = (id: number): DojoUser => ({ id, username: `u${id}`, email: "", isActive: true, isSuperuser: false, isStaff: false });

@@ -1,7 +1,7 @@
 import { createServer, Server } from "node:http";
 import { z } from "zod";
 import { createDojoClient, DOJO_PAGE_SIZE, DojoApiError } from "../../src/defectdojo/dojo-client";
-import { closeServer, listenOnLoopback } from "../peers/http-peer";
+import { closeServer, listenOnLoopback, readRequestBody } from "../peers/http-peer";
 import { startDojoPeer } from "../peers/dojo-peer";
 
 const KEY = "service-key-must-stay-secret";
@@ -11,9 +11,11 @@ type Answer = [status: number, body: unknown, headers?: Record<string, string>];
 
 /** A server answering from a script of [status, body, headers] and recording what it was asked. */
 async function scripted(answers: Answer[]) {
-  const seen: Array<{ url: string; authorization?: string; at: number }> = [];
-  const server: Server = createServer((req, res) => {
-    seen.push({ url: req.url ?? "", authorization: req.headers.authorization, at: Date.now() });
+  const seen: Array<{ url: string; authorization?: string; at: number; method?: string; contentType?: string; body: string }> = [];
+  const server: Server = createServer(async (req, res) => {
+    const at = Date.now();
+    const sent = await readRequestBody(req);
+    seen.push({ url: req.url ?? "", authorization: req.headers.authorization, at, method: req.method, contentType: req.headers["content-type"], body: sent });
     const [status, body, headers] = answers.shift() ?? [500, {}];
     res.writeHead(status, { "Content-Type": "application/json", ...headers });
     res.end(typeof body === "string" ? body : JSON.stringify(body));
@@ -233,6 +235,72 @@ describe("DojoClient", () => {
       expect(server.seen).toHaveLength(0);
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe("DojoClient writes", () => {
+  const row = z.object({ id: z.number(), name: z.string() });
+
+  it("PATCHes and POSTs JSON with the service key, and validates the answer", async () => {
+    const server = await scripted([[200, { id: 3, name: "patched", extra: 1 }], [201, { id: 4, name: "made" }]]);
+    try {
+      const client = createDojoClient({ baseUrl: `${server.url}/prefix`, apiKey: KEY });
+      expect(await client.patch("things/3/", { name: "patched" }, row)).toStrictEqual({ id: 3, name: "patched" });
+      expect(await client.post("things/", { name: "made", owner: null }, row)).toEqual({ id: 4, name: "made" });
+      expect(server.seen.map(({ method, url, authorization, contentType, body }) => ({ method, url, authorization, contentType, body }))).toEqual([
+        { method: "PATCH", url: "/prefix/api/v2/things/3/", authorization: `Token ${KEY}`, contentType: "application/json", body: '{"name":"patched"}' },
+        { method: "POST", url: "/prefix/api/v2/things/", authorization: `Token ${KEY}`, contentType: "application/json", body: '{"name":"made","owner":null}' },
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("retries a PATCH like a GET, but makes a POST once: a lost answer may hide a create", async () => {
+    const server = await scripted([[503, {}], [200, { id: 3, name: "x" }], [503, {}], [201, { id: 4, name: "twice?" }]]);
+    try {
+      const client = createDojoClient({ baseUrl: server.url, apiKey: KEY, retryBaseMs: 5 });
+      expect(await client.patch("things/3/", { name: "x" }, row)).toEqual({ id: 3, name: "x" });
+      const error = await failureOf(client.post("things/", { name: "y" }, row));
+      expect(error).toMatchObject({ kind: "unavailable", retryable: true });
+      expect(error.message).toBe("POST /api/v2/things/: DefectDojo HTTP 503");
+      expect(server.seen.map((request) => request.method)).toEqual(["PATCH", "PATCH", "POST"]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("reports DefectDojo's 400 as rejected, naming the fields and not their texts", async () => {
+    const server = await scripted([
+      [400, { name: ["notification_ webhooks with this name already exists."], url: ["Enter a valid URL."], message: "{'name': [ErrorDetail(string='Token sekrit')]}" }],
+      [400, "<html>bad request</html>"],
+    ]);
+    try {
+      const client = createDojoClient({ baseUrl: server.url, apiKey: KEY });
+      const error = await failureOf(client.post("notification_webhooks/", { name: "n", header_value: "Token sekrit" }, row));
+      expect(error).toMatchObject({ kind: "rejected", retryable: false, fields: ["name", "url"] });
+      expect(error.message).toBe("POST /api/v2/notification_webhooks/: DefectDojo refused the change (HTTP 400) over name, url");
+      expect(everythingSaidBy(error)).not.toContain("sekrit");
+      const unexplained = await failureOf(client.patch("things/1/", {}, row));
+      expect(unexplained).toMatchObject({ kind: "rejected", fields: [] });
+      expect(server.seen).toHaveLength(2);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("follows no redirect with a write either: neither key nor body leaves DOJO_URL", async () => {
+    const elsewhere = await scripted([[200, { id: 1, name: "a" }]]);
+    const redirecting = await scripted([[307, {}, { Location: `${elsewhere.url}/api/v2/things/1/` }]]);
+    try {
+      const error = await failureOf(createDojoClient({ baseUrl: redirecting.url, apiKey: KEY }).patch("things/1/", { header_value: "s" }, row));
+      expect(error).toMatchObject({ kind: "bad_response", retryable: false });
+      expect(error.message).toMatch(/^PATCH \/api\/v2\/things\/1\/: redirected \(HTTP 307\)/);
+      expect(elsewhere.seen).toHaveLength(0);
+    } finally {
+      await elsewhere.close();
+      await redirecting.close();
     }
   });
 });

@@ -42,7 +42,11 @@ const READER_ONLY = new RegExp(`${READER_SLACK_EMAIL}|${READER_INBOX}`);
 
 type State = Awaited<ReturnType<typeof readState>>;
 type Row = Record<string, unknown>;
-type Refusal = "UNAUTHENTICATED" | "FORBIDDEN";
+/**
+ * NOT_FOUND: the row exists, but not for this caller. NOT_CONFIGURED: allowed, but this testbed has
+ * no DefectDojo API (defectdojo.resolver.test.ts runs those operations against one).
+ */
+type Refusal = "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "NOT_CONFIGURED";
 interface Allowed {
   caller: Caller;
   /** What the operation's root field returned. */
@@ -114,7 +118,20 @@ const updatesOwnContact = ({ caller, data, before, after }: Allowed) => {
   });
 };
 
+/** READER's FAILED delivery (id 2) goes back to the outbox; nothing else changes. */
+const requeuesReadersDelivery = ({ data, before, after }: Allowed) => {
+  expect(data).toEqual({ target: READER_INBOX, status: "PENDING", attempts: 0 });
+  expect(after.deliveries.filter((row) => row.id !== 2)).toEqual(before.deliveries.filter((row) => row.id !== 2));
+};
+
 const QUERIES: Record<string, RootFieldCase> = {
+  defectDojoConnection: {
+    operation: "{ defectDojoConnection { reachable problem } }",
+    nobody: "UNAUTHENTICATED",
+    user: "FORBIDDEN",
+    otherUser: "FORBIDDEN",
+    superuser: ({ data }) => expect(data).toEqual({ reachable: false, problem: "DOJO_API_KEY is not set (a DefectDojo superuser's API v2 key)" }),
+  },
   deliveries: {
     operation: "{ deliveries(first: 100) { edges { node { target } } } }",
     nobody: "UNAUTHENTICATED",
@@ -256,6 +273,27 @@ const MUTATIONS: Record<string, RootFieldCase> = {
       expect(after).toEqual({ ...before, routingRules: [] });
     },
   },
+  importFromDefectDojo: {
+    operation: "mutation { importFromDefectDojo { importedCount } }",
+    nobody: "UNAUTHENTICATED",
+    user: "FORBIDDEN",
+    otherUser: "FORBIDDEN",
+    superuser: "NOT_CONFIGURED",
+  },
+  registerDefectDojoWebhook: {
+    operation: 'mutation { registerDefectDojoWebhook(publicUrl: "https://relay.example.com") { endpointId } }',
+    nobody: "UNAUTHENTICATED",
+    user: "FORBIDDEN",
+    otherUser: "FORBIDDEN",
+    superuser: "NOT_CONFIGURED",
+  },
+  retryDelivery: {
+    operation: "mutation { retryDelivery(id: 2) { target status attempts } }",
+    nobody: "UNAUTHENTICATED",
+    user: requeuesReadersDelivery,
+    otherUser: "NOT_FOUND",
+    superuser: requeuesReadersDelivery,
+  },
   sendTestNotification: {
     operation: "mutation { sendTestNotification(channel: SLACK) { channel target status } }",
     nobody: "UNAUTHENTICATED",
@@ -383,7 +421,8 @@ describe("authorization of every root field", () => {
       expect((await bed.rules.create(SEEDED_RULE)).id).toBe(1);
       // Newest last: a system delivery, one of READER's, one of WRITER's.
       await seedDelivery(bed.services.db, {});
-      await seedDelivery(bed.services.db, { channel: Channel.MAIL, target: READER_INBOX, recipientUserId: READER.id });
+      // FAILED, so that its recipient (and superusers) may retry it.
+      await seedDelivery(bed.services.db, { channel: Channel.MAIL, target: READER_INBOX, recipientUserId: READER.id, status: DeliveryStatus.FAILED, attempts: 10 });
       await seedDelivery(bed.services.db, { channel: Channel.MAIL, target: WRITER.email, recipientUserId: WRITER.id });
     });
     afterEach(() => bed.close());

@@ -156,6 +156,35 @@ describe("deliveries over GraphQL", () => {
     expect((await page(SUPERUSER, { first: 1 })).edges[0].node.id).toBe(delivery.id);
   });
 
+  it("filters by status", async () => {
+    const [failed] = await seed(bed.services.db, "scan_added", [{ status: DeliveryStatus.FAILED, lastError: "x" }], T0 + 99_000);
+    const result = await bed.run(SUPERUSER, `{ deliveries(first: 100, status: FAILED) { edges { node { id status } } } }`);
+    expect(result.data?.deliveries).toEqual({ edges: [{ node: { id: String(failed), status: "FAILED" } }] });
+    const pending = await bed.run(SUPERUSER, `{ deliveries(first: 100, status: PENDING) { edges { node { id } } } }`);
+    expect((pending.data?.deliveries as Page).edges).toHaveLength(25);
+  });
+
+  it("retries a FAILED delivery from its first attempt, for superusers and for its own recipient only", async () => {
+    const RETRY = `mutation($id: ID!) { retryDelivery(id: $id) { id status attempts } }`;
+    const [others, readers, sent] = await seed(
+      bed.services.db,
+      "scan_added",
+      [
+        { status: DeliveryStatus.FAILED, attempts: 10, recipientUserId: 99 },
+        { status: DeliveryStatus.FAILED, attempts: 3, recipientUserId: READER.id },
+        { status: DeliveryStatus.SENT, attempts: 1 },
+      ],
+      T0 + 99_000,
+    );
+    // Someone else's delivery does not exist for this caller, and stays FAILED.
+    expect(errorCodes(await bed.run(READER, RETRY, { id: String(others) }))).toEqual(["NOT_FOUND"]);
+    expect(await bed.services.db.manager.findOneByOrFail(DeliveryEntity, { id: others })).toMatchObject({ status: "FAILED", attempts: 10 });
+    expect((await bed.run(READER, RETRY, { id: String(readers) })).data).toEqual({ retryDelivery: { id: String(readers), status: "PENDING", attempts: 0 } });
+    expect((await bed.run(SUPERUSER, RETRY, { id: String(others) })).data).toEqual({ retryDelivery: { id: String(others), status: "PENDING", attempts: 0 } });
+    expect(errorCodes(await bed.run(SUPERUSER, RETRY, { id: String(sent) }))).toEqual(["BAD_USER_INPUT"]);
+    expect(errorCodes(await bed.run(SUPERUSER, RETRY, { id: "x1" }))).toEqual(["BAD_USER_INPUT"]);
+  });
+
   it("lets only superusers send a test notification", async () => {
     const result = await bed.run(READER, `mutation { sendTestNotification(channel: MAIL) { id } }`);
     expect(errorCodes(result)).toEqual(["FORBIDDEN"]);

@@ -1,10 +1,12 @@
 import { ExecutionResult, graphql, GraphQLSchema } from "graphql";
+import { requeueFailed } from "../../src/delivery/outbox";
 import { Channel } from "../../src/channels/channel-id";
 import {
   DEFAULT_PERSONAL_WEBHOOK_ALLOWLIST,
   parseWebhookAllowlist,
   WebhookAllowlist,
 } from "../../src/channels/msteams/webhook-allowlist";
+import { DefectDojoAccess } from "../../src/defectdojo/connection";
 import { Caller, GraphqlServices, RelayContext } from "../../src/graphql/context";
 import { textEvent } from "../../src/events/dojo-event";
 import { NotificationEvent } from "../../src/events/notification-event";
@@ -53,13 +55,14 @@ export interface Testbed {
  * The real schema over a real, migrated SQLite file, executed with `graphql()` (no HTTP).
  * `sendTestNotification` is the test's own implementation: it must not need the delivery worker.
  * `dojo` stands for DOJO_URL with DOJO_API_KEY (a directory on the DefectDojo peer); without it the
- * bridge has no DefectDojo API, as when they are not set.
+ * bridge has no DefectDojo API, as when they are not set; `defectDojo` is the same for the first-run
+ * operations (import, webhook registration, connection).
  */
 export async function graphqlTestbed(
   sendTestNotification: (services: GraphqlServices, channel: Channel) => Promise<DeliveryEntity> = async () => {
     throw new Error("sendTestNotification is not part of this test");
   },
-  options: { webhookAllowlist?: WebhookAllowlist; dojo?: FactsSource } = {},
+  options: { webhookAllowlist?: WebhookAllowlist; dojo?: FactsSource; defectDojo?: DefectDojoAccess } = {},
 ): Promise<Testbed> {
   const database = await migratedDatabase();
   const secretBox = new SecretBox("graphql test key");
@@ -78,9 +81,12 @@ export async function graphqlTestbed(
     // DefectDojo's user list, as a Map: the lookup the composition root makes over the REST API.
     lookupUser: async (id) => users.get(id) ?? null,
     sendTestNotification: (channel) => sendTestNotification(services, channel),
+    // No worker here: the row is requeued and stays PENDING.
+    requeueFailedDelivery: (id) => requeueFailed(database.db, id, Date.now()),
     rules,
     dojoApiConfigured: options.dojo !== undefined,
     previewRouting: (event) => previewRoutes({ rules, settings, facts: options.dojo ?? null }, event),
+    defectDojo: options.defectDojo ?? null,
   };
   const responses: string[] = [];
   return {

@@ -29,7 +29,7 @@ describe("the GraphQL schema", () => {
       expect.arrayContaining([
         "systemSettings: SystemSettings!",
         "systemNotifications: [EventChannels!]!",
-        "deliveries(first: Int, after: String): DeliveryConnection!",
+        "deliveries(first: Int, after: String, status: DeliveryStatus): DeliveryConnection!",
         "slackAppManifest: String!",
         "me: Me!",
         "user(id: Int!): Me",
@@ -40,6 +40,7 @@ describe("the GraphQL schema", () => {
         "updateSystemSettings(input: SystemSettingsInput!): SystemSettings!",
         "setSystemNotification(event: NotificationEvent!, channels: [Channel!]!): EventChannels!",
         "sendTestNotification(channel: Channel!): Delivery!",
+        "retryDelivery(id: ID!): Delivery!",
         "updateMyContact(input: ContactInput!): Me!",
         "setMyNotification(event: NotificationEvent!, channels: [Channel!]!): EventChannels!",
         "setUserNotification(userId: Int!, event: NotificationEvent!, channels: [Channel!]!): EventChannels!",
@@ -192,5 +193,36 @@ describe("the GraphQL schema", () => {
       "title: String",
       "text: String",
     ]);
+  });
+
+  it("keeps the first-run (connect and import) contract", async () => {
+    const schema = await relaySchema();
+    expect(signatures(schema.getQueryType())).toEqual(expect.arrayContaining(["defectDojoConnection: DefectDojoConnection!"]));
+    expect(signatures(schema.getMutationType())).toEqual(
+      expect.arrayContaining([
+        "importFromDefectDojo: ImportReport!",
+        "registerDefectDojoWebhook(publicUrl: String!, stopDirectNotifications: Boolean): WebhookRegistration!",
+      ]),
+    );
+    const register = schema.getMutationType()!.getFields().registerDefectDojoWebhook;
+    expect(register.args.find((arg) => arg.name === "stopDirectNotifications")?.defaultValue).toBe(false);
+    expect(signatures(schema.getType("ImportReport") as GraphQLObjectType)).toEqual(
+      expect.arrayContaining(["imported: [ImportItem!]!", "unchanged: [ImportItem!]!", "skipped: [ImportItem!]!"]),
+    );
+    expect(signatures(schema.getType("ImportItem") as GraphQLObjectType)).toEqual(["what: String!", "reason: String"]);
+    expect(signatures(schema.getType("WebhookRegistration") as GraphQLObjectType)).toEqual(
+      expect.arrayContaining([
+        "endpointId: Int!",
+        "url: String!",
+        "created: Boolean!",
+        "status: String!",
+        "eventsAdded: Int!",
+        "directChannelsStopped: Boolean!",
+      ]),
+    );
+    expect(signatures(schema.getType("DefectDojoConnection") as GraphQLObjectType)).toEqual(
+      expect.arrayContaining(["reachable: Boolean!", "version: String", "authorizationModel: AuthorizationModel", "webhookStatus: String"]),
+    );
+    expect((schema.getType("AuthorizationModel") as GraphQLEnumType).getValues().map((v) => v.name)).toEqual(["RBAC", "LEGACY"]);
   });
 });

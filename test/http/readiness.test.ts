@@ -21,7 +21,8 @@ describe("GET /readyz on a running bridge", () => {
       expect(ready.status).toBe(200);
       expect(JSON.parse(ready.body)).toEqual({
         status: "ready",
-        checks: { database: "ok", migrations: "ok", defectdojo: "ok" },
+        // No endpoint of the bridge's in DefectDojo yet: not a failure.
+        checks: { database: "ok", migrations: "ok", defectdojo: "ok", defectdojo_webhook: "ok" },
       });
       expect(ready.headers["content-type"]).toMatch(/^application\/json/);
     } finally {
@@ -41,7 +42,8 @@ describe("GET /readyz on a running bridge", () => {
       expect(body).toEqual({
         status: "not ready",
         failing: ["defectdojo"],
-        checks: { database: "ok", migrations: "ok", defectdojo: "unreachable" },
+        // The endpoint's status cannot be read either; the defectdojo check already says why.
+        checks: { database: "ok", migrations: "ok", defectdojo: "unreachable", defectdojo_webhook: "ok" },
       });
       expect(unready.body).not.toContain("127.0.0.1");
       // Liveness does not depend on DefectDojo: restarting the bridge would not bring it back.
@@ -51,6 +53,53 @@ describe("GET /readyz on a running bridge", () => {
     } finally {
       await relay.close();
       await Promise.all([peers.slack.close(), peers.teams.close(), peers.smtp.close()]);
+    }
+  });
+});
+
+describe("GET /readyz and the bridge's webhook endpoint in DefectDojo", () => {
+  it("warns loudly, yet stays ready, while DefectDojo has the endpoint inactive, and drops the warning once it is active", async () => {
+    const peers = await startPeers();
+    const relay = await startTestRelay(peers, { env: { POLL_CRON: "off" } });
+    const connection = () => relay.graphql("{ defectDojoConnection { webhookStatus } }");
+    try {
+      const registered = await relay.graphql<{ registerDefectDojoWebhook: { endpointId: number } }>(
+        'mutation { registerDefectDojoWebhook(publicUrl: "https://relay.example.com") { endpointId } }',
+      );
+      const id = registered.data!.registerDefectDojoWebhook.endpointId;
+      expect((await get(`${relay.relay.url}/readyz`)).status).toBe(200);
+
+      // DefectDojo got a 4xx from somewhere. The connection query reads afresh (probes reuse a reading for 10 s).
+      peers.dojo.setWebhookStatus(id, "inactive_permanent", "Response status code: 401");
+      expect((await connection()).data).toEqual({ defectDojoConnection: { webhookStatus: "inactive_permanent" } });
+      // Still ready: out of the load balancer, the bridge could not take the ping that revives the endpoint.
+      const warned = await get(`${relay.relay.url}/readyz`);
+      expect(warned.status).toBe(200);
+      expect(JSON.parse(warned.body)).toEqual({
+        status: "ready",
+        warnings: ["defectdojo_webhook"],
+        checks: { database: "ok", migrations: "ok", defectdojo: "ok", defectdojo_webhook: "inactive_permanent" },
+      });
+
+      peers.dojo.setWebhookStatus(id, "active");
+      await connection();
+      const recovered = JSON.parse((await get(`${relay.relay.url}/readyz`)).body);
+      expect(recovered).toMatchObject({ status: "ready", checks: { defectdojo_webhook: "ok" } });
+      expect(recovered.warnings).toBeUndefined();
+    } finally {
+      await relay.close();
+      await peers.close();
+    }
+  });
+
+  it("has no such check without DOJO_API_KEY", async () => {
+    const peers = await startPeers();
+    const relay = await startTestRelay(peers, { env: { POLL_CRON: "off", DOJO_API_KEY: "" } });
+    try {
+      expect(JSON.parse((await get(`${relay.relay.url}/readyz`)).body).checks).toEqual({ database: "ok", migrations: "ok", defectdojo: "ok" });
+    } finally {
+      await relay.close();
+      await peers.close();
     }
   });
 });
@@ -120,6 +169,38 @@ describe("createReadinessHandler", () => {
       await readyz.close();
       await dataSource.destroy();
       dir.cleanup();
+    }
+  });
+
+  it("warns about the webhook only for DefectDojo's inactive statuses, and never fails the probe for it", async () => {
+    const database = await migratedDatabase();
+    let status: string | null | Error = null;
+    const readyz = await serve({
+      db: database.db,
+      dojoUrl: null,
+      webhookStatus: async () => {
+        if (status instanceof Error) throw status;
+        return status;
+      },
+    });
+    try {
+      const seen: Array<[number, string, unknown]> = [];
+      for (const next of [null, "active", "active_tmp", "inactive_tmp", "inactive_permanent", new Error("DefectDojo unreachable")]) {
+        status = next;
+        const result = await readyz.check();
+        seen.push([result.status, result.body.checks.defectdojo_webhook, result.body.warnings]);
+      }
+      expect(seen).toEqual([
+        [200, "ok", undefined],
+        [200, "ok", undefined],
+        [200, "ok", undefined],
+        [200, "inactive_tmp", ["defectdojo_webhook"]],
+        [200, "inactive_permanent", ["defectdojo_webhook"]],
+        [200, "ok", undefined],
+      ]);
+    } finally {
+      await readyz.close();
+      await database.close();
     }
   });
 

@@ -164,6 +164,37 @@ describe("GET /metrics on a running bridge", () => {
   });
 });
 
+describe("dojo_relay_defectdojo_webhook_status on a running bridge", () => {
+  let peers: Peers;
+  let relay: RunningRelay;
+  afterEach(async () => {
+    await relay?.close();
+    await peers?.close();
+  });
+
+  it("is 1 for the endpoint's status in DefectDojo and 0 for the others, all 0 before one is registered", async () => {
+    const STATUS = "dojo_relay_defectdojo_webhook_status";
+    peers = await startPeers();
+    relay = await startTestRelay(peers, { env: { POLL_CRON: "off" } });
+    const none = await scrape(relay.relay.url);
+    expect(none.types.get(STATUS)).toBe("gauge");
+    expect(none.find(STATUS).map((sample) => [sample.labels.status, sample.value])).toEqual([
+      ["active", 0],
+      ["active_tmp", 0],
+      ["inactive_tmp", 0],
+      ["inactive_permanent", 0],
+    ]);
+
+    const id = peers.dojo.addWebhookEndpoint({ name: "Dojo Relay", url: "https://relay.example.com/webhooks/defectdojo" });
+    peers.dojo.setWebhookStatus(id, "inactive_tmp", "Response status code: 503");
+    // A scrape reuses the last reading for 10 s; the connection query reads afresh.
+    await relay.graphql("{ defectDojoConnection { webhookStatus } }");
+    const inactive = await scrape(relay.relay.url);
+    expect(inactive.value(STATUS, { status: "inactive_tmp" })).toBe(1);
+    expect(inactive.value(STATUS)).toBe(1);
+  });
+});
+
 describe("createMetrics", () => {
   it("keeps each bridge's metrics on its own registry", async () => {
     const a = createMetrics({ defaultMetrics: false });
@@ -176,6 +207,25 @@ describe("createMetrics", () => {
     expect(textA.value(DELIVERIES, { channel: "SLACK", outcome: "failed", reason: "rate_limited" })).toBe(1);
     expect(textB.value(EVENTS)).toBe(0);
     expect(textB.value(DELIVERIES)).toBe(0);
+  });
+
+  it("reads the webhook status at scrape time, and keeps the last values while DefectDojo cannot be read", async () => {
+    let status: string | null | Error = "active";
+    const metrics = createMetrics({
+      defaultMetrics: false,
+      webhookStatus: async () => {
+        if (status instanceof Error) throw status;
+        return status;
+      },
+    });
+    const values = async () => parsePrometheusText(await metrics.registry.metrics()).find("dojo_relay_defectdojo_webhook_status").map((sample) => [sample.labels.status, sample.value]);
+    expect(await values()).toEqual([["active", 1], ["active_tmp", 0], ["inactive_tmp", 0], ["inactive_permanent", 0]]);
+    status = new Error("unreachable");
+    expect(await values()).toEqual([["active", 1], ["active_tmp", 0], ["inactive_tmp", 0], ["inactive_permanent", 0]]);
+    status = "inactive_permanent";
+    expect(await values()).toEqual([["active", 0], ["active_tmp", 0], ["inactive_tmp", 0], ["inactive_permanent", 1]]);
+    // Without DefectDojo's API there is nothing to say: no samples.
+    expect(parsePrometheusText(await createMetrics({ defaultMetrics: false }).registry.metrics()).find("dojo_relay_defectdojo_webhook_status")).toEqual([]);
   });
 
   it("reads the outbox once per scrape, and a failing read leaves the gauges as they were", async () => {

@@ -1,5 +1,5 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from "node:http";
-import { closeServer, listenOnLoopback } from "./http-peer";
+import { closeServer, listenOnLoopback, readRequestBody } from "./http-peer";
 
 /** A DefectDojo user as the peer knows it; `token`, when given, is the user's API v2 key. */
 export interface DojoPeerUser {
@@ -154,6 +154,67 @@ export type DojoPeerRiskAcceptanceChanges = Partial<
   Pick<DojoPeerRiskAcceptance, "name" | "acceptedFindings" | "expirationDate" | "expirationDateWarned" | "expirationDateHandled" | "updated">
 >;
 
+/** DefectDojo's Notifications event fields, in the model's order (the same from 2.39 to 3.2). */
+export const DOJO_NOTIFICATION_FIELDS = [
+  "product_type_added",
+  "product_added",
+  "engagement_added",
+  "test_added",
+  "scan_added",
+  "scan_added_empty",
+  "jira_update",
+  "upcoming_engagement",
+  "stale_engagement",
+  "auto_close_engagement",
+  "close_engagement",
+  "user_mentioned",
+  "code_review",
+  "review_requested",
+  "other",
+  "sla_breach",
+  "sla_breach_combined",
+  "risk_acceptance_expiration",
+] as const;
+export type DojoNotificationField = (typeof DOJO_NOTIFICATION_FIELDS)[number];
+/** `NOTIFICATION_CHOICES` (dojo/notifications/models.py), in order. */
+export const DOJO_CHANNEL_IDS = ["slack", "msteams", "mail", "webhooks", "alert"] as const;
+export type DojoChannelId = (typeof DOJO_CHANNEL_IDS)[number];
+
+/** A Notifications row to seed: the system row unless `user` is given (per product with `product`). */
+export interface DojoPeerNotificationsRow {
+  user?: number | null;
+  product?: number | null;
+  template?: boolean;
+  /** A field left out has the model's default: alert, and none for scan_added_empty. */
+  channels?: Partial<Record<DojoNotificationField, DojoChannelId[]>>;
+}
+
+/** `Notification_Webhooks.Status`. */
+export type DojoWebhookStatus = "active" | "active_tmp" | "inactive_tmp" | "inactive_permanent";
+export const DOJO_WEBHOOK_STATUSES: readonly DojoWebhookStatus[] = ["active", "active_tmp", "inactive_tmp", "inactive_permanent"];
+
+/** A webhook endpoint as DefectDojo's database holds it, header value included. */
+export interface DojoPeerWebhookEndpoint {
+  id: number;
+  name: string;
+  url: string;
+  headerName: string | null;
+  headerValue: string | null;
+  status: DojoWebhookStatus;
+  note: string | null;
+  /** null: a system endpoint. */
+  owner: number | null;
+}
+
+/** One write the peer received (POST, PATCH, PUT, DELETE), in order, and what it answered. */
+export interface DojoPeerWrite {
+  method: string;
+  path: string;
+  /** The JSON body as parsed (undefined when it was not JSON). */
+  body: unknown;
+  status: number;
+}
+
 /**
  * A DefectDojo REST API v2 on 127.0.0.1, seeded per test. The seed helpers write straight into its
  * data; every read goes through HTTP as the bridge's would.
@@ -223,6 +284,43 @@ export interface DojoPeer {
   authorize(target: DojoPeerTarget, userId: number): void;
   unauthorize(target: DojoPeerTarget, userId: number): void;
 
+  /** DefectDojo's version, as `oa3/schema/` tells it (`info.version`): 2.58.4 for RBAC and 3.2.0 for LEGACY unless given. */
+  readonly version: string;
+  /**
+   * Changes the one System_Settings row, by DefectDojo's field names (e.g. `{ enable_slack_notifications:
+   * true, slack_token: "xoxb-…" }`); the rest keep the model's defaults.
+   */
+  setSystemSettings(changes: Record<string, string | number | boolean>): void;
+  /** The System_Settings row as stored. */
+  systemSettings(): Record<string, string | number | boolean>;
+  /** Adds a Notifications row and returns its id; keeping DefectDojo's one-row-per-(user, product) rule is the caller's. */
+  addNotificationsRow(row: DojoPeerNotificationsRow): number;
+  /** Every Notifications row with each event's channels (a set; here in NOTIFICATION_CHOICES order), by id. */
+  notificationsRows(): Array<{
+    id: number;
+    user: number | null;
+    product: number | null;
+    template: boolean;
+    channels: Record<DojoNotificationField, DojoChannelId[]>;
+  }>;
+  /** A user's UserContactInfo (its `slack_username` is the Slack e-mail address), replacing the user's earlier one. */
+  addUserContactInfo(info: { userId: number; slackEmail?: string | null; slackUserId?: string | null }): void;
+  /** Adds a webhook endpoint (status `active` unless given) and returns its id. */
+  addWebhookEndpoint(endpoint: {
+    name: string;
+    url: string;
+    headerName?: string | null;
+    headerValue?: string | null;
+    owner?: number | null;
+    status?: DojoWebhookStatus;
+  }): number;
+  /** The webhook endpoints, header values included, by id. */
+  webhookEndpoints(): DojoPeerWebhookEndpoint[];
+  /** What DefectDojo's own delivery does to an endpoint (its API cannot): a status, and the note of the error. */
+  setWebhookStatus(id: number, status: DojoWebhookStatus, note?: string | null): void;
+  /** Every write (POST, PATCH, PUT, DELETE) received, answered or not, in order. */
+  readonly writes: ReadonlyArray<DojoPeerWrite>;
+
   /** Makes the next user-profile calls answer this status instead (e.g. 500, 502); null restores. */
   failWith(status: number | null): void;
   /**
@@ -280,6 +378,10 @@ type FindingRecord = Required<DojoPeerFinding> & { mitigated: string | null; upd
 type ImportActionRecord = { id: number; findingId: number; action: DojoImportAction; created: string; modified: string };
 type TestImportRecord = Required<Omit<DojoPeerTestImport, "actions">> & { modified: string; actions: ImportActionRecord[] };
 type RiskAcceptanceRecord = Required<DojoPeerRiskAcceptance> & { owner: number };
+type SystemSettingsRecord = { id: number } & Record<string, string | number | boolean>;
+type NotificationsRecord = { id: number; user: number | null; product: number | null; template: boolean; channels: Record<DojoNotificationField, string[]> };
+type WebhookRecord = DojoPeerWebhookEndpoint & { firstError: string | null; lastError: string | null };
+type ContactInfoRecord = { id: number; userId: number; slackUsername: string | null; slackUserId: string | null };
 
 // DRF's LimitOffsetPagination with DefectDojo's PAGE_SIZE; it sets no max_limit.
 const DEFAULT_LIMIT = 25;
@@ -301,13 +403,17 @@ const collator = new Intl.Collator("en-US");
  * lookups and `o=` orderings per endpoint (django-filter semantics: bad values are a 400, unknown
  * parameters are ignored and listed in `ignoredParams`), and either authorization model: RBAC (2.x,
  * Pro) with member, group and global-role endpoints, or LEGACY (3.x open source) where those answer
- * 404 and products and product types carry `authorized_users`.
+ * 404 and products and product types carry `authorized_users`. The notification settings
+ * (`system_settings/`, `notifications/`, `notification_webhooks/`, `user_contact_infos/`) can also be
+ * written, with DRF's validation and DefectDojo's own rules; `oa3/schema/` tells the version.
  *
  * Simplification: a user key that is not a superuser's is refused (403) by every endpoint but
  * user_profile/, where DefectDojo would answer with what that user may see.
  */
-export async function startDojoPeer(options: { model?: DojoAuthorizationModel } = {}): Promise<DojoPeer> {
+export async function startDojoPeer(options: { model?: DojoAuthorizationModel; version?: string } = {}): Promise<DojoPeer> {
   const model = options.model ?? "RBAC";
+  const version = options.version ?? (model === "RBAC" ? "2.58.4" : "3.2.0");
+  const majorVersion = Number(version.split(".")[0]);
   const serviceToken = "dojo-service-key-000000000000";
   const serviceTokens = new Set([serviceToken]);
   const users = new Map<number, DojoPeerUser>();
@@ -324,6 +430,15 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel } 
   const rows = Object.fromEntries(RBAC_ONLY.map((name) => [name, [] as Row[]])) as Record<RbacResource, Row[]>;
   let nextRowId = 1;
   let nextImportActionId = 1;
+  const systemSettings: SystemSettingsRecord = {
+    id: 1,
+    ...Object.fromEntries(Object.entries(SYSTEM_SETTINGS_FIELDS).map(([name, { initial }]) => [name, initial])),
+  };
+  const notificationsRows = new Map<number, NotificationsRecord>();
+  const webhookEndpoints = new Map<number, WebhookRecord>();
+  const contactInfos = new Map<number, ContactInfoRecord>();
+  let nextSettingsRowId = 1;
+  const writes: DojoPeerWrite[] = [];
   // Sorted listings by `<resource>?o=<ordering>`, dropped on every change to the data they sort.
   const sortCache = new Map<string, readonly unknown[]>();
   const touched = () => sortCache.clear();
@@ -487,6 +602,57 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel } 
     owner: ra.owner,
     accepted_findings: [...ra.acceptedFindings].sort((a, b) => a - b),
     notes: [],
+  });
+
+  // NotificationsSerializer (`fields = "__all__"`). Its declared fields are MultipleChoiceFields, which
+  // answer a Python set: no order to rely on (here the reverse of NOTIFICATION_CHOICES). The model's
+  // scan_added_empty is not declared, so DRF made it a ChoiceField, which echoes the stored list, or
+  // in a write's own answer the string that was written.
+  const notificationsBody = (row: NotificationsRecord, written: Record<string, unknown> = {}) => ({
+    id: row.id,
+    product: row.product,
+    user: row.user,
+    ...Object.fromEntries(
+      DOJO_NOTIFICATION_FIELDS.filter((field) => field !== "scan_added_empty").map((field) => [
+        field,
+        DOJO_CHANNEL_IDS.filter((channel) => row.channels[field].includes(channel)).reverse(),
+      ]),
+    ),
+    template: row.template,
+    scan_added_empty: Object.hasOwn(written, "scan_added_empty") ? written.scan_added_empty : [...row.channels.scan_added_empty],
+  });
+  // NotificationWebhooksSerializer (`fields = "__all__"`): header_value too.
+  const webhookBody = (e: WebhookRecord) => ({
+    id: e.id,
+    name: e.name,
+    url: e.url,
+    header_name: e.headerName,
+    header_value: e.headerValue,
+    status: e.status,
+    first_error: e.firstError,
+    last_error: e.lastError,
+    note: e.note,
+    owner: e.owner,
+  });
+  // UserContactInfoSerializer: the user nested as `user_profile`, then every model field, the user's id
+  // (`user`) among them, in 2.x and 3.x alike; 3.x adds deduplication_execution_mode and hides
+  // user_state_details.
+  const contactInfoBody = (c: ContactInfoRecord) => ({
+    id: c.id,
+    user_profile: users.has(c.userId) ? userBody(users.get(c.userId)!) : null,
+    title: null,
+    phone_number: "",
+    cell_number: "",
+    twitter_username: null,
+    github_username: null,
+    slack_username: c.slackUsername,
+    slack_user_id: c.slackUserId,
+    block_execution: false,
+    ...(majorVersion >= 3 ? { deduplication_execution_mode: null } : {}),
+    force_password_reset: false,
+    token_last_reset: null,
+    password_last_reset: null,
+    user: c.userId,
   });
 
   const testOf = (f: FindingRecord) => tests.get(f.testId);
@@ -799,6 +965,62 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel } 
       },
       unmodelled: ["prefetch"],
     }),
+    // SystemSettingsViewSet (dojo/system_settings/api/views.py): list and update only, and no filter
+    // backend (REST_FRAMEWORK names none), so every parameter is ignored.
+    system_settings: endpoint<SystemSettingsRecord>("system_settings", {
+      rows: () => [systemSettings],
+      render: (row) => ({ ...row }),
+      filters: {},
+    }),
+    // NotificationsViewSet.filterset_fields (dojo/notifications/api/views.py). `user` and `product` are
+    // ModelChoiceFilters without a null choice: `?user=null` is a 400 like any id DefectDojo lacks.
+    notifications: endpoint<NotificationsRecord>("notifications", {
+      rows: () => sortedBy(notificationsRows.values(), (a, b) => a.id - b.id),
+      idOrdered: true,
+      render: (row) => notificationsBody(row),
+      filters: {
+        id: numberFilter((n) => n.id),
+        user: foreignKeyFilter((n) => n.user, (id) => users.has(id)),
+        product: foreignKeyFilter((n) => n.product, (id) => products.has(id)),
+        template: booleanFilter((n) => n.template, "drf"),
+      },
+      unmodelled: ["prefetch"],
+    }),
+    // NotificationWebhooksViewSet: `filterset_fields = "__all__"`, each exact.
+    notification_webhooks: endpoint<WebhookRecord>("notification_webhooks", {
+      rows: () => sortedBy(webhookEndpoints.values(), (a, b) => a.id - b.id),
+      idOrdered: true,
+      render: webhookBody,
+      filters: {
+        id: numberFilter((e) => e.id),
+        name: textFilter((e) => e.name, "exact"),
+        url: textFilter((e) => e.url, "exact"),
+        header_name: textFilter((e) => e.headerName, "exact"),
+        header_value: textFilter((e) => e.headerValue, "exact"),
+        status: choiceFilter(DOJO_WEBHOOK_STATUSES, (e) => e.status),
+        first_error: dateTimeFilter((e) => e.firstError, "exact"),
+        last_error: dateTimeFilter((e) => e.lastError, "exact"),
+        note: textFilter((e) => e.note, "exact"),
+        owner: foreignKeyFilter((e) => e.owner, (id) => users.has(id)),
+      },
+      unmodelled: ["prefetch"],
+    }),
+    // ApiUserContactInfoFilter (dojo/user/api/filters.py): every model field, exact.
+    user_contact_infos: endpoint<ContactInfoRecord>("user_contact_infos", {
+      rows: () => sortedBy(contactInfos.values(), (a, b) => a.id - b.id),
+      idOrdered: true,
+      render: contactInfoBody,
+      filters: {
+        id: numberFilter((c) => c.id),
+        user: foreignKeyFilter((c) => c.userId, (id) => users.has(id)),
+        slack_username: textFilter((c) => c.slackUsername, "exact"),
+        slack_user_id: textFilter((c) => c.slackUserId, "exact"),
+      },
+      unmodelled: names(`
+        title phone_number cell_number twitter_username github_username block_execution force_password_reset
+        token_last_reset password_last_reset deduplication_execution_mode prefetch
+      `),
+    }),
     // 2.x filterset_fields: the foreign keys are filtered as `<field>_id`; `?product=` is ignored.
     ...Object.fromEntries(
       RBAC_ONLY.map((resource) => [
@@ -938,12 +1160,198 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel } 
     const answer = Object.hasOwn(endpoints, resource) && (model === "RBAC" || !rbacOnly) ? endpoints[resource] : undefined;
     if (!answer) return json(res, 404, { detail: "Not found." });
     if (!authenticate(req, res)) return;
+    // SystemSettingsViewSet has no retrieve: its detail route takes PUT and PATCH only.
+    if (resource === "system_settings" && idText !== undefined) return json(res, 405, { detail: 'Method "GET" not allowed.' });
     answer(res, url, idText === undefined ? undefined : Number(idText));
+  }
+
+  /** The writes DefectDojo takes where the bridge writes, by resource: the methods of its list and detail routes. */
+  const writable: Record<string, { list: string[]; detail: string[]; write: Write }> = {
+    system_settings: { list: [], detail: ["PUT", "PATCH"], write: writeSystemSettings },
+    notifications: { list: ["POST"], detail: ["PUT", "PATCH"], write: writeNotifications },
+    notification_webhooks: { list: ["POST"], detail: ["PUT", "PATCH"], write: writeWebhookEndpoint },
+  };
+
+  /** A write, in DRF's order: route, authentication and permissions, method, then the body. */
+  async function writeApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const method = req.method ?? "";
+    const text = await readRequestBody(req);
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    // Recorded as the status goes out, so a test that has the answer also finds the write here.
+    const writeHead = res.writeHead.bind(res) as (status: number, headers: Record<string, string | number>) => ServerResponse;
+    res.writeHead = ((status: number, headers: Record<string, string | number>) => {
+      writes.push({ method, path: url.pathname, body, status });
+      return writeHead(status, headers);
+    }) as typeof res.writeHead;
+    const match = /^\/api\/v2\/([a-z_]+)\/(?:(\d+)\/)?$/.exec(url.pathname);
+    apiCalls.push(url.pathname);
+    apiRequests.push({ path: url.pathname, query: Object.fromEntries(url.searchParams) });
+    const failure = apiFailure ?? (match ? resourceFailures.get(match[1]) : undefined);
+    if (failure !== undefined) return json(res, failure, { detail: "A server error occurred." });
+    if (url.pathname === "/api/v2/user_profile/") return json(res, 405, { detail: `Method "${method}" not allowed.` });
+    if (!match) return json(res, 404, { detail: "Not found." });
+    const [, resource, idText] = match;
+    const rbacOnly = (RBAC_ONLY as readonly string[]).includes(resource);
+    if (!Object.hasOwn(endpoints, resource) || (model === "LEGACY" && rbacOnly)) return json(res, 404, { detail: "Not found." });
+    if (!authenticate(req, res)) return;
+    const route = writable[resource];
+    if (!route) return notModelled(res, `${method} on ${resource}`);
+    const allowed = idText === undefined ? route.list : route.detail;
+    if (!allowed.includes(method)) {
+      // DELETE is real on these ModelViewSets; nothing here deletes.
+      return method === "DELETE" && route.list.length > 0 ? notModelled(res, `DELETE on ${resource}`) : json(res, 405, { detail: `Method "${method}" not allowed.` });
+    }
+    if (!/^application\/json\b/.test(req.headers["content-type"] ?? "")) {
+      return json(res, 415, { detail: `Unsupported media type "${req.headers["content-type"] ?? ""}" in request.` });
+    }
+    // DefectDojo's exception handler words a JSON parse error its own way.
+    if (body === undefined) return json(res, 400, { message: "JSON request content is malformed" });
+    if (body === null || typeof body !== "object" || Array.isArray(body)) {
+      const got = Array.isArray(body) ? "list" : body === null ? "NoneType" : typeof body === "string" ? "str" : typeof body;
+      return json(res, 400, validationErrorBody([["non_field_errors", { message: `Invalid data. Expected a dictionary, but got ${got}.`, code: "invalid" }]]));
+    }
+    route.write(res, idText === undefined ? undefined : Number(idText), body as Record<string, unknown>);
+  }
+
+  /** PATCH or PUT `system_settings/<id>/`: every System_Settings field has a default, so PUT is as partial as PATCH. */
+  function writeSystemSettings(res: ServerResponse, id: number | undefined, body: Record<string, unknown>): void {
+    if (id !== systemSettings.id) return json(res, 404, { detail: "Not found." });
+    const unmodelled = Object.keys(body).find((key) => UNMODELLED_SYSTEM_SETTINGS.includes(key));
+    if (unmodelled) return notModelled(res, `system_settings field ${unmodelled}`);
+    const changes: Record<string, string | number | boolean> = {};
+    const errors: Array<[string, FieldError]> = [];
+    for (const [key, value] of Object.entries(body)) {
+      // `id` is read-only, and DRF ignores keys that are no field.
+      if (!Object.hasOwn(SYSTEM_SETTINGS_FIELDS, key)) continue;
+      const read = drfValue(SYSTEM_SETTINGS_FIELDS[key].field, value);
+      if ("error" in read) errors.push([key, read.error]);
+      else changes[key] = read.value as string | number | boolean;
+    }
+    if (errors.length > 0) return json(res, 400, validationErrorBody(errors));
+    Object.assign(systemSettings, changes);
+    json(res, 200, { ...systemSettings });
+  }
+
+  /** POST `notifications/`, PATCH or PUT `notifications/<id>/`, with NotificationsSerializer's fields and its validate(). */
+  function writeNotifications(res: ServerResponse, id: number | undefined, body: Record<string, unknown>): void {
+    const existing = id === undefined ? undefined : notificationsRows.get(id);
+    if (id !== undefined && !existing) return json(res, 404, { detail: "Not found." });
+    const errors: Array<[string, FieldError]> = [];
+    const changes: { user?: number | null; product?: number | null; template?: boolean } = {};
+    const channels: Partial<Record<DojoNotificationField, string[]>> = {};
+    const written: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(body)) {
+      if (key === "user" || key === "product") {
+        const read = primaryKey(value, key === "user" ? (pk) => users.has(pk) : (pk) => products.has(pk));
+        if ("error" in read) errors.push([key, read.error]);
+        else changes[key] = read.value;
+      } else if (key === "template") {
+        const read = drfValue(BOOLEAN, value);
+        if ("error" in read) errors.push([key, read.error]);
+        else changes.template = read.value as boolean;
+      } else if ((DOJO_NOTIFICATION_FIELDS as readonly string[]).includes(key)) {
+        const field = key as DojoNotificationField;
+        const read = field === "scan_added_empty" ? singleChoice(value) : multipleChoice(value);
+        if ("error" in read) errors.push([key, read.error]);
+        else {
+          channels[field] = read.value;
+          if (field === "scan_added_empty") written[field] = value;
+        }
+      }
+    }
+    if (errors.length > 0) return json(res, 400, validationErrorBody(errors));
+    // NotificationsSerializer.validate: `template` comes from the body only, never from the row.
+    const user = "user" in changes ? changes.user! : (existing?.user ?? null);
+    const product = "product" in changes ? changes.product! : (existing?.product ?? null);
+    const template = changes.template ?? false;
+    const refuse = (message: string) => json(res, 400, validationErrorBody([["non_field_errors", { message, code: "invalid" }]]));
+    if (template && [...notificationsRows.values()].some((row) => row.template)) return refuse("Notification template already exists");
+    if (!existing || user !== existing.user || product !== existing.product) {
+      const clash = [...notificationsRows.values()].some((row) => row.user === user && row.product === product && row.template === template);
+      if (clash) return refuse("Notification for user and product already exists");
+    }
+    const row = existing ?? { id: nextSettingsRowId++, user: null, product: null, template: false, channels: defaultNotificationChannels() };
+    Object.assign(row, changes);
+    Object.assign(row.channels, channels);
+    notificationsRows.set(row.id, row);
+    json(res, existing ? 200 : 201, notificationsBody(row, written));
+  }
+
+  /** POST `notification_webhooks/`, PATCH or PUT `notification_webhooks/<id>/`: status, errors and note are read-only. */
+  function writeWebhookEndpoint(res: ServerResponse, id: number | undefined, body: Record<string, unknown>): void {
+    const existing = id === undefined ? undefined : webhookEndpoints.get(id);
+    if (id !== undefined && !existing) return json(res, 404, { detail: "Not found." });
+    const errors: Array<[string, FieldError]> = [];
+    const changes: Partial<WebhookRecord> = {};
+    const fields: Record<string, [keyof WebhookRecord, DrfField]> = {
+      name: ["name", { kind: "char", maxLength: 100, blank: false, nullable: false }],
+      url: ["url", { kind: "url", maxLength: 200 }],
+      header_name: ["headerName", { kind: "char", maxLength: 100, blank: true, nullable: true }],
+      header_value: ["headerValue", { kind: "char", maxLength: 100, blank: true, nullable: true }],
+    };
+    for (const [key, value] of Object.entries(body)) {
+      if (key === "owner") {
+        const read = primaryKey(value, (pk) => users.has(pk));
+        if ("error" in read) errors.push([key, read.error]);
+        else changes.owner = read.value;
+      } else if (Object.hasOwn(fields, key)) {
+        const [property, field] = fields[key];
+        const read = drfValue(field, value);
+        if ("error" in read) errors.push([key, read.error]);
+        else (changes as Record<string, unknown>)[property] = read.value;
+      }
+    }
+    // DRF's UniqueValidator on the model's unique `name`.
+    if (changes.name !== undefined && [...webhookEndpoints.values()].some((e) => e.name === changes.name && e.id !== existing?.id)) {
+      errors.push(["name", { message: "notification_ webhooks with this name already exists.", code: "unique" }]);
+    }
+    if (errors.length > 0) return json(res, 400, validationErrorBody(errors));
+    // The model's defaults: `name` and `url` default to "", so DRF does not require them.
+    const endpoint: WebhookRecord = existing ?? {
+      id: nextSettingsRowId++,
+      name: "",
+      url: "",
+      headerName: "",
+      headerValue: "",
+      status: "active",
+      note: "",
+      owner: null,
+      firstError: null,
+      lastError: null,
+    };
+    Object.assign(endpoint, changes);
+    webhookEndpoints.set(endpoint.id, endpoint);
+    json(res, existing ? 200 : 201, webhookBody(endpoint));
+  }
+
+  /**
+   * drf-spectacular's SpectacularAPIView: open to anyone (AllowAny). 3.x renders JSON first; 2.x's
+   * plain view renders YAML unless asked for JSON (`format=json`, or an Accept for it).
+   */
+  function openApiSchema(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    apiCalls.push(url.pathname);
+    apiRequests.push({ path: url.pathname, query: Object.fromEntries(url.searchParams) });
+    const failure = apiFailure ?? resourceFailures.get("oa3");
+    if (failure !== undefined) return json(res, failure, { detail: "A server error occurred." });
+    const format = url.searchParams.get("format");
+    if (format !== null && format !== "json" && format !== "yaml") return json(res, 404, { detail: "Not found." });
+    const info = { title: "DefectDojo API v2", version, description: "DefectDojo - Open Source vulnerability Management made easy." };
+    const asJson = format === "json" || (format === null && (majorVersion >= 3 || /\bapplication\/json\b/.test(req.headers.accept ?? "")));
+    if (asJson) return json(res, 200, { openapi: "3.0.3", info, paths: {}, components: {} });
+    const text = `openapi: 3.0.3\ninfo:\n  title: ${info.title}\n  version: ${version}\n  description: ${info.description}\npaths: {}\n`;
+    res.writeHead(200, { "Content-Type": "application/vnd.oai.openapi; charset=utf-8", "Content-Length": Buffer.byteLength(text) });
+    res.end(text);
   }
 
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://dojo");
-    if (req.method !== "GET") return json(res, 405, { detail: `Method "${req.method}" not allowed.` });
+    if (url.pathname === "/api/v2/oa3/schema/" && req.method === "GET") return openApiSchema(req, res, url);
+    if (req.method !== "GET") return void writeApi(req, res, url);
     if (url.pathname !== "/api/v2/user_profile/") return api(req, res, url);
     requests.push({ authorization: req.headers.authorization, accept: req.headers.accept });
     if (profileFailure !== null) return json(res, profileFailure, { detail: "A server error occurred." });
@@ -1191,6 +1599,48 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel } 
       removeRows("global_roles", (row) => row.user === (userId ?? null) && row.group === (groupId ?? null)),
     authorize: (target, userId) => accessList(target).add(userId),
     unauthorize: (target, userId) => accessList(target).delete(userId),
+    version,
+    setSystemSettings: (changes) => {
+      Object.assign(systemSettings, changes);
+    },
+    systemSettings: () => ({ ...systemSettings }),
+    addNotificationsRow: ({ user = null, product = null, template = false, channels = {} }) => {
+      const id = nextSettingsRowId++;
+      notificationsRows.set(id, { id, user, product, template, channels: { ...defaultNotificationChannels(), ...channels } });
+      return id;
+    },
+    notificationsRows: () =>
+      sortedBy(notificationsRows.values(), (a, b) => a.id - b.id).map((row) => ({
+        id: row.id,
+        user: row.user,
+        product: row.product,
+        template: row.template,
+        channels: Object.fromEntries(
+          DOJO_NOTIFICATION_FIELDS.map((field) => [field, DOJO_CHANNEL_IDS.filter((channel) => row.channels[field].includes(channel))]),
+        ) as Record<DojoNotificationField, DojoChannelId[]>,
+      })),
+    addUserContactInfo: ({ userId, slackEmail = null, slackUserId = null }) => {
+      for (const info of contactInfos.values()) if (info.userId === userId) contactInfos.delete(info.id);
+      const id = nextSettingsRowId++;
+      contactInfos.set(id, { id, userId, slackUsername: slackEmail, slackUserId });
+    },
+    addWebhookEndpoint: ({ name, url, headerName = null, headerValue = null, owner = null, status = "active" }) => {
+      const id = nextSettingsRowId++;
+      webhookEndpoints.set(id, { id, name, url, headerName, headerValue, status, note: null, owner, firstError: null, lastError: null });
+      return id;
+    },
+    webhookEndpoints: () =>
+      sortedBy(webhookEndpoints.values(), (a, b) => a.id - b.id).map(({ firstError: _first, lastError: _last, ...endpoint }) => ({ ...endpoint })),
+    setWebhookStatus: (id, status, note) => {
+      const endpoint = existing(webhookEndpoints, "webhook endpoint", id);
+      endpoint.status = status;
+      if (note !== undefined) endpoint.note = note;
+      if (status !== "active") {
+        endpoint.lastError = timestamp();
+        endpoint.firstError ??= endpoint.lastError;
+      }
+    },
+    writes,
     failWith: (status) => {
       profileFailure = status;
     },
@@ -1587,6 +2037,153 @@ function pyRepr(text: string): string {
 function notModelled(res: ServerResponse, what: string): void {
   json(res, 501, { detail: `dojo peer: DefectDojo's ${what} is real but not modelled here` });
 }
+
+// ---------------------------------------------------------------------------------------------
+// DRF serializer fields, as DefectDojo's writable notification settings use them
+
+/** One resource's write: `id` undefined for a create on the list route. */
+type Write = (res: ServerResponse, id: number | undefined, body: Record<string, unknown>) => void;
+
+/** A model field as its ModelSerializer field reads it (blank=True allows "", null=True allows null). */
+type DrfField =
+  | { kind: "boolean" }
+  | { kind: "integer" }
+  | { kind: "char"; maxLength: number; blank: boolean; nullable: boolean }
+  /** Django's URLField: not blank, not null. */
+  | { kind: "url"; maxLength: number };
+const BOOLEAN: DrfField = { kind: "boolean" };
+const char = (maxLength: number): DrfField => ({ kind: "char", maxLength, blank: true, nullable: false });
+
+// serializers.BooleanField's TRUE_VALUES and FALSE_VALUES.
+const DRF_TRUE = new Set<unknown>([true, 1, "1", "t", "T", "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"]);
+const DRF_FALSE = new Set<unknown>([false, 0, "0", "f", "F", "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"]);
+
+/** A value as the serializer field takes it (CharField strips whitespace first), or its error. */
+function drfValue(field: DrfField, value: unknown): { value: unknown } | { error: FieldError } {
+  if (value === null) {
+    return field.kind === "char" && field.nullable ? { value: null } : { error: { message: "This field may not be null.", code: "null" } };
+  }
+  switch (field.kind) {
+    case "boolean":
+      if (DRF_TRUE.has(value)) return { value: true };
+      if (DRF_FALSE.has(value)) return { value: false };
+      return { error: { message: "Must be a valid boolean.", code: "invalid" } };
+    case "integer":
+      return typeof value === "number" && Number.isInteger(value) ? { value } : typeof value === "string" && /^\s*-?\d+\s*$/.test(value)
+        ? { value: Number(value) }
+        : { error: { message: "A valid integer is required.", code: "invalid" } };
+    case "char":
+    case "url": {
+      if (typeof value !== "string" && typeof value !== "number") return { error: { message: "Not a valid string.", code: "invalid" } };
+      const text = String(value).trim();
+      const blank = field.kind === "char" && field.blank;
+      if (text === "" && !blank) return { error: { message: "This field may not be blank.", code: "blank" } };
+      if (text.length > field.maxLength) {
+        return { error: { message: `Ensure this field has no more than ${field.maxLength} characters.`, code: "max_length" } };
+      }
+      if (field.kind === "url" && !djangoUrl(text)) return { error: { message: "Enter a valid URL.", code: "invalid" } };
+      return { value: text };
+    }
+  }
+}
+
+/**
+ * Django's URLValidator, as far as a webhook URL goes: http(s) or ftp(s); a host that is localhost, an
+ * IPv4 or bracketed IPv6 address, or a dotted name whose last label (the TLD) is letters; a port; a path.
+ */
+function djangoUrl(text: string): boolean {
+  const match = /^(?:https?|ftps?):\/\/(?:[^\s:@/]+(?::[^\s:@/]*)?@)?(\[[0-9a-f:.]+\]|[^\s:/?#[\]]+)(?::(\d{1,5}))?(?:[/?#]\S*)?$/i.exec(text);
+  if (!match) return false;
+  const [, host, port] = match;
+  if (port !== undefined && Number(port) > 65535) return false;
+  if (host.startsWith("[") || host.toLowerCase() === "localhost") return true;
+  if (/^\d{1,3}(?:\.\d{1,3}){3}$/.test(host)) return host.split(".").every((octet) => Number(octet) <= 255);
+  const labels = host.replace(/\.$/, "").split(".");
+  const label = /^[a-z0-9\u00a1-\uffff](?:[a-z0-9\u00a1-\uffff-]{0,61}[a-z0-9\u00a1-\uffff])?$/i;
+  const tld = /^(?:[a-z\u00a1-\uffff]{2,63}|xn--[a-z0-9]{1,59})$/i;
+  return labels.length >= 2 && labels.slice(0, -1).every((part) => label.test(part)) && tld.test(labels[labels.length - 1]);
+}
+
+/** PrimaryKeyRelatedField(allow_null=True). */
+function primaryKey(value: unknown, exists: (pk: number) => boolean): { value: number | null } | { error: FieldError } {
+  if (value === null) return { value: null };
+  if (typeof value === "boolean" || (typeof value !== "number" && typeof value !== "string") || !/^\d+$/.test(String(value))) {
+    const type = Array.isArray(value) ? "list" : typeof value === "boolean" ? "bool" : typeof value === "string" ? "str" : "dict";
+    return { error: { message: `Incorrect type. Expected pk value, received ${type}.`, code: "incorrect_type" } };
+  }
+  if (!exists(Number(value))) return { error: { message: `Invalid pk "${value}" - object does not exist.`, code: "does_not_exist" } };
+  return { value: Number(value) };
+}
+
+/** MultipleChoiceField over NOTIFICATION_CHOICES: a list (a string is refused), each a choice. */
+function multipleChoice(value: unknown): { value: string[] } | { error: FieldError } {
+  if (!Array.isArray(value)) {
+    const type = typeof value === "string" ? "str" : typeof value === "number" ? "int" : typeof value === "boolean" ? "bool" : "dict";
+    return { error: { message: `Expected a list of items but got type "${type}".`, code: "not_a_list" } };
+  }
+  const bad = value.find((item) => !(DOJO_CHANNEL_IDS as readonly unknown[]).includes(item));
+  if (bad !== undefined) return { error: { message: `"${pyStr(bad)}" is not a valid choice.`, code: "invalid_choice" } };
+  return { value: [...new Set(value as string[])] };
+}
+
+/** The ChoiceField DRF makes of an undeclared MultiSelectField: "" or a single channel id, compared as `str(value)`. */
+function singleChoice(value: unknown): { value: string[] } | { error: FieldError } {
+  if (value === "") return { value: [] };
+  if (typeof value === "string" && (DOJO_CHANNEL_IDS as readonly string[]).includes(value)) return { value: [value] };
+  return { error: { message: `"${pyStr(value)}" is not a valid choice.`, code: "invalid_choice" } };
+}
+
+/** Python's str() of a JSON value, as DRF's messages quote one. */
+function pyStr(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map((item) => (typeof item === "string" ? pyRepr(item) : pyStr(item))).join(", ")}]`;
+  if (value === null) return "None";
+  if (typeof value === "boolean") return value ? "True" : "False";
+  if (typeof value === "object") return `{${Object.entries(value as object).map(([k, v]) => `${pyRepr(k)}: ${typeof v === "string" ? pyRepr(v) : pyStr(v)}`).join(", ")}}`;
+  return String(value);
+}
+
+/** A new Notifications row's channels: `DEFAULT_NOTIFICATION` (alert) per field, none for scan_added_empty. */
+function defaultNotificationChannels(): Record<DojoNotificationField, string[]> {
+  return Object.fromEntries(DOJO_NOTIFICATION_FIELDS.map((field) => [field, field === "scan_added_empty" ? [] : ["alert"]])) as Record<
+    DojoNotificationField,
+    string[]
+  >;
+}
+
+/** System_Settings' notification fields (dojo/system_settings/models.py): their serializer fields and model defaults. */
+const SYSTEM_SETTINGS_FIELDS: Record<string, { field: DrfField; initial: string | number | boolean }> = {
+  email_from: { field: char(200), initial: "no-reply@example.com" },
+  enable_slack_notifications: { field: BOOLEAN, initial: false },
+  slack_channel: { field: char(100), initial: "" },
+  slack_token: { field: char(100), initial: "" },
+  slack_username: { field: char(100), initial: "" },
+  enable_msteams_notifications: { field: BOOLEAN, initial: false },
+  msteams_url: { field: char(400), initial: "" },
+  enable_mail_notifications: { field: BOOLEAN, initial: false },
+  mail_notifications_to: { field: char(200), initial: "" },
+  enable_webhooks_notifications: { field: BOOLEAN, initial: false },
+  webhooks_notifications_timeout: { field: { kind: "integer" }, initial: 10 },
+  team_name: { field: char(100), initial: "" },
+  enable_finding_sla: { field: BOOLEAN, initial: true },
+  disclaimer_notifications: { field: char(3000), initial: "" },
+};
+/** The rest of System_Settings' fields (3.2.0; 2.x also has enable_credentials and default_group*): real, not modelled. */
+const UNMODELLED_SYSTEM_SETTINGS = names(`
+  enable_deduplication delete_duplicates max_dupes enable_jira enable_jira_web_hook disable_jira_webhook_secret
+  jira_webhook_secret jira_minimum_severity jira_labels add_vulnerability_id_to_jira_label enable_github
+  enforce_verified_status enforce_verified_status_jira enforce_verified_status_product_grading
+  enforce_verified_status_metrics false_positive_history retroactive_false_positive_history url_prefix
+  enable_product_grade product_grade_a product_grade_b product_grade_c product_grade_d product_grade_f
+  enable_product_tag_inheritance enable_benchmark enable_similar_findings engagement_auto_close
+  engagement_auto_close_days enable_notify_sla_active enable_notify_sla_active_verified enable_notify_sla_jira_only
+  enable_notify_sla_exponential_backoff allow_anonymous_survey_repsonse disclaimer_reports disclaimer_reports_forced
+  disclaimer_notes risk_acceptance_form_default_days risk_acceptance_notify_before_expiration enable_credentials
+  enable_questionnaires enable_checklists enable_endpoint_metadata_import enable_user_profile_editable
+  enable_product_tracking_files enable_finding_groups enable_ui_table_based_searching enable_calendar default_group
+  default_group_role default_group_email_pattern minimum_password_length maximum_password_length
+  number_character_required special_character_required lowercase_character_required uppercase_character_required
+  non_common_password_required api_expose_error_details filter_string_matching
+`);
 
 // ---------------------------------------------------------------------------------------------
 // Time, as DefectDojo (Postgres, USE_TZ, TIME_ZONE UTC) keeps it

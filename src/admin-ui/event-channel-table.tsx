@@ -1,0 +1,107 @@
+import { useEffect, useState } from "preact/hooks";
+import { Errors, Status, useAction } from "./components";
+import { Channel, CHANNEL_LABELS, CHANNELS, eventLabel } from "./labels";
+
+export interface EventChannels {
+  event: string;
+  channels: Channel[];
+}
+
+function sameChannels(a: Channel[], b: Channel[]): boolean {
+  return a.length === b.length && a.every((channel) => b.includes(channel));
+}
+
+/**
+ * DefectDojo's notifications table: one row per event, one checkbox per channel. "Save" sends one
+ * mutation per changed event, in order, and stops at the first refusal (the rows before it stay saved).
+ */
+export function EventChannelTable(props: {
+  idPrefix: string;
+  caption: string;
+  rows: EventChannels[];
+  save(event: string, channels: Channel[]): Promise<EventChannels>;
+}) {
+  const [saved, setSaved] = useState(props.rows);
+  const [draft, setDraft] = useState(props.rows);
+  const action = useAction();
+  useEffect(() => {
+    setSaved(props.rows);
+    setDraft(props.rows);
+  }, [props.rows]);
+
+  const toggle = (event: string, channel: Channel, on: boolean) =>
+    setDraft((rows) =>
+      rows.map((row) =>
+        row.event !== event
+          ? row
+          : { ...row, channels: CHANNELS.filter((c) => (c === channel ? on : row.channels.includes(c))) },
+      ),
+    );
+
+  const changed = draft.filter((row, index) => !sameChannels(row.channels, saved[index]?.channels ?? []));
+
+  const onSubmit = (event: Event) => {
+    event.preventDefault();
+    void action.run(async () => {
+      if (changed.length === 0) return "Nothing to save.";
+      let next = saved;
+      for (const row of changed) {
+        const result = await props.save(row.event, row.channels);
+        next = next.map((old) => (old.event === result.event ? result : old));
+        setSaved(next);
+      }
+      return `Saved ${changed.length} ${changed.length === 1 ? "event" : "events"}.`;
+    });
+  };
+
+  return (
+    <form onSubmit={onSubmit} aria-describedby={`${props.idPrefix}-caption`}>
+      <div class="table-scroll" role="region" aria-labelledby={`${props.idPrefix}-caption`} tabIndex={0}>
+        <table class="matrix">
+          <caption id={`${props.idPrefix}-caption`}>{props.caption}</caption>
+          <thead>
+            <tr>
+              <th scope="col">Event</th>
+              {CHANNELS.map((channel) => (
+                <th scope="col" key={channel}>
+                  {CHANNEL_LABELS[channel]}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {draft.map((row) => (
+              <tr key={row.event}>
+                <th scope="row">{eventLabel(row.event)}</th>
+                {CHANNELS.map((channel) => {
+                  const id = `${props.idPrefix}-${row.event}-${channel}`;
+                  return (
+                    <td key={channel}>
+                      <input
+                        type="checkbox"
+                        id={id}
+                        checked={row.channels.includes(channel)}
+                        onChange={(event) => toggle(row.event, channel, event.currentTarget.checked)}
+                      />
+                      <label for={id} class="visually-hidden">
+                        {eventLabel(row.event)}: {CHANNEL_LABELS[channel]}
+                      </label>
+                    </td>
+                  );
+                })}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <div class="actions">
+        <button type="submit" disabled={action.busy}>
+          Save
+        </button>
+        <span class="hint">{changed.length > 0 ? `${changed.length} unsaved` : ""}</span>
+      </div>
+      <Errors errors={action.errors} />
+      <Status message={action.status} />
+    </form>
+  );
+}
