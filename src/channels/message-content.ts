@@ -146,7 +146,9 @@ function describeDigest(digest: DigestSummary, link: string | null, linkOnly: bo
   return {
     heading: digest.reason === "quiet_hours" ? "Held during your quiet hours" : "DefectDojo digest",
     title: truncate(
-      `${count} ${count === 1 ? "notification" : "notifications"}${label ? ` for ${label}` : ""} in the last ${duration(digest.windowSeconds)}`,
+      // A quiet-hours window lasts until the quiet time ends, which says nothing "in the last …" would.
+      `${count} ${count === 1 ? "notification" : "notifications"}${label ? ` for ${label}` : ""}` +
+        (digest.reason === "quiet_hours" ? "" : ` in the last ${duration(digest.windowSeconds)}`),
       TITLE_MAX_CHARS,
     ),
     text: null,

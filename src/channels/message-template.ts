@@ -1,4 +1,4 @@
-import { DojoEvent, FindingRef } from "../events/dojo-event";
+import { DojoEvent, FindingRef, listedFindings } from "../events/dojo-event";
 import { severityRank } from "../events/severity";
 import { MessageContent, TITLE_MAX_CHARS, truncate } from "./message-content";
 
@@ -98,7 +98,7 @@ function partProblems(part: string, value: string | null, max: number): string[]
 }
 
 function placeholderValues(content: MessageContent, event: DojoEvent): Record<PlaceholderName, string> {
-  const listed = event.findings ? [...event.findings.new, ...event.findings.reactivated] : event.finding ? [event.finding] : [];
+  const listed = listedFindings(event);
   const count = event.findings ? listed.length : event.findingCount;
   return {
     event: content.heading,

@@ -58,6 +58,11 @@ export interface DojoDirectory {
   productScope(event: DojoEvent): Promise<ProductScope>;
   /** Who may view the scope by DefectDojo's rules, in the model the instance speaks. */
   viewersOf(scope: ProductScope): Promise<ViewerCheck>;
+  /**
+   * The engagement an event is about when it names none itself (a test, or a finding by its link);
+   * null when it is about none, or DefectDojo no longer has it.
+   */
+  engagementOf(event: DojoEvent): Promise<number | null>;
   /** A product's tags (cached like products); [] when DefectDojo has no such product. */
   productTags(productId: number): Promise<string[]>;
   /** Status and tags of findings by id, for routing rules; ids DefectDojo no longer has are missing. Not cached. */
@@ -138,6 +143,13 @@ export function createDojoDirectory(client: DojoClient, options: { ttlMs?: numbe
   const productType = (productTypeId: number) => objectOrNull(`product_types/${productTypeId}/`, productTypeRow);
   async function engagementProduct(engagementId: number): Promise<number | null> {
     return (await objectOrNull(`engagements/${engagementId}/`, engagementRow))?.product ?? null;
+  }
+  async function testEngagement(testId: number): Promise<number | null> {
+    return (await objectOrNull(`tests/${testId}/`, testRow))?.engagement ?? null;
+  }
+  async function findingEngagement(findingId: number): Promise<number | null> {
+    const finding = await objectOrNull(`findings/${findingId}/`, findingRow);
+    return finding && testEngagement(finding.test);
   }
   async function testProduct(testId: number): Promise<number | null> {
     const test = await objectOrNull(`tests/${testId}/`, testRow);
@@ -300,6 +312,20 @@ export function createDojoDirectory(client: DojoClient, options: { ttlMs?: numbe
           const authorized = await legacyViewers(scope.productId, productTypeId);
           // 3.x legacy authorization: staff users see every product.
           return { mayView: (user) => user.isActive && (user.isSuperuser || user.isStaff || authorized.has(user.id)) };
+        })(),
+      ),
+
+    engagementOf: (event) =>
+      unavailableOnFailure(
+        (async () => {
+          if (event.engagement) return event.engagement.id;
+          if (event.test) return testEngagement(event.test.id);
+          const subject = event.subject;
+          if (subject?.kind === "engagement") return subject.id;
+          if (subject?.kind === "risk_acceptance") return subject.engagementId ?? null;
+          if (subject?.kind === "test") return testEngagement(subject.id);
+          if (subject?.kind === "finding") return findingEngagement(subject.id);
+          return null;
         })(),
       ),
 

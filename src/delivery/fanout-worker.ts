@@ -81,7 +81,8 @@ export class FanoutWorker {
         .orderBy("event.id", "ASC")
         .getOne();
       if (!event) return;
-      if (await this.claim(event)) await this.fanOut(event);
+      const lease = await this.claim(event);
+      if (lease !== null) await this.fanOut(event, lease);
     }
   }
 
@@ -89,12 +90,13 @@ export class FanoutWorker {
    * Takes the event for FANOUT_LEASE_MS by moving its next try past now, unless another replica
    * just did. A replica that dies holding it leaves it to the others once that time has passed.
    */
-  private async claim(event: EventEntity): Promise<boolean> {
+  private async claim(event: EventEntity): Promise<number | null> {
+    const lease = this.now() + FANOUT_LEASE_MS;
     const result = await this.deps.db.write((manager) =>
       manager
         .createQueryBuilder()
         .update(EventEntity)
-        .set({ fanoutNextAt: this.now() + FANOUT_LEASE_MS })
+        .set({ fanoutNextAt: lease })
         .where("id = :id AND fanout_status = :pending AND fanout_next_at = :seen", {
           id: event.id,
           pending: FanoutStatus.PENDING,
@@ -102,7 +104,7 @@ export class FanoutWorker {
         })
         .execute(),
     );
-    return result.affected === 1;
+    return result.affected === 1 ? lease : null;
   }
 
   private async ruleRoutes(event: EventEntity, settings: SystemSettingsWithSecrets, now: number): Promise<RouteTarget[]> {
@@ -111,21 +113,37 @@ export class FanoutWorker {
     return ruleRoutes(event.data, facts, rules, settings, await this.deps.settings.systemChannelsFor(event.data.setting), now);
   }
 
-  private async fanOut(event: EventEntity): Promise<void> {
+  /**
+   * Rules first (they must not wait for the personal part), then personal routes; all written with
+   * the event's new state in one transaction, and only while this replica still holds the event.
+   * When DefectDojo cannot be asked for the personal part, the system-wide routes still go out and
+   * the event stays PENDING for the personal ones alone.
+   */
+  private async fanOut(event: EventEntity, lease: number): Promise<void> {
     const { db, directory, logger } = this.deps;
     const log = logger.child({ eventId: event.id, event: event.name });
     try {
       if (directory && PERMISSION_EVENTS.has(event.name)) directory.invalidate();
       const settings = await this.deps.settings.systemSettings();
       const now = this.now();
-      const [systemWide, personal] = await Promise.all([
-        event.rulesPending ? this.ruleRoutes(event, settings, now) : [],
-        directory ? personalRoutes({ ...this.deps, directory }, event.data, settings, now) : [],
-      ]);
+      const systemWide = event.rulesPending ? await this.ruleRoutes(event, settings, now) : [];
+      let personal: RouteTarget[] = [];
+      let held: string | null = null;
+      try {
+        if (directory) {
+          personal = await personalRoutes({ ...this.deps, directory }, event.data, settings, now, event.rulesPending ? systemWide : undefined);
+        }
+      } catch (error) {
+        held = error instanceof Error ? error.message : String(error);
+      }
       const routes = [...systemWide, ...personal];
+      const retry = held === null ? null : this.retryOf(event, held, log);
       const atOnce = await db.write(async (manager) => {
         const written = await placeRoutes(manager, event.id, routes, now);
-        await manager.update(EventEntity, event.id, { fanoutStatus: FanoutStatus.DONE, fanoutError: null, rulesPending: false });
+        const next = retry ?? { fanoutStatus: FanoutStatus.DONE, fanoutError: null };
+        const updated = await manager.update(EventEntity, { id: event.id, fanoutNextAt: lease }, { ...next, rulesPending: false });
+        // Another replica took the event after this one's lease ran out: roll back, it routes it.
+        if (updated.affected !== 1) throw new LostLeaseError();
         return written;
       });
       if (routes.length > 0) {
@@ -134,17 +152,22 @@ export class FanoutWorker {
       if (atOnce > 0) this.deps.onRoutesStored();
       if (atOnce < routes.length) this.deps.onDigestJoined();
     } catch (error) {
-      const attempts = event.fanoutAttempts + 1;
-      const delay = retryDelayMs(attempts, FANOUT_RETRY_BASE_MS, FANOUT_MAX_RETRY_DELAY_MS);
-      const reason = error instanceof Error ? error.message : String(error);
-      log.warn({ reason, attempt: attempts, retryInMs: delay }, "notifications held: DefectDojo could not be asked");
-      await db.write((manager) =>
-        manager.update(EventEntity, event.id, {
-          fanoutAttempts: attempts,
-          fanoutNextAt: this.now() + delay,
-          fanoutError: reason,
-        }),
-      );
+      if (error instanceof LostLeaseError) {
+        log.warn("event routed by another replica after this one's lease ran out; nothing written here");
+        return;
+      }
+      const retry = this.retryOf(event, error instanceof Error ? error.message : String(error), log);
+      await db.write((manager) => manager.update(EventEntity, { id: event.id, fanoutNextAt: lease }, retry));
     }
   }
+
+  /** The event's next try, backing off, while DefectDojo cannot be asked. */
+  private retryOf(event: EventEntity, reason: string, log: Logger) {
+    const attempts = event.fanoutAttempts + 1;
+    const delay = retryDelayMs(attempts, FANOUT_RETRY_BASE_MS, FANOUT_MAX_RETRY_DELAY_MS);
+    log.warn({ reason, attempt: attempts, retryInMs: delay }, "notifications held: DefectDojo could not be asked");
+    return { fanoutAttempts: attempts, fanoutNextAt: this.now() + delay, fanoutError: reason };
+  }
 }
+
+class LostLeaseError extends Error {}

@@ -14,6 +14,7 @@ import {
   ValidationOptions,
 } from "class-validator";
 import { ArgsType, Field, ID, InputType, Int } from "type-graphql";
+import { TARGET_MAX_LENGTH } from "../storage/entities/delivery.entity";
 import { EMAIL_MAX_LENGTH } from "../storage/entities/user-contact.entity";
 import { Channel, DigestGroupBy, NotificationEvent, Severity } from "./enums";
 import { isHttpUrl, MSTEAMS_URL_MAX_LENGTH } from "./system-settings.input";
@@ -106,6 +107,14 @@ export class RouteTargetInput {
   @ArrayMaxSize(MAX_RULE_EMAILS, { message: `must have 1 to ${MAX_RULE_EMAILS} addresses` })
   @IsEmail({}, { each: true, message: "must contain only e-mail addresses" })
   @MaxLength(EMAIL_MAX_LENGTH, { each: true, message: `must contain addresses of at most ${EMAIL_MAX_LENGTH} characters` })
+  // They are one delivery target, "a@x, b@y", stored in a column of this length.
+  @ValidateBy({
+    name: "fitsOneTarget",
+    validator: {
+      validate: (emails: unknown) => !Array.isArray(emails) || emails.join(", ").length <= TARGET_MAX_LENGTH,
+      defaultMessage: () => `must be at most ${TARGET_MAX_LENGTH} characters together`,
+    },
+  })
   emails?: string[] | null;
 }
 

@@ -54,7 +54,8 @@ export class RoutingRulesResolver {
   @Mutation(() => RoutingRuleType, {
     description:
       "Replaces every field of a rule. A Teams target without `msteamsUrl` keeps the URL of the rule's Teams target " +
-      "in the same place. NOT_FOUND when there is no rule with this id.",
+      "in the same place, as long as the rule keeps as many Teams targets (otherwise the URL must be given). " +
+      "NOT_FOUND when there is no rule with this id.",
   })
   async updateRoutingRule(
     @Args(() => UpdateRoutingRuleArgs) { id, input }: UpdateRoutingRuleArgs,

@@ -2,10 +2,10 @@ import { DojoDirectory } from "../defectdojo/directory";
 import { DojoEvent } from "../events/dojo-event";
 import { listedFindings } from "../events/dojo-event";
 import { EventFacts } from "./rule-matching";
-import { RoutingRule } from "./routing-rule";
+import { DigestGroupBy, RoutingRule } from "./routing-rule";
 
 /** What DefectDojo is asked when rules need more than the event says. */
-export type FactsSource = Pick<DojoDirectory, "productScope" | "productTags" | "findingFacts">;
+export type FactsSource = Pick<DojoDirectory, "productScope" | "engagementOf" | "productTags" | "findingFacts">;
 
 /**
  * The facts the rules need, from the event first and DefectDojo only for what the event lacks and
@@ -29,6 +29,8 @@ export async function gatherFacts(event: DojoEvent, rules: readonly RoutingRule[
     facts.productId ??= scope.productId;
     facts.productTypeId ??= scope.productTypeId;
   }
+  const wantsEngagement = candidates.some((rule) => rule.engagementIds.length > 0 || rule.digestGroupBy === DigestGroupBy.ENGAGEMENT);
+  if (wantsEngagement && facts.engagementId === null) facts.engagementId = await source.engagementOf(event);
   const tagged = candidates.some((rule) => rule.tags.length > 0);
   const listed = listedFindings(event);
   const wantsFindings =

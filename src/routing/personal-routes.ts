@@ -6,7 +6,7 @@ import { PreferencesStore, UserContactWithSecret } from "../storage/preferences-
 import { quietHoursEnd } from "./quiet-hours";
 import { digestKey } from "./rule-routes";
 import { SystemSettingsWithSecrets } from "../storage/settings-store";
-import { DigestPlan, RouteTarget } from "./system-routes";
+import { DigestPlan, MSTEAMS_SYSTEM_TARGET, RouteTarget } from "./system-routes";
 
 /** Label stored for a personal Teams webhook: the URL is a credential and stays in the contact record. */
 export const personalTeamsTarget = (username: string) => `personal Teams webhook of ${username}`;
@@ -17,7 +17,7 @@ export const personalTeamsTarget = (username: string) => `personal Teams webhook
  * DefectDojo nothing when nobody subscribed. Rejects (and the caller retries later) when DefectDojo
  * cannot answer: nobody is notified on a guess.
  *
- * A user already reached by the system-wide mail or Teams target gets no second copy there. A user's
+ * A user already reached by the event's system-wide mail or Teams target gets no second copy there. A user's
  * minimum severity drops events whose listed findings are all below it (and lists only those at or
  * above it); their digest window or quiet hours hold the message in a digest.
  */
@@ -26,6 +26,8 @@ export async function personalRoutes(
   event: DojoEvent,
   settings: SystemSettingsWithSecrets,
   now: number,
+  /** Where the event goes system-wide, when routing rules decided it; else the system-wide settings say. */
+  systemWide?: RouteTarget[],
 ): Promise<RouteTarget[]> {
   const switchedOn = new Set<Channel>();
   if (settings.enableSlackNotifications) switchedOn.add(Channel.SLACK);
@@ -42,7 +44,13 @@ export async function personalRoutes(
     deps.directory.productScope(event).then((scope) => deps.directory.viewersOf(scope)),
     deps.preferences.contacts(subscriptions.map((subscription) => subscription.userId)),
   ]);
-  const systemMail = new Set(settings.mailNotificationsTo.map((address) => address.toLowerCase()));
+  const systemMail = new Set(
+    (systemWide
+      ? systemWide.filter((route) => route.channel === Channel.MAIL).flatMap((route) => route.target.split(", "))
+      : settings.mailNotificationsTo
+    ).map((address) => address.toLowerCase()),
+  );
+  const systemTeamsUsed = !systemWide || systemWide.some((route) => route.target === MSTEAMS_SYSTEM_TARGET);
 
   const listed = listedFindings(event);
   const routes: RouteTarget[] = [];
@@ -67,7 +75,9 @@ export async function personalRoutes(
           break;
         }
         case Channel.MSTEAMS:
-          if (!contact.msteamsUrl || contact.msteamsUrl !== settings.msteamsUrl) add(channel, personalTeamsTarget(user.username));
+          if (!contact.msteamsUrl || !systemTeamsUsed || contact.msteamsUrl !== settings.msteamsUrl) {
+            add(channel, personalTeamsTarget(user.username));
+          }
           break;
       }
     }

@@ -49,22 +49,31 @@ export function ruleFromEntity(row: RoutingRuleEntity): RoutingRule {
     verified: row.verified,
     active: row.active,
     continue: row.continueMatching,
-    targets: row.targets.map(ruleTarget),
+    targets: row.targets.map((target) => ruleTarget(target, row.id)),
     digestWindowSeconds: row.digestWindowSeconds,
     digestGroupBy: row.digestGroupBy,
     linkOnly: row.linkOnly,
   };
 }
 
-function ruleTarget(stored: StoredRuleTarget): RuleTarget {
+function ruleTarget(stored: StoredRuleTarget, ruleId: number): RuleTarget {
   switch (stored.channel) {
     case Channel.SLACK:
       return { channel: stored.channel, target: stored.slackChannel ?? "", sealedSecret: null };
     case Channel.MAIL:
       return { channel: stored.channel, target: (stored.emails ?? []).join(", "), sealedSecret: null };
     case Channel.MSTEAMS:
-      return { channel: stored.channel, target: stored.msteamsLabel ?? "Teams webhook", sealedSecret: stored.msteamsUrlSealed ?? null };
+      return { channel: stored.channel, target: teamsTargetLabel(stored, ruleId), sealedSecret: stored.msteamsUrlSealed ?? null };
   }
+}
+
+/**
+ * What a rule's Teams target is known by (delivery log, previews, the API). The rule's id keeps two
+ * rules' workflows on one host (Power Automate has one host per region) apart: as targets they are
+ * also the unit of de-duplication, 429 pauses, the in-flight bound and digest windows.
+ */
+export function teamsTargetLabel(stored: StoredRuleTarget, ruleId: number): string {
+  return `${stored.msteamsLabel ?? "Teams webhook"} (rule ${ruleId})`;
 }
 
 /**

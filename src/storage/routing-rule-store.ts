@@ -1,5 +1,5 @@
 import { Channel } from "../channels/channel-id";
-import { msteamsLabel, RoutingRule, ruleFromEntity } from "../routing/routing-rule";
+import { msteamsLabel, RoutingRule, ruleFromEntity, teamsTargetLabel } from "../routing/routing-rule";
 import { Database } from "./database";
 import { RoutingRuleEntity, StoredRuleTarget } from "./entities/routing-rule.entity";
 import { SecretBox } from "./secret-box";
@@ -86,7 +86,9 @@ export class RoutingRuleStore {
           return { channel: target.channel, emails: target.emails ?? [] };
         case Channel.MSTEAMS: {
           const index = teamsIndex++;
-          const kept = oldTeams[index]?.msteamsUrlSealed;
+          // Kept by place only while the rule has as many Teams targets as before: after one was added
+          // or removed, "the same place" may be another workflow, and a message would go to the wrong team.
+          const kept = oldTeams.length === teamsCount ? oldTeams[index]?.msteamsUrlSealed : undefined;
           if (!target.msteamsUrl && !kept) throw new MissingTeamsUrlError(`Teams target ${index + 1} needs msteamsUrl`);
           const sealed = target.msteamsUrl ? this.secrets.seal(target.msteamsUrl) : kept!;
           const url = target.msteamsUrl ?? this.secrets.open(kept!);
@@ -123,7 +125,7 @@ function publicRule(row: RoutingRuleEntity): PublicRule {
       slackChannel: target.slackChannel ?? null,
       emails: target.emails ?? [],
       msteamsUrlSet: Boolean(target.msteamsUrlSealed),
-      msteamsLabel: target.msteamsLabel ?? null,
+      msteamsLabel: target.channel === Channel.MSTEAMS ? teamsTargetLabel(target, row.id) : null,
     })),
   };
 }

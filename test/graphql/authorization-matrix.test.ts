@@ -186,7 +186,7 @@ const QUERIES: Record<string, RootFieldCase> = {
     superuser: ({ data, sent }) => {
       expect(data).toEqual([
         { channel: "SLACK", target: "#rules", ruleName: "seeded" },
-        { channel: "MSTEAMS", target: "Teams webhook at prod-07.westeurope.logic.azure.com", ruleName: "seeded" },
+        { channel: "MSTEAMS", target: "Teams webhook at prod-07.westeurope.logic.azure.com (rule 1)", ruleName: "seeded" },
       ]);
       expect(sent).toEqual([]);
     },

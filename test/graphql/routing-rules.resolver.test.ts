@@ -7,7 +7,8 @@ import { errorCodes, graphqlTestbed, READER, seedDeliveries, SUPERUSER, Testbed 
 
 /** A rule's Teams URL: a credential, so no response may ever contain any part of its path or query. */
 const TEAMS_URL = "https://prod-07.westeurope.logic.azure.com/workflows/r9/triggers/manual/paths/invoke?sig=RULESIG77";
-const TEAMS_LABEL = "Teams webhook at prod-07.westeurope.logic.azure.com";
+/** The label of rule 1's Teams target: the host, and the rule's id that keeps two rules' workflows apart. */
+const TEAMS_LABEL = "Teams webhook at prod-07.westeurope.logic.azure.com (rule 1)";
 const leaksTeamsUrl = (text: string) => /RULESIG77|workflows\/r9|paths\/invoke/.test(text);
 
 const RULE_FIELDS = `id name position events productTypeIds productIds engagementIds minSeverity tags verified active continue
@@ -169,7 +170,7 @@ describe("routing rules over GraphQL", () => {
         id: created.id,
         input: rule({ name: "renamed", targets: [teams("https://prod-99.northeurope.logic.azure.com/workflows/x?sig=RULESIG77")] }),
       });
-      expect(ruleOf(moved, "updateRoutingRule").targets).toEqual([shownTeams("Teams webhook at prod-99.northeurope.logic.azure.com")]);
+      expect(ruleOf(moved, "updateRoutingRule").targets).toEqual([shownTeams(`Teams webhook at prod-99.northeurope.logic.azure.com (rule ${created.id})`)]);
 
       expect((await bed.run(SUPERUSER, DELETE, { id: created.id })).data).toEqual({ deleteRoutingRule: true });
       expect((await bed.run(SUPERUSER, DELETE, { id: created.id })).data).toEqual({ deleteRoutingRule: false });
@@ -201,11 +202,11 @@ describe("routing rules over GraphQL", () => {
     it("refuses an update whose Teams target has no URL to keep in that place, changing nothing", async () => {
       const kept = ruleOf(await bed.run(SUPERUSER, CREATE, { input: rule({ targets: [teams(TEAMS_URL)] }) }), "createRoutingRule");
       const stored = await storedRules(bed);
-      // The second Teams target has no stored URL: the first one's is not lent to it.
+      // One Teams target became two: no place is "the same" any more, so no stored URL is lent to either.
       const result = await bed.run(SUPERUSER, UPDATE, { id: kept.id, input: rule({ targets: [teams(), teams()] }) });
       expect(errorCodes(result)).toEqual(["BAD_USER_INPUT"]);
       expect(result.errors?.[0].extensions?.field).toBe("input.targets");
-      expect(result.errors?.[0].message).toMatch(/Teams target 2 needs msteamsUrl/);
+      expect(result.errors?.[0].message).toMatch(/Teams target 1 needs msteamsUrl/);
       expect(await storedRules(bed)).toEqual(stored);
       expect(bed.responses.filter(leaksTeamsUrl)).toEqual([]);
     });
@@ -238,6 +239,8 @@ describe("routing rules over GraphQL", () => {
       ["a mail target with []", rule({ targets: [mail()] }), "input.targets.0.emails"],
       ["a mail target with a non-address", rule({ targets: [mail("secops@example.com", "not an address")] }), "input.targets.0.emails"],
       ["51 addresses", rule({ targets: [mail(...ids(51).map((n) => `u${n}@example.com`))] }), "input.targets.0.emails"],
+      // 20 addresses of 60 characters: 1,238 characters as one "a, b" target, over the column's 1,000.
+      ["addresses too long together", rule({ targets: [mail(...ids(20).map((n) => `${"u".repeat(48)}${n}@example.com`.slice(-60)))] }), "input.targets.0.emails"],
       ["a Teams URL on a mail target", rule({ targets: [{ ...mail("a@example.com"), msteamsUrl: TEAMS_URL }] }), "input.targets.0.msteamsUrl"],
       ["a Slack channel on a Teams target", rule({ targets: [{ ...teams(TEAMS_URL), slackChannel: "#x" }] }), "input.targets.0.slackChannel"],
       ["a Teams target without a URL (create)", rule({ targets: [slack("#x"), teams()] }), "input.targets.1.msteamsUrl"],
@@ -382,6 +385,16 @@ describe("routing rules over GraphQL", () => {
       expect(await routes(webhookFixture("ping"), "ping")).toEqual([]);
       expect(await count(bed, "event")).toBe(1);
       expect(await count(bed, "delivery")).toBe(1);
+    });
+
+    it("keeps two rules' Teams workflows on one host apart: both are reached", async () => {
+      const other = TEAMS_URL.replace("/workflows/r9/", "/workflows/r10/");
+      await bed.run(SUPERUSER, CREATE, { input: rule({ name: "first", position: 1, continue: true, targets: [teams(TEAMS_URL)] }) });
+      await bed.run(SUPERUSER, CREATE, { input: rule({ name: "second", position: 2, targets: [teams(other)] }) });
+      expect(await routes(SCAN)).toEqual([
+        { channel: "MSTEAMS", target: "Teams webhook at prod-07.westeurope.logic.azure.com (rule 1)", ruleName: "first", digestWindowSeconds: 0 },
+        { channel: "MSTEAMS", target: "Teams webhook at prod-07.westeurope.logic.azure.com (rule 2)", ruleName: "second", digestWindowSeconds: 0 },
+      ]);
     });
 
     it("shows a Teams target by its label, never its URL", async () => {

@@ -71,6 +71,19 @@ describe("personal routes: severity, digest window and quiet hours", () => {
     expect(await routes(productAdded)).toHaveLength(2);
   });
 
+  it("skips a personal mail only when the event's own system-wide mail reaches the user", async () => {
+    const onSystemList = { ...SETTINGS, mailNotificationsTo: ["alice@example.com"] };
+    const mailOf = (routes: Awaited<ReturnType<typeof personalRoutes>>) => routes.filter((route) => route.channel === Channel.MAIL);
+    const now = Date.UTC(2026, 10, 28, 12, 0);
+    // Without rules the system-wide mail goes to the list, alice included.
+    expect(mailOf(await personalRoutes({ preferences, directory }, scan, onSystemList, now))).toEqual([]);
+    // A rule sent the event elsewhere: the list got nothing, so alice gets her own copy.
+    const ruled = [{ channel: Channel.MAIL, target: "pci@example.com", recipientUserId: null }];
+    expect(mailOf(await personalRoutes({ preferences, directory }, scan, onSystemList, now, ruled))).toHaveLength(1);
+    const toAlice = [{ channel: Channel.MAIL, target: "pci@example.com, Alice@example.com", recipientUserId: null }];
+    expect(mailOf(await personalRoutes({ preferences, directory }, scan, onSystemList, now, toAlice))).toEqual([]);
+  });
+
   it("gathers messages in the user's digest window", async () => {
     await preferences.updateContact(ALICE, { digestWindowSeconds: 600 });
     const now = Date.UTC(2026, 10, 28, 12, 0);

@@ -100,6 +100,22 @@ describe("routing rules through the bridge", () => {
     expect(slackText(slack)).toContain("http://localhost:8080/test/90");
   });
 
+  it("sends what the rules decide while DefectDojo cannot be asked about personal copies, and those once it can", async () => {
+    await createRule(relay, { name: "all", position: 1, targets: [{ channel: "SLACK", slackChannel: "#ruled" }] });
+    peers.slack.users.set("admin@example.com", "UADMIN");
+    const subscribed = await relay.graphql(`mutation { setMyNotification(event: PRODUCT_ADDED, channels: [SLACK]) { event } }`);
+    expect(subscribed.errors).toBeUndefined();
+    peers.dojo.failApiWith(503);
+
+    await relay.postWebhook("product_added", productAdded(5, "other prod"));
+    await eventually(() => (slackTo(peers, "#ruled").length === 1 ? true : undefined));
+    expect(slackTo(peers, "UADMIN")).toEqual([]);
+
+    peers.dojo.failApiWith(null);
+    await eventually(() => (slackTo(peers, "UADMIN").length === 1 ? true : undefined), 15_000);
+    expect(slackTo(peers, "#ruled")).toHaveLength(1);
+  });
+
   it("gathers matching events into one message per window and target, sent when the window is over", async () => {
     await createRule(relay, {
       name: "batched",

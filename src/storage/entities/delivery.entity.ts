@@ -3,6 +3,9 @@ import { Channel } from "../../channels/channel-id";
 import { epochMs } from "../columns";
 import { EventEntity } from "./event.entity";
 
+/** The longest target a delivery (or digest) row holds: comma-joined mail addresses must fit. */
+export const TARGET_MAX_LENGTH = 1000;
+
 export enum DeliveryStatus {
   PENDING = "PENDING",
   SENT = "SENT",
@@ -32,7 +35,7 @@ export class DeliveryEntity {
   channel: Channel;
 
   /** Where it goes, never a secret: a Slack channel, mail addresses, or a label for a Teams URL. */
-  @Column("varchar", { length: 1000 })
+  @Column("varchar", { length: TARGET_MAX_LENGTH })
   target: string;
 
   /** DefectDojo user id for personal notifications; null for system-wide ones. */

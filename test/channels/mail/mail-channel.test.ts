@@ -128,8 +128,9 @@ describe("mail channel", () => {
       await mail.send({ event: digest, target: "secteam@example.com", settings: SETTINGS });
 
       const [message] = await peer.waitForMessages(1);
-      expect(message.subject).toBe("DefectDojo notification: 2 notifications for notif prod in the last 8 hours");
-      expect(message.text).toContain("Held during your quiet hours\n\n2 notifications for notif prod in the last 8 hours");
+      // Held until the quiet time ended: no "in the last …", which would read as 28,800 seconds of news.
+      expect(message.subject).toBe("DefectDojo notification: 2 notifications for notif prod");
+      expect(message.text).toContain("Held during your quiet hours\n\n2 notifications for notif prod\n");
       expect(message.text).toContain("Critical findings: 1\nLow findings: 1\nScan Added: 1\nEngagement Added: 1");
       expect(message.text).toContain(
         "Findings and events:\n- Critical: Finding 12 <http://localhost:8080/finding/12>\n- Low: Finding 11 <http://localhost:8080/finding/11>\n" +
