@@ -1,6 +1,7 @@
 import { EntityManager } from "typeorm";
 import { DigestEntry, DojoEvent, listedFindings, textEvent } from "../events/dojo-event";
 import { NotificationEvent } from "../events/notification-event";
+import { presentation } from "../routing/presentation";
 import { DigestPlan, RouteTarget } from "../routing/system-routes";
 import { Database } from "../storage/database";
 import { DigestEntity } from "../storage/entities/digest.entity";
@@ -141,7 +142,7 @@ async function closeDigest(manager: EntityManager, id: number, now: number, dupl
           channel: digest.channel,
           target: digest.target,
           recipientUserId: digest.recipientUserId,
-          presentation: digest.linkOnly ? { linkOnly: true } : null,
+          presentation: presentation(null, digest.linkOnly),
           targetSecret: digest.targetSecret,
         },
       ],

@@ -9,7 +9,7 @@ import { perRow } from "./cost";
 import { DEFAULT_PAGE_SIZE, DeliveriesArgs, MAX_PAGE_SIZE } from "./deliveries.args";
 import { DeliveryConnection, DeliveryEventSummary, DeliveryType, toDeliveryType } from "./delivery.type";
 import { Channel } from "./enums";
-import { badUserInput, notFound } from "./errors";
+import { badUserInput, notFound, parseRowId } from "./errors";
 
 const CURSOR_PREFIX = "delivery:";
 
@@ -92,8 +92,7 @@ export class DeliveriesResolver {
       "NOT_FOUND when you cannot see it; BAD_USER_INPUT when it is not FAILED.",
   })
   async retryDelivery(@Arg("id", () => ID) id: string, @Ctx() { caller, services }: RelayContext): Promise<DeliveryType> {
-    const deliveryId = /^[1-9][0-9]{0,15}$/.test(id) ? Number(id) : NaN;
-    if (!Number.isSafeInteger(deliveryId)) throw badUserInput("id", "is not a delivery id");
+    const deliveryId = parseRowId(id, "id", "a delivery");
     const where = { ...visibleTo(caller), id: deliveryId };
     if (!(await services.db.manager.exists(DeliveryEntity, { where }))) throw notFound("id", "there is no delivery with this id");
     if (!(await services.requeueFailedDelivery(deliveryId))) throw badUserInput("id", "only a FAILED delivery can be retried");

@@ -10,6 +10,13 @@ export function notFound(field: string, message: string): GraphQLError {
   return new GraphQLError(`${field}: ${message}`, { extensions: { code: "NOT_FOUND", field } });
 }
 
+/** A row id as the API hands it out (a positive integer in a string), or BAD_USER_INPUT on `field`. */
+export function parseRowId(id: string, field: string, what: string): number {
+  const parsed = /^[1-9][0-9]{0,15}$/.test(id) ? Number(id) : NaN;
+  if (!Number.isSafeInteger(parsed)) throw badUserInput(field, `is not ${what} id`);
+  return parsed;
+}
+
 /** The bridge lacks configuration the operation needs (e.g. DOJO_API_KEY to look up other users). */
 export function notConfigured(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: "NOT_CONFIGURED" } });

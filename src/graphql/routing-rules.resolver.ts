@@ -7,7 +7,7 @@ import { SUPERUSER } from "./auth-checker";
 import { RelayContext } from "./context";
 import { perRow } from "./cost";
 import { previewEvent } from "./preview-event";
-import { badUserInput, notFound } from "./errors";
+import { badUserInput, notFound, parseRowId } from "./errors";
 import {
   CreateRoutingRuleArgs,
   MAX_RULE_TARGETS,
@@ -61,7 +61,7 @@ export class RoutingRulesResolver {
     @Args(() => UpdateRoutingRuleArgs) { id, input }: UpdateRoutingRuleArgs,
     @Ctx() { services }: RelayContext,
   ): Promise<RoutingRuleType> {
-    const ruleId = parseRuleId(id);
+    const ruleId = parseRowId(id, "id", "a routing rule");
     const draft = ruleDraft(input, services.dojoApiConfigured);
     let saved;
     try {
@@ -79,7 +79,7 @@ export class RoutingRulesResolver {
   @Authorized(SUPERUSER)
   @Mutation(() => Boolean, { description: "Removes a rule; false when there was none with this id." })
   deleteRoutingRule(@Arg("id", () => ID) id: string, @Ctx() { services }: RelayContext): Promise<boolean> {
-    return services.rules.remove(parseRuleId(id));
+    return services.rules.remove(parseRowId(id, "id", "a routing rule"));
   }
 
   @Authorized(SUPERUSER)
@@ -96,13 +96,6 @@ export class RoutingRulesResolver {
   ): Promise<RoutePreview[]> {
     return services.previewRouting(previewEvent(event, payload));
   }
-}
-
-/** A rule id as the API hands it out: a positive integer in a string. */
-function parseRuleId(id: string): number {
-  const parsed = /^[1-9][0-9]{0,15}$/.test(id) ? Number(id) : NaN;
-  if (!Number.isSafeInteger(parsed)) throw badUserInput("id", "is not a routing rule id");
-  return parsed;
 }
 
 /** The validated input as the store takes it: trimmed, defaults filled in, lists without repeats. */

@@ -3,6 +3,7 @@ import { DojoDirectory } from "../defectdojo/directory";
 import { DojoEvent, listedFindings } from "../events/dojo-event";
 import { meetsSeverity } from "../events/severity";
 import { PreferencesStore, UserContactWithSecret } from "../storage/preferences-store";
+import { presentation } from "./presentation";
 import { quietHoursEnd } from "./quiet-hours";
 import { digestKey } from "./rule-routes";
 import { SystemSettingsWithSecrets } from "../storage/settings-store";
@@ -61,9 +62,9 @@ export async function personalRoutes(
     const passing = contact.minSeverity ? listed.filter((finding) => meetsSeverity(finding.severity, contact.minSeverity!)) : listed;
     if (listed.length > 0 && passing.length === 0) continue;
     const findingIds = passing.length < listed.length ? passing.map((finding) => finding.id) : undefined;
-    const presentation = findingIds || settings.linkOnly ? { ...(findingIds && { findingIds }), ...(settings.linkOnly && { linkOnly: true }) } : null;
+    const shown = presentation(findingIds, settings.linkOnly);
     const add = (channel: Channel, target: string) =>
-      routes.push({ channel, target, recipientUserId: userId, presentation, digest: personalDigest(userId, contact, channel, target, now) });
+      routes.push({ channel, target, recipientUserId: userId, presentation: shown, digest: personalDigest(userId, contact, channel, target, now) });
     for (const channel of channels) {
       switch (channel) {
         case Channel.SLACK:

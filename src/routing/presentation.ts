@@ -1,6 +1,12 @@
 import { DojoEvent } from "../events/dojo-event";
 import { Presentation } from "../storage/entities/delivery.entity";
 
+/** What a route narrows, or null when it shows the whole event (stored as NULL, the common case). */
+export function presentation(findingIds: number[] | null | undefined, linkOnly: boolean): Presentation | null {
+  if (!findingIds && !linkOnly) return null;
+  return { ...(findingIds && { findingIds }), ...(linkOnly && { linkOnly: true }) };
+}
+
 /**
  * The event as one delivery shows it: a rule or a user's minimum severity may let only some of its
  * listed findings through, and only those are listed (counts of the rest stay as DefectDojo sent them).

@@ -4,6 +4,7 @@ import { DojoEvent } from "../events/dojo-event";
 import { isSilentEvent } from "../events/notification-event";
 import { SystemSettings } from "../storage/settings-store";
 import { EventFacts, matchRules } from "./rule-matching";
+import { presentation } from "./presentation";
 import { DigestGroupBy, RoutingRule } from "./routing-rule";
 import { DigestPlan, RouteTarget, systemRoutes } from "./system-routes";
 
@@ -28,12 +29,11 @@ export function ruleRoutes(
     for (const target of rule.targets) {
       const key = `${target.channel}|${target.target}`;
       if (routes.has(key)) continue;
-      const presentation = findingIds || rule.linkOnly ? { ...(findingIds && { findingIds }), ...(rule.linkOnly && { linkOnly: true }) } : null;
       routes.set(key, {
         channel: target.channel,
         target: target.target,
         recipientUserId: null,
-        presentation,
+        presentation: presentation(findingIds, rule.linkOnly),
         targetSecret: target.sealedSecret,
         ruleName: rule.name,
         digest: rule.digestWindowSeconds > 0 ? ruleDigest(rule, key, event, facts, now) : undefined,

@@ -4,6 +4,7 @@ import { isSilentEvent } from "../events/notification-event";
 import { DigestReason } from "../storage/entities/digest.entity";
 import { Presentation } from "../storage/entities/delivery.entity";
 import { SystemSettings } from "../storage/settings-store";
+import { presentation } from "./presentation";
 
 /** One place a message goes: what a delivery row records. Never holds a secret. */
 export interface RouteTarget {
@@ -47,7 +48,7 @@ export function systemRoutes(event: DojoEvent, settings: SystemSettings, selecte
   const targets: RouteTarget[] = [];
   for (const channel of selected) {
     const target = systemTarget(channel, settings);
-    if (target !== null) targets.push({ channel, target, recipientUserId: null, presentation: settings.linkOnly ? { linkOnly: true } : null });
+    if (target !== null) targets.push({ channel, target, recipientUserId: null, presentation: presentation(null, settings.linkOnly) });
   }
   return targets;
 }

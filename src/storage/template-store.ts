@@ -12,8 +12,8 @@ export interface StoredMessageTemplate extends MessageTemplate {
 
 /**
  * Reads and writes superusers' message templates. Nothing is cached, as in SettingsStore: the
- * delivery worker calls `find` for each message, so a change is in effect for the very next one on
- * every replica. Templates are validated (validateTemplate) before they reach `set`.
+ * delivery worker reads them all with each claim of rows, so a change is in effect for the next
+ * claim on every replica. Templates are validated (validateTemplate) before they reach `set`.
  */
 export class TemplateStore {
   constructor(private readonly db: Database) {}

@@ -405,7 +405,7 @@ describe("routing rules over GraphQL", () => {
 
     it.each([
       ["an event name with capitals", "Scan_Added", "{}", "event"],
-      ["an event name with digits", "scan2", "{}", "event"],
+      ["an event name starting with a digit", "2scan", "{}", "event"],
       ["an empty event name", "", "{}", "event"],
       ["an event name of 101 characters", "a".repeat(101), "{}", "event"],
       ["a payload that is not JSON", "scan_added", "{not json", "payload"],

@@ -27,22 +27,6 @@ export function testRule(changes: Partial<RoutingRule> = {}): RoutingRule {
 
 /** The same as a draft for RoutingRuleStore. */
 export function testDraft(changes: Partial<RuleDraft> = {}): RuleDraft {
-  return {
-    name: "rule",
-    position: 0,
-    events: [],
-    productTypeIds: [],
-    productIds: [],
-    engagementIds: [],
-    minSeverity: null,
-    tags: [],
-    verified: null,
-    active: null,
-    continue: false,
-    targets: [{ channel: Channel.SLACK, slackChannel: "#all" }],
-    digestWindowSeconds: 0,
-    digestGroupBy: DigestGroupBy.NONE,
-    linkOnly: false,
-    ...changes,
-  };
+  const { id: _id, targets: _targets, ...rule } = testRule();
+  return { ...rule, targets: [{ channel: Channel.SLACK, slackChannel: "#all" }], ...changes };
 }
