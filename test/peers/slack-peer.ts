@@ -99,7 +99,10 @@ export async function startSlackPeer(
     const call: SlackCall = { method, token: bearer ?? (typeof args.token === "string" ? args.token : null), args, at: Date.now() };
     calls.push(call);
     const gaugeKey = method === "chat.postMessage" ? String(args.channel) : undefined;
-    if (gaugeKey !== undefined) concurrency.enter(gaugeKey);
+    if (gaugeKey !== undefined) {
+      concurrency.enter(gaugeKey);
+      await concurrency.released();
+    }
 
     const scripted = script.shift();
     const delayMs = (scripted?.delayMs ?? 0) + answerDelayMs;

@@ -65,6 +65,7 @@ export async function startTeamsPeer(sig = "peer-signature-0123456789abcdef"): P
       const request: TeamsRequest = { path: url.pathname, headers: req.headers, raw, body: parseJson(raw), at: Date.now() };
       requests.push(request);
       concurrency.enter(url.pathname);
+      await concurrency.released();
       const next = script.shift() ?? { status: 202 };
       const delayMs = (next.delayMs ?? 0) + answerDelayMs;
       if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs));
