@@ -5,6 +5,10 @@ import { Channel, CHANNEL_LABELS, CHANNELS, eventLabel } from "./labels";
 export interface EventChannels {
   event: string;
   channels: Channel[];
+  /** DefectDojo sends the event only to the users it names, never to the bridge: no channel can be set. */
+  personalOnly: boolean;
+  /** Why, for a personalOnly event. */
+  note: string | null;
 }
 
 function sameChannels(a: Channel[], b: Channel[]): boolean {
@@ -12,8 +16,9 @@ function sameChannels(a: Channel[], b: Channel[]): boolean {
 }
 
 /**
- * DefectDojo's notifications table: one row per event, one checkbox per channel. "Save" sends one
- * mutation per changed event, in order, and stops at the first refusal (the rows before it stay saved).
+ * DefectDojo's notifications table: one row per event, one checkbox per channel (a personal-only
+ * event shows its note instead: nothing could send it). "Save" sends one mutation per changed event,
+ * in order, and stops at the first refusal (the rows before it stay saved).
  */
 export function EventChannelTable(props: {
   idPrefix: string;
@@ -73,22 +78,28 @@ export function EventChannelTable(props: {
             {draft.map((row) => (
               <tr key={row.event}>
                 <th scope="row">{eventLabel(row.event)}</th>
-                {CHANNELS.map((channel) => {
-                  const id = `${props.idPrefix}-${row.event}-${channel}`;
-                  return (
-                    <td key={channel}>
-                      <input
-                        type="checkbox"
-                        id={id}
-                        checked={row.channels.includes(channel)}
-                        onChange={(event) => toggle(row.event, channel, event.currentTarget.checked)}
-                      />
-                      <label for={id} class="visually-hidden">
-                        {eventLabel(row.event)}: {CHANNEL_LABELS[channel]}
-                      </label>
-                    </td>
-                  );
-                })}
+                {row.personalOnly ? (
+                  <td colSpan={CHANNELS.length} class="note" id={`${props.idPrefix}-${row.event}-note`}>
+                    {row.note ?? "DefectDojo never sends this event to the bridge."}
+                  </td>
+                ) : (
+                  CHANNELS.map((channel) => {
+                    const id = `${props.idPrefix}-${row.event}-${channel}`;
+                    return (
+                      <td key={channel}>
+                        <input
+                          type="checkbox"
+                          id={id}
+                          checked={row.channels.includes(channel)}
+                          onChange={(event) => toggle(row.event, channel, event.currentTarget.checked)}
+                        />
+                        <label for={id} class="visually-hidden">
+                          {eventLabel(row.event)}: {CHANNEL_LABELS[channel]}
+                        </label>
+                      </td>
+                    );
+                  })
+                )}
               </tr>
             ))}
           </tbody>

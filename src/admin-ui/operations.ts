@@ -24,17 +24,17 @@ export const OPERATIONS = {
     sendTestNotification(channel: $channel) { id status attempts lastError target }
   }`,
 
-  systemNotifications: "query SystemNotifications { systemNotifications { event channels } }",
+  systemNotifications: "query SystemNotifications { systemNotifications { event channels personalOnly note } }",
   setSystemNotification: `mutation SetSystemNotification($event: NotificationEvent!, $channels: [Channel!]!) {
-    setSystemNotification(event: $event, channels: $channels) { event channels }
+    setSystemNotification(event: $event, channels: $channels) { event channels personalOnly note }
   }`,
 
   profile: `query Profile { me { ${PROFILE_FIELDS} } }`,
   updateMyContact: `mutation UpdateMyContact($input: ContactInput!) { updateMyContact(input: $input) { ${PROFILE_FIELDS} } }`,
 
-  myNotifications: "query MyNotifications { me { notifications { event channels } } }",
+  myNotifications: "query MyNotifications { me { notifications { event channels personalOnly note } } }",
   setMyNotification: `mutation SetMyNotification($event: NotificationEvent!, $channels: [Channel!]!) {
-    setMyNotification(event: $event, channels: $channels) { event channels }
+    setMyNotification(event: $event, channels: $channels) { event channels personalOnly note }
   }`,
 
   deliveries: `query Deliveries($first: Int, $after: String, $status: DeliveryStatus) {

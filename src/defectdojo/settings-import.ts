@@ -1,6 +1,7 @@
 import { isEmail } from "class-validator";
 import { ALL_CHANNELS, Channel } from "../channels/channel-id";
 import { ALL_NOTIFICATION_EVENTS } from "../events/notification-event";
+import { isPersonalOnlyEvent, PERSONAL_ONLY_EVENTS, PERSONAL_ONLY_NOTE } from "../events/personal-only-events";
 // The same rules as a superuser's own input: what the bridge would refuse there is not imported either.
 import {
   isHttpUrl,
@@ -160,6 +161,10 @@ async function importSystemMatrix(settings: SettingsStore, row: DojoNotification
   const notDelivered = new Map<string, number>();
   for (const event of ALL_NOTIFICATION_EVENTS) {
     const what = `system notification ${event}`;
+    if (isPersonalOnlyEvent(event)) {
+      report.skipped.push({ what, reason: PERSONAL_ONLY_NOTE });
+      continue;
+    }
     const dojoChannels = row.channels.get(event) ?? [];
     if (dojoChannels.includes("webhooks")) {
       report.skipped.push({ what, reason: WEBHOOKS_IN_SYSTEM_ROW });
@@ -186,6 +191,7 @@ async function importPersonalMatrices(
 ): Promise<void> {
   const personal = rows.filter((row) => row.user !== null && row.product === null).sort((a, b) => nameOf(a.user!).localeCompare(nameOf(b.user!)));
   const notDelivered = new Map<string, Set<number>>();
+  const personalOnlyChosen = new Set<number>();
   for (const row of personal) {
     const userId = row.user!;
     const what = `personal notifications of ${nameOf(userId)}`;
@@ -193,6 +199,10 @@ async function importPersonalMatrices(
     let changed = false;
     for (const event of ALL_NOTIFICATION_EVENTS) {
       const { channels, unsupported } = bridgeChannels(row.channels.get(event) ?? []);
+      if (isPersonalOnlyEvent(event)) {
+        if (channels.length > 0) personalOnlyChosen.add(userId);
+        continue;
+      }
       for (const channel of unsupported) notDelivered.set(channel, (notDelivered.get(channel) ?? new Set()).add(userId));
       if (sameList(channels, current.get(event) ?? [])) continue;
       await preferences.setNotification(userId, event, channels);
@@ -202,6 +212,12 @@ async function importPersonalMatrices(
   }
   for (const [channel, users] of notDelivered) {
     report.skipped.push({ what: `${channel} channel of personal notifications (${plural(users.size, "user")})`, reason: notBridgeChannel(channel) });
+  }
+  if (personalOnlyChosen.size > 0) {
+    report.skipped.push({
+      what: `${[...PERSONAL_ONLY_EVENTS].join(" and ")} in personal notifications (${plural(personalOnlyChosen.size, "user")})`,
+      reason: PERSONAL_ONLY_NOTE,
+    });
   }
   const perProduct = rows.filter((row) => row.user !== null && row.product !== null).length;
   if (perProduct > 0) {

@@ -1,4 +1,5 @@
 import { ALL_NOTIFICATION_EVENTS, NotificationEvent } from "../events/notification-event";
+import { isPersonalOnlyEvent } from "../events/personal-only-events";
 import { DojoApiError, DojoClient } from "./dojo-client";
 import {
   dojoField,
@@ -119,6 +120,10 @@ export async function registerWebhook(
 /**
  * Adds `webhooks` to every event field of DefectDojo's system row (created when DefectDojo has
  * none), keeping its other channels unless `stopDirect`. Writes only the fields that change.
+ * The personal-only events are left as they are: DefectDojo merges the system row into each
+ * recipient's own settings for them (NOTIFICATIONS_SYSTEM_LEVEL_TRUMP, dojo/notifications/helper.py
+ * _process_recipients), so `webhooks` there would post mentions to the recipients' own endpoints, and
+ * stopping Slack or mail there would silence what the bridge can never send in their place.
  */
 async function addWebhooksToSystemRow(
   client: DojoClient,
@@ -131,6 +136,7 @@ async function addWebhooksToSystemRow(
   let directLeft = 0;
   const stopped = new Set<string>();
   for (const event of ALL_NOTIFICATION_EVENTS) {
+    if (isPersonalOnlyEvent(event)) continue;
     const before = row?.channels.get(event) ?? defaultChannels(event);
     const after = new Set(before.filter((channel) => !(stopDirect && DIRECT_CHANNELS.includes(channel))));
     after.add("webhooks");

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DojoEvent, FindingRef, ObjectRef, ScanFindings } from "./dojo-event";
+import { engagementLabel, engagementStatusTexts, testFallbackLabel, titleWithEngagementLabel, untitledTestLabel } from "./nameless-objects";
 import { settingForEvent } from "./notification-event";
 import { repairDoubledUrl, subjectFromUrl } from "./subject-from-url";
 
@@ -9,7 +10,10 @@ import { repairDoubledUrl, subjectFromUrl } from "./subject-from-url";
 const url = z.string().nullish();
 const id = z.number().int().nonnegative();
 
+// Product_Type.name and Product.name are required in DefectDojo; Engagement.name and Test.title are
+// nullable and its templates write them raw, as `null` (engagement.tpl, test.tpl): see nameless-objects.ts.
 const namedObject = z.object({ id, name: z.string(), url_ui: url });
+const engagementObject = z.object({ id, name: z.string().nullish(), url_ui: url });
 const testObject = z.object({ id, title: z.string().nullish(), url_ui: url });
 const findingItem = z.object({
   id,
@@ -45,7 +49,7 @@ const webhookBody = z.object({
   url_api: url,
   product_type: namedObject.nullish(),
   product: namedObject.nullish(),
-  engagement: namedObject.nullish(),
+  engagement: engagementObject.nullish(),
   test: testObject.nullish(),
   finding: findingItem.nullish(),
   finding_count: z.number().int().nonnegative().nullish(),
@@ -90,24 +94,42 @@ export function parseWebhookPayload(
 
 function toDojoEvent(name: string, instance: string | null, body: WebhookBody): DojoEvent {
   const urlUi = body.url_ui ? repairDoubledUrl(body.url_ui) : null;
+  const subject = subjectFromUrl(urlUi);
+  const texts =
+    subject?.kind === "engagement"
+      ? engagementStatusTexts(name, subject.id, labelledTitle(body), body.description ?? null)
+      : { title: labelledTitle(body), description: body.description ?? null };
   return {
     name,
     setting: settingForEvent(name),
-    title: body.title ?? "",
-    description: body.description ?? null,
+    title: texts.title,
+    description: texts.description,
     urlUi,
     instance,
     productType: objectRef(body.product_type),
     product: objectRef(body.product),
-    engagement: objectRef(body.engagement),
-    test: body.test
-      ? { id: body.test.id, name: body.test.title ?? `Test ${body.test.id}`, urlUi: body.test.url_ui ?? null }
+    engagement: body.engagement
+      ? { id: body.engagement.id, name: engagementLabel(body.engagement.id, body.engagement.name), urlUi: body.engagement.url_ui ?? null }
       : null,
+    test: body.test ? { id: body.test.id, name: testName(body, body.test), urlUi: body.test.url_ui ?? null } : null,
     finding: body.finding ? findingRef(body.finding) : null,
     findings: body.findings ? scanFindings(body.findings) : null,
     findingCount: body.finding_count ?? null,
-    subject: subjectFromUrl(urlUi),
+    subject,
   };
+}
+
+/** DefectDojo's title, with a nameless engagement's label where DefectDojo wrote "None". */
+function labelledTitle(body: WebhookBody): string {
+  const title = body.title ?? "";
+  return body.product && body.engagement ? titleWithEngagementLabel(title, body.product.name, body.engagement) : title;
+}
+
+/** The test's title, or for an untitled test what DefectDojo shows for it (its test type, when the title tells it). */
+function testName(body: WebhookBody, test: z.infer<typeof testObject>): string {
+  if (test.title?.trim()) return test.title;
+  if (!body.product || !body.engagement) return testFallbackLabel(test.id);
+  return untitledTestLabel(test.id, body.title ?? "", body.product.name, body.engagement.name, body.finding?.title);
 }
 
 function objectRef(value: z.infer<typeof namedObject> | null | undefined): ObjectRef | null {

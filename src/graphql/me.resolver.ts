@@ -4,13 +4,12 @@ import { allowlistPermits, WebhookAllowlist } from "../channels/msteams/webhook-
 import { ALL_NOTIFICATION_EVENTS } from "../events/notification-event";
 import { validateQuietHours } from "../routing/quiet-hours";
 import { ContactUpdate } from "../storage/preferences-store";
-import { EventChannels } from "../storage/settings-store";
 import { ContactInput } from "./contact.input";
 import { ContactType } from "./contact.type";
 import { RelayContext } from "./context";
 import { perRow } from "./cost";
 import { badUserInput } from "./errors";
-import { EventChannelsType } from "./event-channels.type";
+import { eventChannelsLine, EventChannelsType, refuseUnreceivableEvent } from "./event-channels.type";
 import { MeType, toMe } from "./me.type";
 import { PersonalNotificationArgs } from "./personal-notification.args";
 
@@ -47,12 +46,15 @@ export class MeResolver {
   }
 
   @Authorized()
-  @Mutation(() => EventChannelsType, { description: "Replaces the channels that notify you of one event; [] for none." })
-  setMyNotification(
+  @Mutation(() => EventChannelsType, {
+    description: "Replaces the channels that notify you of one event; [] for none. Channels for a personalOnly event are refused (BAD_USER_INPUT).",
+  })
+  async setMyNotification(
     @Args(() => PersonalNotificationArgs) { event, channels }: PersonalNotificationArgs,
     @Ctx() { caller, services }: RelayContext,
-  ): Promise<EventChannels> {
-    return services.preferences.setNotification(caller.id, event, channels);
+  ): Promise<EventChannelsType> {
+    refuseUnreceivableEvent(event, channels);
+    return eventChannelsLine(await services.preferences.setNotification(caller.id, event, channels));
   }
 
   @FieldResolver(() => ContactType)
@@ -76,8 +78,8 @@ export class MeResolver {
     description: "One entry per NotificationEvent, in DefectDojo's order: the channels that notify this user personally.",
     complexity: perRow(ALL_NOTIFICATION_EVENTS.length),
   })
-  notifications(@Root() user: MeType, @Ctx() { services }: RelayContext): Promise<EventChannels[]> {
-    return services.preferences.notifications(user.id);
+  async notifications(@Root() user: MeType, @Ctx() { services }: RelayContext): Promise<EventChannelsType[]> {
+    return (await services.preferences.notifications(user.id)).map(eventChannelsLine);
   }
 }
 

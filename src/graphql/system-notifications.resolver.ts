@@ -1,10 +1,9 @@
 import { Args, Authorized, Ctx, Mutation, Query, Resolver } from "type-graphql";
 import { ALL_NOTIFICATION_EVENTS } from "../events/notification-event";
-import { EventChannels } from "../storage/settings-store";
 import { SUPERUSER } from "./auth-checker";
 import { RelayContext } from "./context";
 import { perRow } from "./cost";
-import { EventChannelsType } from "./event-channels.type";
+import { eventChannelsLine, EventChannelsType, refuseUnreceivableEvent } from "./event-channels.type";
 import { SystemNotificationArgs } from "./system-notification.args";
 
 @Resolver()
@@ -14,16 +13,19 @@ export class SystemNotificationsResolver {
     description: "One entry per NotificationEvent, in DefectDojo's order.",
     complexity: perRow(ALL_NOTIFICATION_EVENTS.length),
   })
-  systemNotifications(@Ctx() { services }: RelayContext): Promise<EventChannels[]> {
-    return services.settings.systemNotifications();
+  async systemNotifications(@Ctx() { services }: RelayContext): Promise<EventChannelsType[]> {
+    return (await services.settings.systemNotifications()).map(eventChannelsLine);
   }
 
   @Authorized(SUPERUSER)
-  @Mutation(() => EventChannelsType, { description: "Replaces the channels of one event; [] sends it nowhere." })
-  setSystemNotification(
+  @Mutation(() => EventChannelsType, {
+    description: "Replaces the channels of one event; [] sends it nowhere. Channels for a personalOnly event are refused (BAD_USER_INPUT).",
+  })
+  async setSystemNotification(
     @Args(() => SystemNotificationArgs) { event, channels }: SystemNotificationArgs,
     @Ctx() { services }: RelayContext,
-  ): Promise<EventChannels> {
-    return services.settings.setSystemNotification(event, channels);
+  ): Promise<EventChannelsType> {
+    refuseUnreceivableEvent(event, channels);
+    return eventChannelsLine(await services.settings.setSystemNotification(event, channels));
   }
 }

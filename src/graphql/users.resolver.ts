@@ -1,9 +1,8 @@
 import { Arg, Args, Authorized, Ctx, Int, Mutation, Query, Resolver } from "type-graphql";
-import { EventChannels } from "../storage/settings-store";
 import { SUPERUSER } from "./auth-checker";
 import { RelayContext } from "./context";
 import { badUserInput } from "./errors";
-import { EventChannelsType } from "./event-channels.type";
+import { eventChannelsLine, EventChannelsType, refuseUnreceivableEvent } from "./event-channels.type";
 import { MeType, toMe } from "./me.type";
 import { UserNotificationArgs } from "./personal-notification.args";
 
@@ -23,15 +22,18 @@ export class UsersResolver {
   }
 
   @Authorized(SUPERUSER)
-  @Mutation(() => EventChannelsType, { description: "Replaces the channels that notify a user of one event; [] for none." })
+  @Mutation(() => EventChannelsType, {
+    description: "Replaces the channels that notify a user of one event; [] for none. Channels for a personalOnly event are refused (BAD_USER_INPUT).",
+  })
   async setUserNotification(
     @Args(() => UserNotificationArgs) { userId, event, channels }: UserNotificationArgs,
     @Ctx() { services }: RelayContext,
-  ): Promise<EventChannels> {
+  ): Promise<EventChannelsType> {
+    refuseUnreceivableEvent(event, channels);
     // Settings for an id DefectDojo does not know would never be used: refused rather than stored.
     if (userId < 1 || !(await services.lookupUser(userId))) {
       throw badUserInput("userId", "DefectDojo has no user with this id");
     }
-    return services.preferences.setNotification(userId, event, channels);
+    return eventChannelsLine(await services.preferences.setNotification(userId, event, channels));
   }
 }

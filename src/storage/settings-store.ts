@@ -1,5 +1,6 @@
 import { ALL_CHANNELS, Channel } from "../channels/channel-id";
 import { ALL_NOTIFICATION_EVENTS, NotificationEvent } from "../events/notification-event";
+import { isPersonalOnlyEvent } from "../events/personal-only-events";
 import { Database } from "./database";
 import { SystemNotificationEntity } from "./entities/system-notification.entity";
 import { SystemSettingsEntity } from "./entities/system-settings.entity";
@@ -45,10 +46,11 @@ export interface EventChannels {
 
 /**
  * What goes where until a superuser says otherwise: every event to every enabled system channel,
- * except SCAN_ADDED_EMPTY, which DefectDojo also leaves empty (it fires on every no-change import).
+ * except SCAN_ADDED_EMPTY, which DefectDojo also leaves empty (it fires on every no-change import),
+ * and the personal-only events, which DefectDojo never sends to the bridge.
  */
 export function defaultSystemChannels(event: NotificationEvent): Channel[] {
-  return event === NotificationEvent.SCAN_ADDED_EMPTY ? [] : [...ALL_CHANNELS];
+  return event === NotificationEvent.SCAN_ADDED_EMPTY || isPersonalOnlyEvent(event) ? [] : [...ALL_CHANNELS];
 }
 
 const SETTINGS_ROW_ID = 1;

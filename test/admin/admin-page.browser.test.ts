@@ -126,6 +126,23 @@ describe("the admin page", () => {
         outline: string;
       }>;
 
+    /**
+     * DefectDojo sends user_mentioned and review_requested only to their recipients' own webhook
+     * endpoints (3.2 and 2.58.2-changelog dojo/notifications/helper.py, `filter(owner=user)`): their rows
+     * show why, and no checkbox that could never fire.
+     */
+    async function expectPersonalOnlyNotes(page: Page, table: string): Promise<void> {
+      const matrix = page.getByRole("table", { name: table });
+      for (const label of ["User mentioned", "Review requested"]) {
+        const row = matrix.getByRole("row").filter({ has: page.getByRole("rowheader", { name: label, exact: true }) });
+        await row.getByRole("cell").filter({ hasText: "DefectDojo sends this event only to the users it names" }).waitFor();
+        expect(await row.getByRole("checkbox").count()).toBe(0);
+      }
+      // The other events keep their three checkboxes.
+      const scan = matrix.getByRole("row").filter({ has: page.getByRole("rowheader", { name: "Scan added", exact: true }) });
+      expect(await scan.getByRole("checkbox").count()).toBe(3);
+    }
+
     it("lets a superuser turn on Slack, send a test that arrives, see it SENT among the deliveries and retry a FAILED one", async () => {
       const { context, page, problems } = await openPage();
       await screenshot(page, "01-sign-in");
@@ -187,6 +204,7 @@ describe("the admin page", () => {
       for (const label of ["Product type added", "Scan added", "JIRA problems", "SLA breach", "SLA breach (combined)", "Risk Acceptance Expiration"]) {
         await page.getByRole("rowheader", { name: label, exact: true }).waitFor();
       }
+      await expectPersonalOnlyNotes(page, "System notifications by event and channel");
       // Off by default, as in DefectDojo.
       await page.getByLabel("Scan added empty: Slack").check();
       await page.getByRole("button", { name: "Save", exact: true }).click();
@@ -223,6 +241,7 @@ describe("the admin page", () => {
       await screenshot(page, "07-profile");
       await go(page, "Personal Notifications");
       await page.getByRole("table", { name: "Your notifications by event and channel" }).waitFor();
+      await expectPersonalOnlyNotes(page, "Your notifications by event and channel");
       await screenshot(page, "08-personal-notifications");
 
       await page.setViewportSize({ width: 390, height: 844 });

@@ -18,13 +18,18 @@ const failureOf = (work: Promise<unknown>) =>
     },
     (error: unknown) => error as DojoApiError,
   );
+// DefectDojo 3.2 and 2.58.2-changelog dojo/notifications/helper.py: these two go to their recipients only, and
+// `_process_recipients` merges the system row into each recipient's row (NOTIFICATIONS_SYSTEM_LEVEL_TRUMP).
+const PERSONAL_ONLY_FIELDS: readonly string[] = ["user_mentioned", "review_requested"];
 const systemRow = () => peer.notificationsRows().find((row) => row.user === null && row.product === null && !row.template)!;
 
 describe.each(["RBAC", "LEGACY"] as const)("registerWebhook in DefectDojo %s", (model: DojoAuthorizationModel) => {
   beforeEach(async () => {
     peer = await startDojoPeer({ model });
     peer.addUser({ id: 2, username: "alice" });
-    peer.addNotificationsRow({ channels: { scan_added: ["slack", "alert"], product_added: ["mail", "msteams"], other: [] } });
+    peer.addNotificationsRow({
+      channels: { scan_added: ["slack", "alert"], product_added: ["mail", "msteams"], other: [], user_mentioned: ["slack", "alert"], review_requested: ["mail"] },
+    });
     // Someone's own endpoint, which is not the bridge's.
     peer.addWebhookEndpoint({ name: "alice's", url: "https://alice.example.com/hook", owner: 2 });
   });
@@ -37,7 +42,7 @@ describe.each(["RBAC", "LEGACY"] as const)("registerWebhook in DefectDojo %s", (
       url: URL,
       created: true,
       status: "active",
-      eventsAdded: 18,
+      eventsAdded: 16,
       directChannelsStopped: false,
       notes: ["Turned on Enable Webhook notifications in DefectDojo's System Settings."],
     });
@@ -55,7 +60,9 @@ describe.each(["RBAC", "LEGACY"] as const)("registerWebhook in DefectDojo %s", (
     expect(peer.systemSettings().enable_webhooks_notifications).toBe(true);
     // Every event gets webhooks; DefectDojo's own channels stay.
     const channels = systemRow().channels;
-    for (const field of DOJO_NOTIFICATION_FIELDS) expect(channels[field]).toContain("webhooks");
+    for (const field of DOJO_NOTIFICATION_FIELDS.filter((field) => !PERSONAL_ONLY_FIELDS.includes(field))) expect(channels[field]).toContain("webhooks");
+    // But the personal-only events: DefectDojo merges these fields into each recipient's own settings.
+    expect(channels).toMatchObject({ user_mentioned: ["slack", "alert"], review_requested: ["mail"] });
     expect(channels).toMatchObject({ scan_added: ["slack", "webhooks", "alert"], product_added: ["msteams", "mail", "webhooks"], other: ["webhooks"], scan_added_empty: ["webhooks"] });
 
     // The bridge moved: the same endpoint (found by its name) points at the new address.
@@ -77,10 +84,14 @@ describe.each(["RBAC", "LEGACY"] as const)("registerWebhook in DefectDojo %s", (
 
   it("takes DefectDojo's own Slack, Teams and mail out of its system notifications when asked", async () => {
     const result = await register(URL, true);
-    expect(result).toMatchObject({ eventsAdded: 18, directChannelsStopped: true });
+    expect(result).toMatchObject({ eventsAdded: 16, directChannelsStopped: true });
     expect(result.notes).toContain("Took DefectDojo's own mail, msteams, slack out of its system notifications: the bridge sends them now.");
     const channels = systemRow().channels;
-    for (const field of DOJO_NOTIFICATION_FIELDS) expect(channels[field].filter((c) => ["slack", "msteams", "mail"].includes(c))).toEqual([]);
+    for (const field of DOJO_NOTIFICATION_FIELDS.filter((field) => !PERSONAL_ONLY_FIELDS.includes(field))) {
+      expect(channels[field].filter((c) => ["slack", "msteams", "mail"].includes(c))).toEqual([]);
+    }
+    // The bridge never receives mentions and review requests: DefectDojo keeps sending them itself.
+    expect(channels).toMatchObject({ user_mentioned: ["slack", "alert"], review_requested: ["mail"] });
     expect(channels).toMatchObject({ scan_added: ["webhooks", "alert"], product_added: ["webhooks"] });
 
     // Already done: nothing more to change, and it still says the direct channels are stopped.
@@ -93,7 +104,7 @@ describe.each(["RBAC", "LEGACY"] as const)("registerWebhook in DefectDojo %s", (
     peer = await startDojoPeer({ model });
     peer.addNotificationsRow({ channels: { scan_added_empty: ["mail"] } });
     const kept = await register();
-    expect(kept).toMatchObject({ eventsAdded: 17, directChannelsStopped: false });
+    expect(kept).toMatchObject({ eventsAdded: 15, directChannelsStopped: false });
     expect(kept.notes).toContain(
       'DefectDojo\'s API sets scan_added_empty to a single channel, and it has others there: tick Webhooks for "Scan added empty" on DefectDojo\'s System Notifications page.',
     );

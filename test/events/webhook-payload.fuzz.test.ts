@@ -170,8 +170,10 @@ function readFields(body: Json): Array<[Path, Kind]> {
   for (const key of ["title", "description", "url_ui", "url_api"]) add([key], "string?");
   add(["finding_count"], "count");
   for (const key of ["user", "product_type", "product", "engagement", "test", "finding", "findings"]) add([key], "object?");
+  // Engagement.name is nullable in DefectDojo (dojo/engagement/models.py at 3.2, dojo/models.py at 2.58); product names are not.
   for (const key of ["product_type", "product", "engagement"]) {
-    if (has([key]) && at(body, [key])) for (const [field, kind] of [["id", "id"], ["name", "string"], ["url_ui", "string?"]] as const) add([key, field], kind);
+    const name: Kind = key === "engagement" ? "string?" : "string";
+    if (has([key]) && at(body, [key])) for (const [field, kind] of [["id", "id"], ["name", name], ["url_ui", "string?"]] as const) add([key, field], kind);
   }
   if (has(["test"]) && at(body, ["test"])) for (const [field, kind] of [["id", "id"], ["title", "string?"], ["url_ui", "string?"]] as const) add(["test", field], kind);
   if (has(["finding"]) && at(body, ["finding"])) for (const [field, kind] of FINDING_FIELDS) add(["finding", field], kind);

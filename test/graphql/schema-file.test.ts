@@ -90,6 +90,9 @@ describe("the GraphQL schema", () => {
     expect(signatures(schema.getType("EventChannels") as GraphQLObjectType)).toEqual([
       "event: NotificationEvent!",
       "channels: [Channel!]!",
+      // "DefectDojo as it really is": user_mentioned and review_requested never reach a system endpoint.
+      "personalOnly: Boolean!",
+      "note: String",
     ]);
     const enumValues = (name: string) => (schema.getType(name) as GraphQLEnumType).getValues().map((v) => v.name);
     expect(enumValues("Channel")).toEqual(["SLACK", "MSTEAMS", "MAIL"]);

@@ -55,8 +55,8 @@ export type DojoImportAction = "N" | "C" | "R" | "U";
 export interface DojoPeerEngagement {
   id: number;
   productId: number;
-  /** Default `eng <id>`. */
-  name?: string;
+  /** Default `eng <id>`; null for a nameless one (Engagement.name is nullable in DefectDojo, dojo/engagement/models.py at 3.2). */
+  name?: string | null;
   /** Default "In Progress"; `active` is false while Completed or Cancelled. */
   status?: DojoEngagementStatus;
   created?: string;
@@ -71,8 +71,8 @@ export interface DojoPeerEngagement {
 export interface DojoPeerTest {
   id: number;
   engagementId: number;
-  /** Default `test <id>`. */
-  title?: string;
+  /** Default `test <id>`; null for an untitled one (Test.title is nullable in DefectDojo, dojo/test/models.py at 3.2). */
+  title?: string | null;
   /** The Test_Type id; default 1. */
   testType?: number;
   /** Default "ZAP Scan"; also the test's `scan_type`. */
@@ -1480,7 +1480,7 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel; v
       engagements.set(seed.id, {
         id: seed.id,
         productId: seed.productId,
-        name: seed.name ?? `eng ${seed.id}`,
+        name: seed.name === undefined ? `eng ${seed.id}` : seed.name,
         status: seed.status ?? "In Progress",
         created,
         updated: seed.updated ?? created,
@@ -1498,7 +1498,7 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel; v
       tests.set(seed.id, {
         id: seed.id,
         engagementId: seed.engagementId,
-        title: seed.title ?? `test ${seed.id}`,
+        title: seed.title === undefined ? `test ${seed.id}` : seed.title,
         testType: seed.testType ?? 1,
         testTypeName: seed.testTypeName ?? "ZAP Scan",
         created,

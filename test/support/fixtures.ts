@@ -31,3 +31,20 @@ export function eventNameOf(fixture: string): string {
 export function repairedDoubledUrl(url: string): string {
   return url.replace(/^.+(?=https?:\/\/)/, "");
 }
+
+/** A body about a nameless engagement and an untitled test: test/fixtures/defectdojo/nameless/<version>/<event>.json. */
+export function namelessWebhookFixture(event: string, version: DojoVersion = "2.x"): Record<string, unknown> {
+  return JSON.parse(readFileSync(join(ROOT, "nameless", version, `${event}.json`), "utf8"));
+}
+
+/** Every nameless fixture as [version, event name, body]. */
+export function allNamelessWebhookFixtures(): Array<[DojoVersion, string, Record<string, unknown>]> {
+  return (["2.x", "3.x"] as const).flatMap((version) =>
+    readdirSync(join(ROOT, "nameless", version))
+      .filter((file) => file.endsWith(".json"))
+      .map((file) => {
+        const event = file.replace(/\.json$/, "");
+        return [version, event, namelessWebhookFixture(event, version)] as [DojoVersion, string, Record<string, unknown>];
+      }),
+  );
+}

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { DojoClient } from "../../defectdojo/dojo-client";
 import { DojoUserRow, dojoUserRow } from "../../defectdojo/user-row";
 import { ObjectRef } from "../../events/dojo-event";
+import { engagementLabel, testFallbackLabel } from "../../events/nameless-objects";
 import {
   EngagementRow,
   engagementRow,
@@ -82,14 +83,14 @@ export function createDojoObjects(client: DojoClient, links: DojoLinks): DojoObj
       return {
         productType: { id: productType.id, name: productType.name, urlUi: links.productType(productType.id) },
         product: { id: product.id, name: product.name, urlUi: links.product(product.id) },
-        engagement: { id: engagement.id, name: engagement.name ?? "", urlUi: links.engagement(engagement.id) },
+        engagement: { id: engagement.id, name: engagementLabel(engagement.id, engagement.name), urlUi: links.engagement(engagement.id) },
       };
     },
     async chain(testId) {
       const test = await objects.test(testId);
       return {
         ...(await objects.engagementChain(test.engagement)),
-        test: { id: test.id, name: test.title || (test.test_type_name ?? `Test ${test.id}`), urlUi: links.test(test.id) },
+        test: { id: test.id, name: test.title || test.test_type_name || testFallbackLabel(test.id), urlUi: links.test(test.id) },
         testLabel: testLabel(test),
       };
     },

@@ -1,5 +1,6 @@
 import { DojoEvent, FindingRef, ObjectRef, ScanFindings, textEvent } from "../../events/dojo-event";
 import { SlaBreachKind } from "../../events/idempotency";
+import { engagementLabel } from "../../events/nameless-objects";
 import { settingForEvent } from "../../events/notification-event";
 import { DojoUserRow } from "../../defectdojo/user-row";
 import { EngagementRow, FindingRow, ProductRow, ProductTypeRow } from "./api-rows";
@@ -50,7 +51,7 @@ export function engagementAdded(chain: EngagementChain): DojoEvent {
 }
 
 export function engagementClosed(engagement: EngagementRow, links: DojoLinks): DojoEvent {
-  const name = engagement.name ?? "";
+  const name = engagementLabel(engagement.id, engagement.name);
   return dojoEvent("engagement_closed", {
     title: `Closure of ${name}`,
     description: `The engagement "${name}" was closed`,

@@ -207,6 +207,25 @@ describe("the DefectDojo poller", () => {
     expect(events[0].data.urlUi).toBe("http://dojo.example/engagement/7/finding/all");
   });
 
+  // Engagement.name and Test.title are nullable (DefectDojo 3.2 dojo/engagement/models.py, dojo/test/models.py).
+  it("labels a nameless engagement and an untitled test as the webhook receiver does", async () => {
+    bench = await startPollBench(peer, path());
+    await bench.poller.runOnce();
+    peer.addEngagement({ id: 12, productId: 4, name: null });
+    peer.addTest({ id: 91, engagementId: 12, title: null, testTypeName: "Acunetix Scan" });
+    await bench.poller.runOnce();
+    peer.updateEngagement(12, { status: "Completed" });
+    await bench.poller.runOnce();
+    const events = await bench.events();
+    expect(summary(events)).toEqual([
+      'engagement_added: Engagement created for "notif prod": Engagement 12',
+      "test_added: Test created for notif prod: Engagement 12: Acunetix Scan",
+      "engagement_closed: Closure of Engagement 12",
+    ]);
+    expect(events[1].data.engagement?.name).toBe("Engagement 12");
+    expect(events[1].data.test?.name).toBe("Acunetix Scan");
+  });
+
   it("survives a DefectDojo that answers 500, and catches up when it recovers", async () => {
     bench = await startPollBench(peer, path());
     await bench.poller.runOnce();
