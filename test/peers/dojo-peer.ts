@@ -10,6 +10,9 @@ export interface DojoPeerUser {
   isStaff?: boolean;
   isActive?: boolean;
   token?: string;
+  /** Django's User names: blank ("") unless given. */
+  firstName?: string;
+  lastName?: string;
 }
 
 /** RBAC: DefectDojo 2.x and Pro (members, groups, global roles). LEGACY: 3.x open source (`authorized_users`). */
@@ -491,8 +494,8 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel; v
   const userBody = (user: DojoPeerUser) => ({
     id: user.id,
     username: user.username,
-    first_name: "",
-    last_name: "",
+    first_name: user.firstName ?? "",
+    last_name: user.lastName ?? "",
     email: user.email ?? "",
     date_joined: "2024-01-15T09:30:00.000000Z",
     last_login: "2025-06-01T12:00:00.000000Z",
@@ -716,8 +719,8 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel; v
       filters: {
         id: numberFilter((u) => u.id),
         username: textFilter((u) => u.username, "icontains"),
-        first_name: textFilter(() => "", "icontains"),
-        last_name: textFilter(() => "", "icontains"),
+        first_name: textFilter((u) => u.firstName ?? "", "icontains"),
+        last_name: textFilter((u) => u.lastName ?? "", "icontains"),
         email: textFilter((u) => u.email ?? "", "icontains"),
         is_active: booleanFilter((u) => u.isActive ?? true, "drf"),
         is_superuser: booleanFilter((u) => u.isSuperuser ?? false, "drf"),
