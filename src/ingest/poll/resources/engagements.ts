@@ -1,5 +1,4 @@
 import { EngagementRow, engagementRow, epochOf } from "../api-rows";
-import { PollContext } from "../context";
 import { engagementAdded, engagementClosed, engagementReopened } from "../dojo-events";
 import { advancedCursor, IdCursor, isNewRow, newestRow, newestRows, PollResource } from "../resource";
 
@@ -35,11 +34,11 @@ export const engagements: PollResource<StoredEngagementCursor> = {
   name: "engagements",
   async initial(ctx, since) {
     // What is already closed (or held, blocked, …) at first start is remembered, not announced.
-    const statuses = await currentStatuses(ctx);
+    const all = await ctx.client.list("engagements/", {}, engagementRow);
+    const statuses = statusesOf(all);
     if (since !== null) return { lastId: 0, since, updatedAt: since, statuses };
-    const newestCreated = await newestRow(ctx, "engagements/", "-created", engagementRow, (row) => row.created);
     const newestUpdated = await newestRow(ctx, "engagements/", "-updated", engagementRow, updated);
-    return { lastId: newestCreated?.id ?? 0, updatedAt: epochOf(newestUpdated?.updated) || ctx.now, statuses };
+    return { ...advancedCursor({ lastId: 0 }, all), updatedAt: epochOf(newestUpdated?.updated) || ctx.now, statuses };
   },
   async poll(ctx, cursor) {
     const changed = await newestRows(
@@ -51,7 +50,7 @@ export const engagements: PollResource<StoredEngagementCursor> = {
       { sortKey: updated },
     );
     // A cursor from before statuses were remembered learns them now, without announcing.
-    const memory = cursor.statuses ? StatusMemory.from(cursor.statuses) : StatusMemory.from(await currentStatuses(ctx));
+    const memory = StatusMemory.from(cursor.statuses ?? statusesOf(await ctx.client.list("engagements/", {}, engagementRow)));
     const events = [];
     for (const engagement of changed) {
       const status = engagement.status ?? null;
@@ -84,10 +83,10 @@ export const engagements: PollResource<StoredEngagementCursor> = {
   describe: (cursor) => `updated ${new Date(cursor.updatedAt).toISOString()}, id ${cursor.lastId}`,
 };
 
-/** Every engagement's status that is worth remembering, read in full (a first start, or an old cursor). */
-async function currentStatuses(ctx: PollContext): Promise<Record<string, string>> {
+/** The statuses worth remembering of every engagement (read in full: a first start, or an old cursor). */
+function statusesOf(rows: EngagementRow[]): Record<string, string> {
   const memory = new StatusMemory(new Map());
-  for (const row of await ctx.client.list("engagements/", {}, engagementRow)) memory.set(row.id, row.status ?? null);
+  for (const row of rows) memory.set(row.id, row.status ?? null);
   return memory.toJSON();
 }
 
