@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { parseWebhookPayload } from "../../../src/events/webhook-payload";
 import { userLabel } from "../../../src/ingest/poll/dojo-events";
+import { PollCursorEntity } from "../../../src/storage/entities/poll-cursor.entity";
 import { DojoPeer, startDojoPeer } from "../../peers/dojo-peer";
 import { webhookFixture } from "../../support/fixtures";
 import { tempDir } from "../../support/temp-dir";
@@ -112,6 +113,21 @@ describe("events as DefectDojo sends them", () => {
       ]);
       const cursor = (await polled.cursors()).find((row) => row.resource === "engagements")!;
       expect(cursor.state).toMatchObject({ statuses: {} });
+    });
+
+    it("learns the statuses once, announcing nothing, when its cursor is from before they were remembered", async () => {
+      peer.addEngagement({ id: 9, productId: 4, name: "done long ago", status: "Completed" });
+      const polled = await restart();
+      await polled.poller.runOnce();
+      // The earlier cursor kept only the closures it had announced (at most 2000).
+      const row = (await polled.cursors()).find((cursor) => cursor.resource === "engagements")!;
+      const { statuses: _statuses, ...earlier } = row.state as Record<string, unknown>;
+      await polled.db.write((manager) => manager.update(PollCursorEntity, { resource: "engagements" }, { state: { ...earlier, closed: [] } }));
+      peer.updateEngagement(9, {}); // a re-import
+      await polled.poller.runOnce();
+      peer.updateEngagement(9, { status: "In Progress" });
+      await polled.poller.runOnce();
+      expect(summary(await polled.events())).toEqual(["engagement_reopened: Reopening of done long ago"]);
     });
 
     it("stores a reopening once, whether the poll or DefectDojo's webhook comes first", async () => {
@@ -274,6 +290,23 @@ describe("events as DefectDojo sends them", () => {
         "sla_breach_combined: SLA alert (breached): Product Type 'notif prod type', Product 'other prod'",
       ]);
       expect(events[2].data.product).toEqual({ id: 4, name: "notif prod", urlUi: "http://dojo.example/product/4" });
+    });
+
+    it("words sla_breach_combined as 3.2.0 does (dojo/organization/labels.py, dojo/asset/labels.py)", async () => {
+      await peer.close();
+      peer = await startDojoPeer({ model: "LEGACY" });
+      seedInstance(peer);
+      peer.setSystemSettings({ enable_notify_sla_active: true });
+      const clock = testClock(Date.parse(`${day(Date.now())}T08:00:00Z`));
+      peer.addFinding({ id: 700, testId: 90, severity: "High", slaExpirationDate: day(clock.now() + DAY_MS) });
+      const polled = await restart({ now: clock.now });
+      await polled.poller.runOnce();
+      clock.advance(DAY_MS);
+      await polled.poller.runOnce();
+      expect(summary(await polled.events())).toEqual([
+        "sla_breach: Finding 700 - SLA is breaching today",
+        "sla_breach_combined: SLA alert (breaching): Organization 'notif prod type', Asset 'notif prod'",
+      ]);
     });
 
     it("stores one notice whether the poll or the webhook comes first; the next day's count is a new event either way", async () => {
