@@ -392,9 +392,17 @@ describe("what the poller's DefectDojo semantics read", () => {
     expect(await ids("tests/?o=created")).toEqual([91, 90, 92]);
   });
 
-  it("starts an engagement as Not Started, the model's default (dojo/engagement/models.py, 3.2.0)", async () => {
+  it("starts an engagement as Not Started, the model's default, and keeps a null status (dojo/engagement/models.py, 3.2.0)", async () => {
     peer.addEngagement({ id: 12, productId: 4 });
+    peer.addEngagement({ id: 13, productId: 4, status: null });
     expect((await get("engagements/12/")).body).toMatchObject({ status: "Not Started", active: true });
+    expect((await get("engagements/13/")).body).toMatchObject({ status: null, active: true });
+  });
+
+  it("keeps a finding's `created` null where BaseModel allows it (dojo/base_models/base.py, 3.2.0)", async () => {
+    peer.addFinding({ id: 208, testId: 90, created: null });
+    expect((await get("findings/208/")).body).toMatchObject({ created: null });
+    expect((await ids("findings/?o=-created")).slice(0, 2)).toEqual([208, 207]);
   });
 
   it("serves System Settings' SLA switches and risk acceptance heads-up with the model's defaults (dojo/system_settings/models.py, 3.2.0)", async () => {

@@ -61,7 +61,7 @@ export interface DojoPeerEngagement {
   /** Default `eng <id>`. */
   name?: string;
   /** Default "Not Started", the model's default (dojo/engagement/models.py); `active` is false while Completed or Cancelled. */
-  status?: DojoEngagementStatus;
+  status?: DojoEngagementStatus | null;
   /** BaseModel's `created` and `updated` are `null=True` (dojo/base_models/base.py): null is a real value here. */
   created?: string | null;
   /** Default: `created`. */
@@ -107,8 +107,8 @@ export interface DojoPeerFinding {
   slaExpirationDate?: string | null;
   /** The discovery date; default the day of `created`. */
   date?: string;
-  /** Also the first `updated` and `last_status_update`. */
-  created?: string;
+  /** Also the first `updated` and `last_status_update`; null (Finding is a BaseModel: `null=True`) leaves only `created` null. */
+  created?: string | null;
   /** The reporting user's id; default 1. */
   reporter?: number;
   /** Default none. */
@@ -280,7 +280,7 @@ export interface DojoPeer {
   removeProduct(id: number): void;
   addEngagement(engagement: DojoPeerEngagement): void;
   /** Saves an engagement as DefectDojo's UI does: `updated` becomes now unless given, `active` follows `status`. */
-  updateEngagement(id: number, changes: { name?: string; status?: DojoEngagementStatus; updated?: string }): void;
+  updateEngagement(id: number, changes: { name?: string; status?: DojoEngagementStatus | null; updated?: string }): void;
   addTest(test: DojoPeerTest): void;
   addFinding(finding: DojoPeerFinding): void;
   /**
@@ -557,7 +557,7 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel; v
     report_type: null,
     product: e.productId,
     risk_acceptance: risksOf(e.id),
-    active: !CLOSED_STATUSES.includes(e.status),
+    active: !CLOSED_STATUSES.includes(e.status ?? ""),
   });
   const testBody = (t: TestRecord) => ({
     id: t.id,
@@ -784,7 +784,7 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel; v
       render: engagementBody,
       filters: {
         id: numberFilter((e) => e.id),
-        active: booleanFilter((e) => !CLOSED_STATUSES.includes(e.status)),
+        active: booleanFilter((e) => !CLOSED_STATUSES.includes(e.status ?? "")),
         target_start: dateFilter((e) => e.targetStart, "exact"),
         target_end: dateFilter((e) => e.targetEnd, "exact"),
         requester: foreignKeyFilter(() => null, () => false),
@@ -1463,7 +1463,7 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel; v
       mitigated: isMitigated ? at : null,
       slaExpirationDate: seed.slaExpirationDate ?? null,
       date: seed.date ?? dayOf(at) ?? at.slice(0, 10),
-      created: at,
+      created: seed.created === null ? null : at,
       updated: at,
       lastStatusUpdate: at,
       reporter: seed.reporter ?? 1,
@@ -1551,7 +1551,7 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel; v
         id: seed.id,
         productId: seed.productId,
         name: seed.name ?? `eng ${seed.id}`,
-        status: seed.status ?? "Not Started",
+        status: seed.status === undefined ? "Not Started" : seed.status,
         created,
         updated: seed.updated === undefined ? created : seed.updated,
         targetStart,

@@ -86,6 +86,15 @@ describe("events as DefectDojo sends them", () => {
       expect(summary(await polled.events())).toEqual(["engagement_reopened: Reopening of held"]);
     });
 
+    it("reopens from a null status too (Engagement.status is null=True; `None != \"Not Started\"`)", async () => {
+      peer.addEngagement({ id: 11, productId: 4, name: "statusless", status: null });
+      const polled = await restart();
+      await polled.poller.runOnce();
+      peer.updateEngagement(11, { status: "In Progress" });
+      await polled.poller.runOnce();
+      expect(summary(await polled.events())).toEqual(["engagement_reopened: Reopening of statusless"]);
+    });
+
     it("announces no closure for an engagement created closed (pre_save has no old row)", async () => {
       const polled = await restart();
       await polled.poller.runOnce();
@@ -375,6 +384,30 @@ describe("events as DefectDojo sends them", () => {
       await polled.poller.runOnce();
       expect(summary(await polled.events())).toEqual([
         "risk_acceptance_expiration: Risk acceptance with 1 accepted findings has expired for notif prod: notif eng",
+      ]);
+    });
+  });
+
+  describe("where test_added and finding_added come from", () => {
+    // dojo/importers/default_importer.py process_scan (3.2.0 and 2.58.2-changelog): an import into a new
+    // test sends test_added, then scan_added; its findings are not announced one by one. finding_added
+    // comes only from POST findings/ (dojo/finding/api/serializer.py 3.2.0, dojo/api_v2/serializers.py
+    // 2.58.2-changelog) and the UI (dojo/test/ui/views.py, dojo/test/views.py).
+    it("sends test_added and scan_added for an import into a new test, and finding_added only for a finding no import made", async () => {
+      const clock = testClock();
+      const polled = await restart({ now: clock.now });
+      await polled.poller.runOnce();
+      peer.addTest({ id: 95, engagementId: 7, title: "nightly" });
+      peer.addFinding({ id: 300, testId: 95, title: "from the scan", severity: "Critical" });
+      peer.addTestImport({ id: 31, testId: 95, actions: [{ findingId: 300, action: "N" }] });
+      peer.addFinding({ id: 301, testId: 90, title: "by hand", severity: "Critical" });
+      await polled.poller.runOnce();
+      clock.advance(10 * 60 * 1000);
+      await polled.poller.runOnce();
+      expect(summary(await polled.events())).toEqual([
+        "test_added: Test created for notif prod: notif eng: nightly (ZAP Scan)",
+        "scan_added: Created/Updated 1 findings for notif prod: notif eng: nightly (ZAP Scan)",
+        "finding_added: Addition of by hand",
       ]);
     });
   });

@@ -12,7 +12,8 @@ export interface EngagementCursor extends IdCursor {
   updatedAt: number;
   /**
    * The last seen status of every engagement whose status is neither "In Progress" nor "Not
-   * Started", as id ranges per status (`{ Completed: "3-40,52" }`): what a change is compared with.
+   * Started", as id ranges per status (`{ Completed: "3-40,52" }`; "" for a null status, which the
+   * model allows): what a change is compared with.
    */
   statuses: Record<string, string>;
 }
@@ -100,14 +101,15 @@ export class StatusMemory {
     return new StatusMemory(byId);
   }
 
-  /** undefined: In Progress, Not Started, or never seen otherwise. */
-  statusOf(id: number): string | undefined {
-    return this.byId.get(id);
+  /** undefined: In Progress, Not Started, or never seen otherwise; null: a null status. */
+  statusOf(id: number): string | null | undefined {
+    const status = this.byId.get(id);
+    return status === "" ? null : status;
   }
 
   set(id: number, status: string | null): void {
-    if (status === null || UNREMEMBERED_STATUSES.has(status)) this.byId.delete(id);
-    else this.byId.set(id, status);
+    if (status !== null && UNREMEMBERED_STATUSES.has(status)) this.byId.delete(id);
+    else this.byId.set(id, status ?? "");
   }
 
   toJSON(): Record<string, string> {
