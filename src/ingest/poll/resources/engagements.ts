@@ -114,7 +114,11 @@ export class StatusMemory {
 
   toJSON(): Record<string, string> {
     const byStatus = new Map<string, number[]>();
-    for (const [id, status] of this.byId) byStatus.set(status, [...(byStatus.get(status) ?? []), id]);
+    for (const [id, status] of this.byId) {
+      const ids = byStatus.get(status);
+      if (ids) ids.push(id);
+      else byStatus.set(status, [id]);
+    }
     return Object.fromEntries([...byStatus].sort(([a], [b]) => a.localeCompare(b)).map(([status, ids]) => [status, rangesOf(ids)]));
   }
 }
