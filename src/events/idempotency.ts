@@ -8,7 +8,13 @@ import { DojoEvent } from "./dojo-event";
  */
 export const CONTENT_DEDUP_WINDOW_MS = 60 * 60 * 1000;
 
-type ObjectKey = { key: string; once: boolean };
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * `once`: for ever. Otherwise two arrivals are one event when their buckets are at most one apart:
+ * buckets of the content window by default, or the given `bucket` (an SLA notice's deadline day).
+ */
+type ObjectKey = { key: string; once: boolean; bucket?: number };
 
 // Events about an object that happen once per object (and kind) are deduplicated for ever.
 const CREATE_EVENTS: Record<string, (event: DojoEvent) => number | undefined> = {
@@ -33,14 +39,14 @@ const CREATE_EVENTS: Record<string, (event: DojoEvent) => number | undefined> = 
  * @param atMs when it happened: received time for webhooks, DefectDojo's own timestamp for polls
  */
 export function idempotencyKeys(event: DojoEvent, content: Buffer | string, atMs: number): string[] {
-  const object = objectKey(event);
+  const object = objectKey(event, atMs);
   if (object?.once) return [object.key];
   const base = object?.key ?? `${event.instance ?? ""}|${createHash("sha256").update(event.name).update("\0").update(content).digest("hex")}`;
-  const bucket = Math.floor(atMs / CONTENT_DEDUP_WINDOW_MS);
+  const bucket = object?.bucket ?? Math.floor(atMs / CONTENT_DEDUP_WINDOW_MS);
   return [`${base}|${bucket}`, `${base}|${bucket - 1}`, `${base}|${bucket + 1}`];
 }
 
-function objectKey(event: DojoEvent): ObjectKey | null {
+function objectKey(event: DojoEvent, atMs: number): ObjectKey | null {
   // Own keys only: an event named `constructor` must not find Object's constructor here.
   const createdId = Object.hasOwn(CREATE_EVENTS, event.name) ? CREATE_EVENTS[event.name](event) : undefined;
   if (createdId !== undefined) return { key: `${event.name}|${createdId}`, once: true };
@@ -50,12 +56,20 @@ function objectKey(event: DojoEvent): ObjectKey | null {
     case "scan_added_empty":
       return event.test && event.findings ? { key: `scan|${event.test.id}|${scanDigest(event.findings)}`, once: false } : null;
     case "engagement_closed":
-      return event.subject?.kind === "engagement" ? { key: `engagement_closed|${event.subject.id}`, once: false } : null;
+    case "engagement_reopened":
+      return event.subject?.kind === "engagement" ? { key: `${event.name}|${event.subject.id}`, once: false } : null;
     case "sla_breach": {
+      // DefectDojo sends a notice a day while it holds, each with its day count: the count is part
+      // of the key, and the deadline (the day it arrived plus the count) tells a later SLA period
+      // of the same finding apart. A webhook and a poll of one notice land a day apart at most.
       const findingId = event.subject?.kind === "finding" ? event.subject.id : Number(/^Finding (\d+) - /.exec(event.title)?.[1]);
-      const kind = slaBreachKind(event.title);
-      return Number.isSafeInteger(findingId) && kind ? { key: `sla_breach|${findingId}|${kind}`, once: true } : null;
+      const notice = slaNotice(event.title);
+      if (!Number.isSafeInteger(findingId) || !notice) return null;
+      return { key: `sla_breach|${findingId}|${notice.kind}|${Math.abs(notice.days)}`, once: false, bucket: Math.floor(atMs / DAY_MS) + notice.days };
     }
+    case "sla_breach_combined":
+      // Its title names the kind, the product type and the product; the day's one is what repeats.
+      return { key: `sla_breach_combined|${event.title}`, once: false };
     case "risk_acceptance_expiration": {
       const kind = / has expired /.test(event.title) ? "expired" : / will expire /.test(event.title) ? "expiring" : null;
       return event.subject?.kind === "risk_acceptance" && kind
@@ -71,9 +85,20 @@ function objectKey(event: DojoEvent): ObjectKey | null {
 export type SlaBreachKind = "breached" | "breaching" | "prebreach";
 
 export function slaBreachKind(title: string): SlaBreachKind | null {
-  if (/ - SLA breached by /.test(title)) return "breached";
-  if (/ - SLA is breaching today/.test(title)) return "breaching";
-  if (/ - SLA pre-breach warning /.test(title)) return "prebreach";
+  return slaNotice(title)?.kind ?? null;
+}
+
+/**
+ * The kind and day count of an SLA notice from the title DefectDojo's SLA job writes
+ * (dojo/notifications/helper.py `_notification_title_for_finding`): days to the deadline,
+ * negative once it is past.
+ */
+export function slaNotice(title: string): { kind: SlaBreachKind; days: number } | null {
+  const breached = / - SLA breached by (\d+) days?! /.exec(title);
+  if (breached) return { kind: "breached", days: -Number(breached[1]) };
+  if (/ - SLA is breaching today/.test(title)) return { kind: "breaching", days: 0 };
+  const prebreach = / - SLA pre-breach warning - (-?\d+) day\(s\) left/.exec(title);
+  if (prebreach) return { kind: "prebreach", days: Number(prebreach[1]) };
   return null;
 }
 

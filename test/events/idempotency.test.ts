@@ -1,4 +1,4 @@
-import { CONTENT_DEDUP_WINDOW_MS, idempotencyKeys, slaBreachKind } from "../../src/events/idempotency";
+import { CONTENT_DEDUP_WINDOW_MS, idempotencyKeys, slaBreachKind, slaNotice } from "../../src/events/idempotency";
 import { parseWebhookPayload } from "../../src/events/webhook-payload";
 import { webhookFixture } from "../support/fixtures";
 
@@ -49,12 +49,27 @@ describe("idempotencyKeys", () => {
     expect(keys("scan_added", v2, 1000 + 24 * CONTENT_DEDUP_WINDOW_MS)).not.toContain(stored);
   });
 
-  it("keys SLA notices by finding and kind, so DefectDojo's daily repeats are one event", () => {
-    const breachedBy = (days: number) => ({ ...webhookFixture("sla_breach"), title: `Finding 232 - SLA breached by ${days} days! Overdue notice` });
-    expect(keys("sla_breach", breachedBy(2))).toEqual(["sla_breach|232|breached"]);
-    expect(keys("sla_breach", breachedBy(3), 5 * 24 * CONTENT_DEDUP_WINDOW_MS)).toEqual(["sla_breach|232|breached"]);
-    const warning = { ...webhookFixture("sla_breach"), title: "Finding 232 - SLA pre-breach warning - 2 day(s) left" };
-    expect(keys("sla_breach", warning)).toEqual(["sla_breach|232|prebreach"]);
+  // DefectDojo 3.2.0 and 2.58.2-changelog dojo/notifications/helper.py sla_compute_and_notify: a notice
+  // a day while it holds, each titled with that day's count (`_notification_title_for_finding`).
+  it("keys SLA notices by finding, kind and day count: a new count is a new event, the same notice twice is one", () => {
+    const DAY = 24 * CONTENT_DEDUP_WINDOW_MS;
+    const breachedBy = (days: number) => ({ ...webhookFixture("sla_breach"), title: `Finding 232 - SLA breached by ${days} ${days > 1 ? "days" : "day"}! Overdue notice` });
+    const [first] = keys("sla_breach", breachedBy(2), 10 * DAY);
+    expect(first).toMatch(/^sla_breach\|232\|breached\|2\|/);
+    // The same notice again (a redelivery, or the poll of it) that day or the next: one event.
+    expect(keys("sla_breach", breachedBy(2), 10 * DAY + 5 * CONTENT_DEDUP_WINDOW_MS)).toContain(first);
+    expect(keys("sla_breach", breachedBy(2), 11 * DAY - 1)).toContain(first);
+    // The next day's notice counts 3 days: a new event.
+    expect(keys("sla_breach", breachedBy(3), 11 * DAY)).not.toContain(first);
+    expect(keys("sla_breach", breachedBy(1), 9 * DAY)).not.toContain(first);
+    // "by 2 days" of another SLA period weeks later (the finding was reactivated): a new event.
+    expect(keys("sla_breach", breachedBy(2), 40 * DAY)).not.toContain(first);
+    const warning = (left: number) => ({ ...webhookFixture("sla_breach"), title: `Finding 232 - SLA pre-breach warning - ${left} day(s) left` });
+    const [warned] = keys("sla_breach", warning(3), 10 * DAY);
+    expect(warned).toMatch(/^sla_breach\|232\|prebreach\|3\|/);
+    expect(keys("sla_breach", warning(2), 11 * DAY)).not.toContain(warned);
+    const [today] = keys("sla_breach", { ...webhookFixture("sla_breach"), title: "Finding 232 - SLA is breaching today" }, 10 * DAY);
+    expect(today).toMatch(/^sla_breach\|232\|breaching\|0\|/);
   });
 
   it("tells an expiring risk acceptance from an expired one", () => {
@@ -72,6 +87,18 @@ describe("idempotencyKeys", () => {
     expect(stored).toMatch(/^engagement_closed\|7\|/);
     expect(keys("engagement_closed", { ...webhookFixture("engagement_closed"), description: "reworded" }, 10)).toContain(stored);
     expect(keys("engagement_closed", undefined, 3 * CONTENT_DEDUP_WINDOW_MS)).not.toContain(stored);
+  });
+});
+
+describe("slaNotice", () => {
+  it.each([
+    ["Finding 1 - SLA breached by 1 day! Overdue notice", { kind: "breached", days: -1 }],
+    ["Finding 1 - SLA breached by 12 days! Overdue notice", { kind: "breached", days: -12 }],
+    ["Finding 1 - SLA is breaching today", { kind: "breaching", days: 0 }],
+    ["Finding 1 - SLA pre-breach warning - 3 day(s) left", { kind: "prebreach", days: 3 }],
+    ["Finding 1 - something else", null],
+  ])("%s", (title, notice) => {
+    expect(slaNotice(title)).toEqual(notice);
   });
 });
 

@@ -378,3 +378,86 @@ describe("saving", () => {
     expect(await ids("engagements/?active=true")).toEqual([]);
   });
 });
+
+describe("what the poller's DefectDojo semantics read", () => {
+  it("keeps `created` and `updated` null where BaseModel and Test allow it, null first in a descending order", async () => {
+    // dojo/base_models/base.py and dojo/test/models.py (3.2.0; 2.58.2-changelog dojo/models.py Test): null=True.
+    peer.addEngagement({ id: 12, productId: 4, created: null, updated: null, targetStart: "2024-02-01" });
+    peer.addTest({ id: 92, engagementId: 7, created: null, updated: null });
+    expect((await get("engagements/12/")).body).toMatchObject({ created: null, updated: null });
+    expect((await get("tests/92/")).body).toMatchObject({ created: null, updated: null });
+    // PostgreSQL: NULLS LAST ascending, so first descending.
+    expect(await ids("engagements/?o=-updated")).toEqual([12, 7, 8]);
+    expect(await ids("tests/?o=-created")).toEqual([92, 90, 91]);
+    expect(await ids("tests/?o=created")).toEqual([91, 90, 92]);
+  });
+
+  it("starts an engagement as Not Started, the model's default, and keeps a null status (dojo/engagement/models.py, 3.2.0)", async () => {
+    peer.addEngagement({ id: 12, productId: 4 });
+    peer.addEngagement({ id: 13, productId: 4, status: null });
+    expect((await get("engagements/12/")).body).toMatchObject({ status: "Not Started", active: true });
+    expect((await get("engagements/13/")).body).toMatchObject({ status: null, active: true });
+  });
+
+  it("keeps a finding's `created` null where BaseModel allows it (dojo/base_models/base.py, 3.2.0)", async () => {
+    peer.addFinding({ id: 208, testId: 90, created: null });
+    expect((await get("findings/208/")).body).toMatchObject({ created: null });
+    expect((await ids("findings/?o=-created")).slice(0, 2)).toEqual([208, 207]);
+  });
+
+  it("serves System Settings' SLA switches and risk acceptance heads-up with the model's defaults (dojo/system_settings/models.py, 3.2.0)", async () => {
+    const { body } = await get("system_settings/");
+    expect(body.results[0]).toMatchObject({
+      enable_finding_sla: true,
+      enable_notify_sla_active: false,
+      enable_notify_sla_active_verified: false,
+      enable_notify_sla_jira_only: false,
+      enable_notify_sla_exponential_backoff: false,
+      risk_acceptance_notify_before_expiration: 10,
+    });
+    // IntegerField(null=True): "Leave empty to disable."
+    const response = await fetch(`${peer.url}/api/v2/system_settings/1/`, {
+      method: "PATCH",
+      headers: { Authorization: `Token ${peer.serviceToken}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ risk_acceptance_notify_before_expiration: null, enable_notify_sla_active: null }),
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ enable_notify_sla_active: ["This field may not be null."] });
+    peer.setSystemSettings({ risk_acceptance_notify_before_expiration: null });
+    expect((await get("system_settings/")).body.results[0].risk_acceptance_notify_before_expiration).toBeNull();
+  });
+
+  it("serves SLA configurations (SLAConfigurationViewset, both refs) with the model's defaults, and products naming theirs", async () => {
+    peer.addSlaConfiguration({ id: 2, name: "lenient", enforceLow: false });
+    expect((await get("sla_configurations/1/")).body).toMatchObject({
+      name: "Default",
+      critical: 7,
+      enforce_critical: true,
+      high: 30,
+      enforce_high: true,
+      medium: 90,
+      enforce_medium: true,
+      low: 120,
+      enforce_low: true,
+    });
+    expect((await get("sla_configurations/2/")).body).toMatchObject({ enforce_low: false, enforce_high: true });
+    expect((await get("sla_configurations/2/")).body).not.toHaveProperty("async_updating");
+    // Product.sla_configuration defaults to 1 and disable_sla_breach_notifications to False (dojo/product/models.py).
+    expect((await get("products/4/")).body).toMatchObject({ sla_configuration: 1, disable_sla_breach_notifications: false });
+    peer.addProduct({ id: 10, name: "quiet", productTypeId: 4, slaConfigurationId: 2, disableSlaBreachNotifications: true });
+    expect((await get("products/10/")).body).toMatchObject({ sla_configuration: 2, disable_sla_breach_notifications: true });
+  });
+
+  it("filters findings by has_jira (jira_issue__isnull, exclude=True: dojo/finding/api/filters.py)", async () => {
+    peer.addFinding({ id: 208, testId: 90, jiraIssue: true });
+    expect(await ids("findings/?has_jira=true")).toEqual([208]);
+    expect(await ids("findings/?has_jira=false")).toEqual([201, 202, 203, 204, 205, 206, 207]);
+  });
+
+  it("names users as Django keeps them: first and last name blank unless given", async () => {
+    peer.addUser({ id: 2, username: "ann", firstName: "Ann", lastName: "Smith" });
+    peer.addUser({ id: 3, username: "bob" });
+    expect((await get("users/2/")).body).toMatchObject({ first_name: "Ann", last_name: "Smith" });
+    expect((await get("users/3/")).body).toMatchObject({ first_name: "", last_name: "" });
+  });
+});

@@ -10,6 +10,9 @@ export interface DojoPeerUser {
   isStaff?: boolean;
   isActive?: boolean;
   token?: string;
+  /** Django's User names: blank ("") unless given. */
+  firstName?: string;
+  lastName?: string;
 }
 
 /** RBAC: DefectDojo 2.x and Pro (members, groups, global roles). LEGACY: 3.x open source (`authorized_users`). */
@@ -57,12 +60,13 @@ export interface DojoPeerEngagement {
   productId: number;
   /** Default `eng <id>`; null for a nameless one (Engagement.name is nullable in DefectDojo, dojo/engagement/models.py at 3.2). */
   name?: string | null;
-  /** Default "In Progress"; `active` is false while Completed or Cancelled. */
-  status?: DojoEngagementStatus;
-  created?: string;
+  /** Default "Not Started", the model's default (dojo/engagement/models.py); `active` is false while Completed or Cancelled. */
+  status?: DojoEngagementStatus | null;
+  /** BaseModel's `created` and `updated` are `null=True` (dojo/base_models/base.py): null is a real value here. */
+  created?: string | null;
   /** Default: `created`. */
-  updated?: string;
-  /** A date; default the day of `created`. */
+  updated?: string | null;
+  /** A date; default the day of `created` (or of seeding). */
   targetStart?: string;
   /** A date; default `targetStart`. */
   targetEnd?: string;
@@ -77,9 +81,10 @@ export interface DojoPeerTest {
   testType?: number;
   /** Default "ZAP Scan"; also the test's `scan_type`. */
   testTypeName?: string;
-  created?: string;
+  /** `null=True` in dojo/test/models.py: null is a real value here. */
+  created?: string | null;
   /** Default: `created`. */
-  updated?: string;
+  updated?: string | null;
 }
 
 export interface DojoPeerFinding {
@@ -102,12 +107,14 @@ export interface DojoPeerFinding {
   slaExpirationDate?: string | null;
   /** The discovery date; default the day of `created`. */
   date?: string;
-  /** Also the first `updated` and `last_status_update`. */
-  created?: string;
+  /** Also the first `updated` and `last_status_update`; null (Finding is a BaseModel: `null=True`) leaves only `created` null. */
+  created?: string | null;
   /** The reporting user's id; default 1. */
   reporter?: number;
   /** Default none. */
   tags?: string[];
+  /** Whether a JIRA issue is linked (the `has_jira` filter); default false. */
+  jiraIssue?: boolean;
 }
 
 /** `updated` defaults to now; it is also the new `last_status_update` when a status flag changes. */
@@ -117,6 +124,21 @@ export type DojoPeerFindingChanges = Partial<
     "title" | "severity" | "active" | "verified" | "duplicate" | "falseP" | "outOfScope" | "riskAccepted" | "isMitigated" | "slaExpirationDate"
   >
 > & { updated?: string };
+
+/** An SLA_Configuration (dojo/models.py): days and enforcement per severity. */
+export interface DojoPeerSlaConfiguration {
+  id: number;
+  name?: string;
+  /** Defaults 7, 30, 90, 120 days, each enforced. */
+  critical?: number;
+  enforceCritical?: boolean;
+  high?: number;
+  enforceHigh?: boolean;
+  medium?: number;
+  enforceMedium?: boolean;
+  low?: number;
+  enforceLow?: boolean;
+}
 
 export interface DojoPeerTestImport {
   id: number;
@@ -238,14 +260,27 @@ export interface DojoPeer {
   removeUser(id: number): void;
 
   /** Adds or replaces a product type; `updated` defaults to `created`. */
-  addProductType(productType: { id: number; name: string; created?: string; updated?: string }): void;
-  /** Adds or replaces a product; its `updated` (not in DefectDojo's JSON, but an `o=` choice) is `created`. */
-  addProduct(product: { id: number; name: string; productTypeId: number; created?: string; tags?: string[] }): void;
+  addProductType(productType: { id: number; name: string; created?: string | null; updated?: string | null }): void;
+  /**
+   * Adds or replaces a product; its `updated` (not in DefectDojo's JSON, but an `o=` choice) is `created`.
+   * `slaConfigurationId` defaults to 1 (the shipped "Default"), `disableSlaBreachNotifications` to false.
+   */
+  addProduct(product: {
+    id: number;
+    name: string;
+    productTypeId: number;
+    created?: string | null;
+    tags?: string[];
+    slaConfigurationId?: number;
+    disableSlaBreachNotifications?: boolean;
+  }): void;
+  /** Adds or replaces an SLA_Configuration; fields left out have the model's defaults (row 1, "Default", exists from the start). */
+  addSlaConfiguration(config: DojoPeerSlaConfiguration): void;
   /** Deletes a product: products/<id>/ answers 404, and its memberships go with it. */
   removeProduct(id: number): void;
   addEngagement(engagement: DojoPeerEngagement): void;
   /** Saves an engagement as DefectDojo's UI does: `updated` becomes now unless given, `active` follows `status`. */
-  updateEngagement(id: number, changes: { name?: string; status?: DojoEngagementStatus; updated?: string }): void;
+  updateEngagement(id: number, changes: { name?: string; status?: DojoEngagementStatus | null; updated?: string }): void;
   addTest(test: DojoPeerTest): void;
   addFinding(finding: DojoPeerFinding): void;
   /**
@@ -290,9 +325,9 @@ export interface DojoPeer {
    * Changes the one System_Settings row, by DefectDojo's field names (e.g. `{ enable_slack_notifications:
    * true, slack_token: "xoxb-…" }`); the rest keep the model's defaults.
    */
-  setSystemSettings(changes: Record<string, string | number | boolean>): void;
+  setSystemSettings(changes: Record<string, string | number | boolean | null>): void;
   /** The System_Settings row as stored. */
-  systemSettings(): Record<string, string | number | boolean>;
+  systemSettings(): Record<string, string | number | boolean | null>;
   /** Adds a Notifications row and returns its id; keeping DefectDojo's one-row-per-(user, product) rule is the caller's. */
   addNotificationsRow(row: DojoPeerNotificationsRow): number;
   /** Every Notifications row with each event's channels (a set; here in NOTIFICATION_CHOICES order), by id. */
@@ -362,23 +397,27 @@ const RBAC_ONLY = [
 type RbacResource = (typeof RBAC_ONLY)[number];
 type Row = { id: number } & Record<string, number | string | null>;
 
-type ProductTypeRecord = { id: number; name: string; created: string; updated: string; authorized: Set<number> };
+type ProductTypeRecord = { id: number; name: string; created: string | null; updated: string | null; authorized: Set<number> };
 type ProductRecord = {
   id: number;
   name: string;
   productTypeId: number;
-  created: string;
-  updated: string;
+  created: string | null;
+  updated: string | null;
   authorized: Set<number>;
   tags: string[];
+  slaConfigurationId: number;
+  disableSlaBreachNotifications: boolean;
 };
 type EngagementRecord = Required<DojoPeerEngagement>;
-type TestRecord = Required<DojoPeerTest>;
+// Test.target_start is its own non-null field; the peer sets it to the creation (or seeding) time.
+type TestRecord = Required<DojoPeerTest> & { targetStart: string };
+type SlaConfigurationRecord = Required<DojoPeerSlaConfiguration>;
 type FindingRecord = Required<DojoPeerFinding> & { mitigated: string | null; updated: string; lastStatusUpdate: string; description: string };
 type ImportActionRecord = { id: number; findingId: number; action: DojoImportAction; created: string; modified: string };
 type TestImportRecord = Required<Omit<DojoPeerTestImport, "actions">> & { modified: string; actions: ImportActionRecord[] };
 type RiskAcceptanceRecord = Required<DojoPeerRiskAcceptance> & { owner: number };
-type SystemSettingsRecord = { id: number } & Record<string, string | number | boolean>;
+type SystemSettingsRecord = { id: number } & Record<string, string | number | boolean | null>;
 type NotificationsRecord = { id: number; user: number | null; product: number | null; template: boolean; channels: Record<DojoNotificationField, string[]> };
 type WebhookRecord = DojoPeerWebhookEndpoint & { firstError: string | null; lastError: string | null };
 type ContactInfoRecord = { id: number; userId: number; slackUsername: string | null; slackUserId: string | null };
@@ -427,6 +466,7 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel; v
   let findingRows: FindingRecord[] = [];
   const testImports = new Map<number, TestImportRecord>();
   const riskAcceptances = new Map<number, RiskAcceptanceRecord>();
+  const slaConfigurations = new Map<number, SlaConfigurationRecord>([[1, slaConfigurationRecord({ id: 1, name: "Default" })]]);
   const rows = Object.fromEntries(RBAC_ONLY.map((name) => [name, [] as Row[]])) as Record<RbacResource, Row[]>;
   let nextRowId = 1;
   let nextImportActionId = 1;
@@ -454,8 +494,8 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel; v
   const userBody = (user: DojoPeerUser) => ({
     id: user.id,
     username: user.username,
-    first_name: "",
-    last_name: "",
+    first_name: user.firstName ?? "",
+    last_name: user.lastName ?? "",
     email: user.email ?? "",
     date_joined: "2024-01-15T09:30:00.000000Z",
     last_login: "2025-06-01T12:00:00.000000Z",
@@ -478,6 +518,8 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel; v
     created: p.created,
     prod_type: p.productTypeId,
     business_criticality: null,
+    sla_configuration: p.slaConfigurationId,
+    disable_sla_breach_notifications: p.disableSlaBreachNotifications,
     ...(model === "LEGACY" ? { authorized_users: [...p.authorized].sort((a, b) => a - b) } : {}),
   });
   const productTypeBody = (pt: ProductTypeRecord) => ({
@@ -515,7 +557,7 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel; v
     report_type: null,
     product: e.productId,
     risk_acceptance: risksOf(e.id),
-    active: !CLOSED_STATUSES.includes(e.status),
+    active: !CLOSED_STATUSES.includes(e.status ?? ""),
   });
   const testBody = (t: TestRecord) => ({
     id: t.id,
@@ -527,8 +569,8 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel; v
     scan_type: t.testTypeName,
     title: t.title,
     description: null,
-    target_start: t.created,
-    target_end: t.created,
+    target_start: t.targetStart,
+    target_end: t.targetStart,
     percent_complete: null,
     version: null,
     build_id: null,
@@ -677,8 +719,8 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel; v
       filters: {
         id: numberFilter((u) => u.id),
         username: textFilter((u) => u.username, "icontains"),
-        first_name: textFilter(() => "", "icontains"),
-        last_name: textFilter(() => "", "icontains"),
+        first_name: textFilter((u) => u.firstName ?? "", "icontains"),
+        last_name: textFilter((u) => u.lastName ?? "", "icontains"),
         email: textFilter((u) => u.email ?? "", "icontains"),
         is_active: booleanFilter((u) => u.isActive ?? true, "drf"),
         is_superuser: booleanFilter((u) => u.isSuperuser ?? false, "drf"),
@@ -742,7 +784,7 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel; v
       render: engagementBody,
       filters: {
         id: numberFilter((e) => e.id),
-        active: booleanFilter((e) => !CLOSED_STATUSES.includes(e.status)),
+        active: booleanFilter((e) => !CLOSED_STATUSES.includes(e.status ?? "")),
         target_start: dateFilter((e) => e.targetStart, "exact"),
         target_end: dateFilter((e) => e.targetEnd, "exact"),
         requester: foreignKeyFilter(() => null, () => false),
@@ -779,8 +821,8 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel; v
         title: textFilter((t) => t.title, "exact"),
         // Every Test_Type id counts as existing: DefectDojo ships a table of them.
         test_type: foreignKeyFilter((t) => t.testType, () => true),
-        target_start: dateTimeFilter((t) => t.created, "exact"),
-        target_end: dateTimeFilter((t) => t.created, "exact"),
+        target_start: dateTimeFilter((t) => t.targetStart, "exact"),
+        target_end: dateTimeFilter((t) => t.targetStart, "exact"),
         notes: manyToManyFilter(() => [], () => false),
         percent_complete: numberFilter(() => null),
         engagement: foreignKeyFilter((t) => t.engagementId, (id) => engagements.has(id)),
@@ -795,8 +837,8 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel; v
       ordering: {
         title: (t) => t.title,
         version: () => null,
-        target_start: (t) => microsOf(t.created),
-        target_end: (t) => microsOf(t.created),
+        target_start: (t) => microsOf(t.targetStart),
+        target_end: (t) => microsOf(t.targetStart),
         // Foreign keys order by the related Meta.ordering: Test_Type by name, Engagement by -target_start.
         test_type: (t) => t.testTypeName,
         lead: () => null,
@@ -853,6 +895,8 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel; v
         test: foreignKeyFilter((f) => f.testId, (id) => tests.has(id)),
         sla_start_date: dateFilter(() => null, "exact"),
         sla_expiration_date: dateFilter((f) => f.slaExpirationDate, "exact"),
+        // has_jira = BooleanFilter(field_name="jira_issue", lookup_expr="isnull", exclude=True) (dojo/finding/api/filters.py)
+        has_jira: booleanFilter((f) => f.jiraIssue),
         last_status_update: dateTimeFilter((f) => f.lastStatusUpdate, "exact"),
         updated: dateTimeFilter((f) => f.updated, "exact"),
       },
@@ -874,7 +918,7 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel; v
         verified: (f) => Number(f.verified),
       },
       unmodelled: names(`
-        dynamic_finding static_finding under_defect_review under_review has_jira fix_available
+        dynamic_finding static_finding under_defect_review under_review fix_available
         mitigation_available component_version component_name vulnerability_id file_path hash_code impact
         mitigation param payload references severity_justification steps_to_reproduce unique_id_from_tool
         product_lifecycle jira_creation jira_change last_reviewed cwe defect_review_requested_by endpoints
@@ -964,6 +1008,26 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel; v
         updated: (ra) => microsOf(ra.updated),
       },
       unmodelled: ["prefetch"],
+    }),
+    // SLAConfigurationViewset (dojo/api_v2/views.py, both refs): a DjangoFilterBackend with no fields;
+    // SLAConfigurationSerializer excludes async_updating.
+    sla_configurations: endpoint<SlaConfigurationRecord>("sla_configurations", {
+      rows: () => sortedBy(slaConfigurations.values(), byName),
+      render: (c) => ({
+        id: c.id,
+        name: c.name,
+        description: null,
+        critical: c.critical,
+        enforce_critical: c.enforceCritical,
+        high: c.high,
+        enforce_high: c.enforceHigh,
+        medium: c.medium,
+        enforce_medium: c.enforceMedium,
+        low: c.low,
+        enforce_low: c.enforceLow,
+        restart_sla_on_reactivation: false,
+      }),
+      filters: {},
     }),
     // SystemSettingsViewSet (dojo/system_settings/api/views.py): list and update only, and no filter
     // backend (REST_FRAMEWORK names none), so every parameter is ignored.
@@ -1399,10 +1463,11 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel; v
       mitigated: isMitigated ? at : null,
       slaExpirationDate: seed.slaExpirationDate ?? null,
       date: seed.date ?? dayOf(at) ?? at.slice(0, 10),
-      created: at,
+      created: seed.created === null ? null : at,
       updated: at,
       lastStatusUpdate: at,
       reporter: seed.reporter ?? 1,
+      jiraIssue: seed.jiraIssue ?? false,
       description: `${title}, seeded`,
     };
   }
@@ -1464,8 +1529,13 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel; v
       productTypes.set(id, { id, name, created, updated, authorized: productTypes.get(id)?.authorized ?? new Set() });
       touched();
     },
-    addProduct: ({ id, name, productTypeId, created = timestamp(), tags = [] }) => {
-      products.set(id, { id, name, productTypeId, created, updated: created, authorized: products.get(id)?.authorized ?? new Set(), tags });
+    addProduct: ({ id, name, productTypeId, created = timestamp(), tags = [], slaConfigurationId = 1, disableSlaBreachNotifications = false }) => {
+      const authorized = products.get(id)?.authorized ?? new Set<number>();
+      products.set(id, { id, name, productTypeId, created, updated: created, authorized, tags, slaConfigurationId, disableSlaBreachNotifications });
+      touched();
+    },
+    addSlaConfiguration: (config) => {
+      slaConfigurations.set(config.id, slaConfigurationRecord(config));
       touched();
     },
     removeProduct: (id) => {
@@ -1475,15 +1545,15 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel; v
       touched();
     },
     addEngagement: (seed) => {
-      const created = seed.created ?? timestamp();
-      const targetStart = seed.targetStart ?? dayOf(created) ?? created.slice(0, 10);
+      const created = seed.created === undefined ? timestamp() : seed.created;
+      const targetStart = seed.targetStart ?? dayOf(created ?? timestamp())!;
       engagements.set(seed.id, {
         id: seed.id,
         productId: seed.productId,
         name: seed.name === undefined ? `eng ${seed.id}` : seed.name,
-        status: seed.status ?? "In Progress",
+        status: seed.status === undefined ? "Not Started" : seed.status,
         created,
-        updated: seed.updated ?? created,
+        updated: seed.updated === undefined ? created : seed.updated,
         targetStart,
         targetEnd: seed.targetEnd ?? targetStart,
       });
@@ -1494,7 +1564,7 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel; v
       touched();
     },
     addTest: (seed) => {
-      const created = seed.created ?? timestamp();
+      const created = seed.created === undefined ? timestamp() : seed.created;
       tests.set(seed.id, {
         id: seed.id,
         engagementId: seed.engagementId,
@@ -1502,7 +1572,8 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel; v
         testType: seed.testType ?? 1,
         testTypeName: seed.testTypeName ?? "ZAP Scan",
         created,
-        updated: seed.updated ?? created,
+        updated: seed.updated === undefined ? created : seed.updated,
+        targetStart: created ?? timestamp(),
       });
       touched();
     },
@@ -2047,7 +2118,7 @@ type Write = (res: ServerResponse, id: number | undefined, body: Record<string, 
 /** A model field as its ModelSerializer field reads it (blank=True allows "", null=True allows null). */
 type DrfField =
   | { kind: "boolean" }
-  | { kind: "integer" }
+  | { kind: "integer"; nullable?: boolean }
   | { kind: "char"; maxLength: number; blank: boolean; nullable: boolean }
   /** Django's URLField: not blank, not null. */
   | { kind: "url"; maxLength: number };
@@ -2061,7 +2132,9 @@ const DRF_FALSE = new Set<unknown>([false, 0, "0", "f", "F", "n", "N", "no", "No
 /** A value as the serializer field takes it (CharField strips whitespace first), or its error. */
 function drfValue(field: DrfField, value: unknown): { value: unknown } | { error: FieldError } {
   if (value === null) {
-    return field.kind === "char" && field.nullable ? { value: null } : { error: { message: "This field may not be null.", code: "null" } };
+    return (field.kind === "char" || field.kind === "integer") && field.nullable
+      ? { value: null }
+      : { error: { message: "This field may not be null.", code: "null" } };
   }
   switch (field.kind) {
     case "boolean":
@@ -2151,7 +2224,7 @@ function defaultNotificationChannels(): Record<DojoNotificationField, string[]> 
 }
 
 /** System_Settings' notification fields (dojo/system_settings/models.py): their serializer fields and model defaults. */
-const SYSTEM_SETTINGS_FIELDS: Record<string, { field: DrfField; initial: string | number | boolean }> = {
+const SYSTEM_SETTINGS_FIELDS: Record<string, { field: DrfField; initial: string | number | boolean | null }> = {
   email_from: { field: char(200), initial: "no-reply@example.com" },
   enable_slack_notifications: { field: BOOLEAN, initial: false },
   slack_channel: { field: char(100), initial: "" },
@@ -2165,6 +2238,12 @@ const SYSTEM_SETTINGS_FIELDS: Record<string, { field: DrfField; initial: string 
   webhooks_notifications_timeout: { field: { kind: "integer" }, initial: 10 },
   team_name: { field: char(100), initial: "" },
   enable_finding_sla: { field: BOOLEAN, initial: true },
+  // The SLA notices' switches and the risk acceptance heads-up (null: off), with the model's defaults.
+  enable_notify_sla_active: { field: BOOLEAN, initial: false },
+  enable_notify_sla_active_verified: { field: BOOLEAN, initial: false },
+  enable_notify_sla_jira_only: { field: BOOLEAN, initial: false },
+  enable_notify_sla_exponential_backoff: { field: BOOLEAN, initial: false },
+  risk_acceptance_notify_before_expiration: { field: { kind: "integer", nullable: true }, initial: 10 },
   disclaimer_notifications: { field: char(3000), initial: "" },
 };
 /** The rest of System_Settings' fields (3.2.0; 2.x also has enable_credentials and default_group*): real, not modelled. */
@@ -2175,9 +2254,8 @@ const UNMODELLED_SYSTEM_SETTINGS = names(`
   enforce_verified_status_metrics false_positive_history retroactive_false_positive_history url_prefix
   enable_product_grade product_grade_a product_grade_b product_grade_c product_grade_d product_grade_f
   enable_product_tag_inheritance enable_benchmark enable_similar_findings engagement_auto_close
-  engagement_auto_close_days enable_notify_sla_active enable_notify_sla_active_verified enable_notify_sla_jira_only
-  enable_notify_sla_exponential_backoff allow_anonymous_survey_repsonse disclaimer_reports disclaimer_reports_forced
-  disclaimer_notes risk_acceptance_form_default_days risk_acceptance_notify_before_expiration enable_credentials
+  engagement_auto_close_days allow_anonymous_survey_repsonse disclaimer_reports disclaimer_reports_forced
+  disclaimer_notes risk_acceptance_form_default_days enable_credentials
   enable_questionnaires enable_checklists enable_endpoint_metadata_import enable_user_profile_editable
   enable_product_tracking_files enable_finding_groups enable_ui_table_based_searching enable_calendar default_group
   default_group_role default_group_email_pattern minimum_password_length maximum_password_length
@@ -2218,7 +2296,8 @@ function offsetMinutes(zone: string | undefined): number {
 
 // Seeded timestamps repeat (seedFindings shares one), so their parse is remembered.
 const parsedTimestamps = new Map<string, number | null>();
-function microsOf(text: string): number | null {
+function microsOf(text: string | null): number | null {
+  if (text === null) return null;
   let micros = parsedTimestamps.get(text);
   if (micros === undefined) {
     micros = parseMicros(text);
@@ -2228,7 +2307,7 @@ function microsOf(text: string): number | null {
 }
 
 /** The UTC calendar day of a timestamp. */
-function dayOf(text: string): string | null {
+function dayOf(text: string | null): string | null {
   const micros = microsOf(text);
   return micros === null ? null : utcDay(Math.floor(micros / 1000));
 }
@@ -2239,6 +2318,22 @@ function isoDate(text: string): string | null {
   if (!match) return null;
   const at = new Date(Date.UTC(+match[1], +match[2] - 1, +match[3]));
   return at.getUTCMonth() === +match[2] - 1 && at.getUTCDate() === +match[3] ? utcDay(at.getTime()) : null;
+}
+
+/** An SLA_Configuration with the model's defaults (dojo/models.py SLA_Configuration) where the seed is silent. */
+function slaConfigurationRecord(seed: DojoPeerSlaConfiguration): SlaConfigurationRecord {
+  return {
+    id: seed.id,
+    name: seed.name ?? `sla ${seed.id}`,
+    critical: seed.critical ?? 7,
+    enforceCritical: seed.enforceCritical ?? true,
+    high: seed.high ?? 30,
+    enforceHigh: seed.enforceHigh ?? true,
+    medium: seed.medium ?? 90,
+    enforceMedium: seed.enforceMedium ?? true,
+    low: seed.low ?? 120,
+    enforceLow: seed.enforceLow ?? true,
+  };
 }
 
 /** Drops the keys given as undefined, so that an update changes only what it names. */

@@ -9,7 +9,15 @@ const timestamp = z.string().refine((text) => Number.isFinite(Date.parse(text)),
 const name = z.string().max(2000);
 
 export const productTypeRow = z.object({ id: z.number().int(), name, created: timestamp.nullish() });
-export const productRow = z.object({ id: z.number().int(), name, prod_type: z.number().int(), created: timestamp.nullish() });
+export const productRow = z.object({
+  id: z.number().int(),
+  name,
+  prod_type: z.number().int(),
+  created: timestamp.nullish(),
+  // Model defaults (dojo/product/models.py): the shipped SLA configuration 1, notices not disabled.
+  sla_configuration: z.number().int().nullish(),
+  disable_sla_breach_notifications: z.boolean().nullish(),
+});
 export const engagementRow = z.object({
   id: z.number().int(),
   name: z.string().max(2000).nullish(),
@@ -51,6 +59,29 @@ export const riskAcceptanceRow = z.object({
   updated: timestamp.nullish(),
 });
 
+/** The SLA configuration's per-severity enforcement (dojo/models.py SLA_Configuration; Info has none). */
+export const slaConfigurationRow = z.object({
+  id: z.number().int(),
+  enforce_critical: z.boolean(),
+  enforce_high: z.boolean(),
+  enforce_medium: z.boolean(),
+  enforce_low: z.boolean(),
+});
+
+/**
+ * The System Settings the poller follows, with the model's defaults where a version does not
+ * serialise one (dojo/system_settings/models.py in 3.2, dojo/models.py in 2.58).
+ */
+export const systemSettingsRow = z.object({
+  enable_finding_sla: z.boolean().default(true),
+  enable_notify_sla_active: z.boolean().default(false),
+  enable_notify_sla_active_verified: z.boolean().default(false),
+  enable_notify_sla_jira_only: z.boolean().default(false),
+  enable_notify_sla_exponential_backoff: z.boolean().default(false),
+  // null: no heads-up before a risk acceptance expires.
+  risk_acceptance_notify_before_expiration: z.number().int().nullable().default(10),
+});
+
 export type ProductTypeRow = z.infer<typeof productTypeRow>;
 export type ProductRow = z.infer<typeof productRow>;
 export type EngagementRow = z.infer<typeof engagementRow>;
@@ -58,6 +89,8 @@ export type TestRow = z.infer<typeof testRow>;
 export type FindingRow = z.infer<typeof findingRow>;
 export type TestImportRow = z.infer<typeof testImportRow>;
 export type RiskAcceptanceRow = z.infer<typeof riskAcceptanceRow>;
+export type SlaConfigurationRow = z.infer<typeof slaConfigurationRow>;
+export type SystemSettingsRow = z.infer<typeof systemSettingsRow>;
 
 /** Epoch ms of a DefectDojo timestamp; 0 when it has none. */
 export const epochOf = (text: string | null | undefined): number => (text ? Date.parse(text) : 0);

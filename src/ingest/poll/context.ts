@@ -12,6 +12,10 @@ import {
   productRow,
   ProductTypeRow,
   productTypeRow,
+  SlaConfigurationRow,
+  slaConfigurationRow,
+  SystemSettingsRow,
+  systemSettingsRow,
   TestRow,
   testRow,
 } from "./api-rows";
@@ -54,6 +58,9 @@ export interface DojoObjects {
   test(id: number): Promise<TestRow>;
   finding(id: number): Promise<FindingRow>;
   user(id: number): Promise<DojoUserRow>;
+  slaConfiguration(id: number): Promise<SlaConfigurationRow>;
+  /** System Settings (superusers only; the one row of system_settings/), read at most once per run. */
+  systemSettings(): Promise<SystemSettingsRow>;
   engagementChain(engagementId: number): Promise<EngagementChain>;
   chain(testId: number): Promise<TestChain>;
 }
@@ -76,6 +83,18 @@ export function createDojoObjects(client: DojoClient, links: DojoLinks): DojoObj
     test: (id) => one("tests", id, testRow),
     finding: (id) => one("findings", id, findingRow),
     user: (id) => one("users", id, dojoUserRow),
+    slaConfiguration: (id) => one("sla_configurations", id, slaConfigurationRow),
+    systemSettings() {
+      let found = cache.get("system_settings") as Promise<SystemSettingsRow> | undefined;
+      if (!found) {
+        found = client.list("system_settings/", {}, systemSettingsRow).then((rows) => {
+          if (!rows[0]) throw new Error("DefectDojo's system_settings/ is empty");
+          return rows[0];
+        });
+        cache.set("system_settings", found);
+      }
+      return found;
+    },
     async engagementChain(engagementId) {
       const engagement = await objects.engagement(engagementId);
       const product = await objects.product(engagement.product);

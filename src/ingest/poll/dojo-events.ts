@@ -60,6 +60,17 @@ export function engagementClosed(engagement: EngagementRow, links: DojoLinks): D
   });
 }
 
+/** DefectDojo's `engagement_reopened` (dojo/engagement/signals.py): routed by the OTHER setting, as it is no Notifications field. */
+export function engagementReopened(engagement: EngagementRow, links: DojoLinks): DojoEvent {
+  const name = engagement.name ?? "";
+  return dojoEvent("engagement_reopened", {
+    title: `Reopening of ${name}`,
+    description: `The engagement "${name}" was reopened`,
+    urlUi: links.engagement(engagement.id),
+    subject: { kind: "engagement", id: engagement.id },
+  });
+}
+
 export function testAdded(chain: TestChain): DojoEvent {
   return dojoEvent("test_added", {
     title: `Test created for ${chain.product.name}: ${chain.engagement.name}: ${chain.testLabel}`,
@@ -69,10 +80,14 @@ export function testAdded(chain: TestChain): DojoEvent {
   });
 }
 
-/** One import or re-import, from its `test_imports` record. */
-export function scanAdded(chain: TestChain, findings: ScanFindings): DojoEvent {
-  const findingCount = findings.new.length + findings.newDuplicateIds.length + findings.reactivated.length +
-    findings.reactivatedDuplicateIds.length + findings.mitigated.length;
+/**
+ * One import or re-import, from its `test_imports` record. 3.x leaves the findings that turned
+ * out duplicates out of its count (dojo/importers/base_importer.py notify_scan_added, 3.2.0);
+ * 2.58 counts every new and reactivated finding.
+ */
+export function scanAdded(chain: TestChain, findings: ScanFindings, countsDuplicates: boolean): DojoEvent {
+  const duplicates = countsDuplicates ? findings.newDuplicateIds.length + findings.reactivatedDuplicateIds.length : 0;
+  const findingCount = findings.new.length + findings.reactivated.length + findings.mitigated.length + duplicates;
   const name = findingCount === 0 ? "scan_added_empty" : "scan_added";
   return dojoEvent(name, {
     title: `Created/Updated ${findingCount} findings for ${chain.product.name}: ${chain.engagement.name}: ${chain.testLabel}`,
@@ -95,7 +110,7 @@ export function findingAdded(finding: FindingRow, reporter: DojoUserRow | null, 
   });
 }
 
-/** DefectDojo's per-finding SLA notice; `days` is how far the deadline is from today (negative: past). */
+/** DefectDojo's per-finding SLA notice (dojo/notifications/helper.py); `days` is how far the deadline is from today (negative: past). */
 export function slaBreach(finding: FindingRow, kind: SlaBreachKind, days: number, links: DojoLinks): DojoEvent {
   const overdue = Math.abs(days);
   const notice =
@@ -109,6 +124,20 @@ export function slaBreach(finding: FindingRow, kind: SlaBreachKind, days: number
     urlUi: links.finding(finding.id),
     finding: findingRef(finding, links),
     subject: { kind: "finding", id: finding.id },
+  });
+}
+
+/**
+ * DefectDojo's `sla_breach_combined`: one per product and kind, sent besides the per-finding
+ * notices (users choose between them in their notification settings).
+ */
+export function slaBreachCombined(kind: SlaBreachKind, product: ObjectRef, productType: ObjectRef, links: DojoLinks): DojoEvent {
+  const [typeNoun, productNoun] = links.relabeled ? ["Organization", "Asset"] : ["Product Type", "Product"];
+  return dojoEvent("sla_breach_combined", {
+    title: `SLA alert (${kind}): ${typeNoun} '${productType.name}', ${productNoun} '${product.name}'`,
+    product,
+    productType,
+    subject: { kind: "product", id: product.id },
   });
 }
 
@@ -133,10 +162,9 @@ export function findingRef(finding: FindingRow, links: DojoLinks): FindingRef {
   return { id: finding.id, title: finding.title, severity: finding.severity, urlUi: links.finding(finding.id) };
 }
 
-/** DefectDojo's `str(user)`: "First Last (username)". */
-function userLabel(user: DojoUserRow): string {
-  const fullName = [user.first_name, user.last_name].filter(Boolean).join(" ");
-  return fullName ? `${fullName} (${user.username})` : user.username;
+/** DefectDojo's `str(user)`, Dojo_User.generate_full_name: `f"{first} {last} ({username})".strip()`, so "(admin)" when nameless. */
+export function userLabel(user: Pick<DojoUserRow, "username" | "first_name" | "last_name">): string {
+  return `${user.first_name ?? ""} ${user.last_name ?? ""} (${user.username})`.trim();
 }
 
 /** strftime("%b %d, %Y"), in UTC: DefectDojo uses its own time zone, which the API does not tell. */

@@ -63,9 +63,19 @@ export interface WalkPages {
 export const DEFAULT_WALK: WalkPages = { first: 25, next: 250 };
 
 /**
+ * How a walk reads its listing: page sizes, and the row's sort key when that can be null
+ * (`created` and `updated` are `null=True` on BaseModel and Test). PostgreSQL puts nulls first in a
+ * descending order, so such rows are skipped, never taken for the end of what is new.
+ */
+export interface WalkOptions<T> {
+  pages?: WalkPages;
+  sortKey?: (row: T) => string | null | undefined;
+}
+
+/**
  * Reads a listing that DefectDojo orders newest first (`o=-id`, `o=-created`, …) until the first
  * row that is not new, and returns the new rows oldest first. A row met twice (rows inserted while
- * paging push older ones down a page) is kept once.
+ * paging push older ones down a page) is kept once; a row without a sort key is passed over.
  */
 export async function newestRows<T extends { id: number }>(
   ctx: PollContext,
@@ -73,13 +83,14 @@ export async function newestRows<T extends { id: number }>(
   query: Record<string, string | number | boolean>,
   item: z.ZodType<T>,
   isNew: (row: T) => boolean,
-  pages: WalkPages = DEFAULT_WALK,
+  { pages = DEFAULT_WALK, sortKey }: WalkOptions<T> = {},
 ): Promise<T[]> {
   const found = new Map<number, T>();
   for (let offset = 0, limit = pages.first; ; limit = pages.next) {
     if (ctx.stopped()) throw new PollStopped();
     const page = await ctx.client.page(path, { ...query, limit, offset }, item);
     for (const row of page.results) {
+      if (sortKey && !sortKey(row)) continue;
       if (!isNew(row)) return [...found.values()].reverse();
       if (!found.has(row.id)) found.set(row.id, row);
     }
@@ -88,10 +99,22 @@ export async function newestRows<T extends { id: number }>(
   }
 }
 
-/** The newest row of a listing in `order`, or undefined when it is empty. */
-export async function newestRow<T>(ctx: PollContext, path: string, order: string, item: z.ZodType<T>): Promise<T | undefined> {
-  const page = await ctx.client.page(path, { o: order, limit: 1, offset: 0 }, item);
-  return page.results[0];
+/** The newest row of a listing in `order` that has a sort key, or undefined when there is none. */
+export async function newestRow<T extends { id: number }>(
+  ctx: PollContext,
+  path: string,
+  order: string,
+  item: z.ZodType<T>,
+  sortKey?: (row: T) => string | null | undefined,
+): Promise<T | undefined> {
+  if (!sortKey) return (await ctx.client.page(path, { o: order, limit: 1, offset: 0 }, item)).results[0];
+  for (let offset = 0; ; ) {
+    if (ctx.stopped()) throw new PollStopped();
+    const page = await ctx.client.page(path, { o: order, limit: DEFAULT_WALK.first, offset }, item);
+    const keyed = page.results.find((row) => sortKey(row));
+    if (keyed || page.next === null || page.results.length === 0) return keyed;
+    offset += page.results.length;
+  }
 }
 
 /** A first id cursor: the newest row's id (one request), or a backfill from `since`. */
@@ -101,7 +124,8 @@ export async function initialIdCursor<T extends { id: number }>(
   path: string,
   order: string,
   item: z.ZodType<T>,
+  sortKey?: (row: T) => string | null | undefined,
 ): Promise<IdCursor> {
   if (since !== null) return { lastId: 0, since };
-  return { lastId: (await newestRow(ctx, path, order, item))?.id ?? 0 };
+  return { lastId: (await newestRow(ctx, path, order, item, sortKey))?.id ?? 0 };
 }

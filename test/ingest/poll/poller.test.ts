@@ -99,7 +99,8 @@ describe("the DefectDojo poller", () => {
     await bench.poller.runOnce();
     const later = (await bench.events()).slice(5);
     expect(summary(later)).toEqual(["finding_added: Addition of Hard-coded secret"]);
-    expect(later[0].data.description).toBe('Finding "Hard-coded secret" was added by admin');
+    // DefectDojo 3.2.0 dojo/user/models.py generate_full_name: f"{first} {last} ({username})".strip().
+    expect(later[0].data.description).toBe('Finding "Hard-coded secret" was added by (admin)');
     expect(later[0].data.urlUi).toBe("http://dojo.example/finding/303");
     expect(peer.ignoredParams).toEqual([]);
   });
@@ -191,7 +192,9 @@ describe("the DefectDojo poller", () => {
     expect(await bench.events()).toHaveLength(2);
   });
 
-  it("notices an engagement's closure once, and again after it was reopened and closed", async () => {
+  // DefectDojo 3.2.0 and 2.58.2-changelog dojo/engagement/signals.py engagement_pre_save: a status change to
+  // Completed or Cancelled is engagement_closed, one to In Progress (not from Not Started) engagement_reopened.
+  it("notices an engagement's closure once, its reopening, and its next closure", async () => {
     bench = await startPollBench(peer, path());
     await bench.poller.runOnce();
     peer.updateEngagement(7, { status: "Completed" });
@@ -203,8 +206,14 @@ describe("the DefectDojo poller", () => {
     peer.updateEngagement(7, { status: "Cancelled", updated: new Date(Date.now() + 2 * 60 * 60 * 1000).toISOString() });
     await bench.poller.runOnce();
     const events = await bench.events();
-    expect(summary(events)).toEqual(["engagement_closed: Closure of notif eng", "engagement_closed: Closure of notif eng"]);
+    expect(summary(events)).toEqual([
+      "engagement_closed: Closure of notif eng",
+      "engagement_reopened: Reopening of notif eng",
+      "engagement_closed: Closure of notif eng",
+    ]);
     expect(events[0].data.urlUi).toBe("http://dojo.example/engagement/7/finding/all");
+    expect(events[1].data.description).toBe('The engagement "notif eng" was reopened');
+    expect(events[1].data.urlUi).toBe("http://dojo.example/engagement/7");
   });
 
   // Engagement.name and Test.title are nullable (DefectDojo 3.2 dojo/engagement/models.py, dojo/test/models.py).
@@ -258,7 +267,10 @@ describe("the DefectDojo poller", () => {
     expect(JSON.stringify(health)).not.toContain(peer.serviceToken);
   });
 
-  it("notifies each SLA notice once per finding and kind, however many days it stays true", async () => {
+  // DefectDojo 3.2.0 and 2.58.2-changelog dojo/notifications/helper.py sla_compute_and_notify: with
+  // enable_notify_sla_active, a notice a day per finding, each with that day's count.
+  it("notifies each day's SLA notice once, a new day count being a new notice", async () => {
+    peer.setSystemSettings({ enable_notify_sla_active: true });
     const clock = testClock(Date.parse(`${day(Date.now())}T08:00:00Z`));
     const today = clock.now();
     peer.addFinding({ id: 500, testId: 90, title: "due in 4 days", severity: "High", slaExpirationDate: day(today + 4 * DAY_MS) });
@@ -269,18 +281,30 @@ describe("the DefectDojo poller", () => {
     await bench.poller.runOnce();
 
     const titles: string[] = [];
-    for (let dayNumber = 1; dayNumber <= 8; dayNumber++) {
+    for (let dayNumber = 1; dayNumber <= 4; dayNumber++) {
       clock.advance(DAY_MS);
       await bench.poller.runOnce();
       await bench.poller.runOnce(); // twice a day changes nothing
-      titles.push(...(await bench.events()).slice(titles.length).map((event) => `day ${dayNumber}: ${event.title}`));
+      const found = (await bench.events()).slice(titles.length);
+      titles.push(...found.map((event) => `day ${dayNumber}: ${event.title}`));
     }
     expect(titles).toEqual([
+      // One notice per finding and day, then one combined notice per product and kind.
+      "day 1: Finding 501 - SLA pre-breach warning - 1 day(s) left",
       "day 1: Finding 500 - SLA pre-breach warning - 3 day(s) left",
+      "day 1: SLA alert (prebreach): Product Type 'notif prod type', Product 'notif prod'",
       "day 2: Finding 501 - SLA is breaching today",
+      "day 2: SLA alert (breaching): Product Type 'notif prod type', Product 'notif prod'",
+      "day 2: Finding 500 - SLA pre-breach warning - 2 day(s) left",
+      "day 2: SLA alert (prebreach): Product Type 'notif prod type', Product 'notif prod'",
       "day 3: Finding 501 - SLA breached by 1 day! Overdue notice",
+      "day 3: SLA alert (breached): Product Type 'notif prod type', Product 'notif prod'",
+      "day 3: Finding 500 - SLA pre-breach warning - 1 day(s) left",
+      "day 3: SLA alert (prebreach): Product Type 'notif prod type', Product 'notif prod'",
+      "day 4: Finding 501 - SLA breached by 2 days! Overdue notice",
+      "day 4: SLA alert (breached): Product Type 'notif prod type', Product 'notif prod'",
       "day 4: Finding 500 - SLA is breaching today",
-      "day 5: Finding 500 - SLA breached by 1 day! Overdue notice",
+      "day 4: SLA alert (breaching): Product Type 'notif prod type', Product 'notif prod'",
     ]);
     expect(peer.ignoredParams).toEqual([]);
   });
@@ -331,6 +355,8 @@ describe("the DefectDojo poller", () => {
       "/api/v2/tests/",
       "/api/v2/test_imports/",
       "/api/v2/findings/",
+      // risk_acceptance_notify_before_expiration, once per run.
+      "/api/v2/system_settings/",
       "/api/v2/risk_acceptance/",
     ]);
     const findingRows = idle.filter((request) => request.path === "/api/v2/findings/").reduce((sum, request) => sum + Number(request.query.limit), 0);

@@ -2,8 +2,6 @@ import { epochOf, riskAcceptanceRow } from "../api-rows";
 import { riskAcceptanceExpiration } from "../dojo-events";
 import { PollResource } from "../resource";
 
-/** DefectDojo's default `risk_acceptance_notify_before_expiration` (days). */
-export const EXPIRY_NOTICE_DAYS = 10;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface RiskAcceptanceCursor {
@@ -14,13 +12,16 @@ export interface RiskAcceptanceCursor {
 /**
  * Risk acceptances that expired since the last run, and those that came within the notice period
  * of their expiry (or were created or changed inside it): one `expiration_date` range per run,
- * which DefectDojo filters on (`expiration_date__gt` / `__lte`).
+ * which DefectDojo filters on (`expiration_date__gt` / `__lte`). The notice period is System
+ * Settings' `risk_acceptance_notify_before_expiration` (default 10 days); null or 0 sends no
+ * warnings, as DefectDojo's `if heads_up_days > 0` (dojo/risk_acceptance/helper.py expiration_handler).
  */
 export const riskAcceptances: PollResource<RiskAcceptanceCursor> = {
   name: "risk_acceptances",
   initial: async (ctx, since) => ({ checkedAt: since ?? ctx.now }),
   async poll(ctx, cursor) {
-    const noticeMs = EXPIRY_NOTICE_DAYS * DAY_MS;
+    const { risk_acceptance_notify_before_expiration: headsUpDays } = await ctx.objects.systemSettings();
+    const noticeMs = Math.max(0, headsUpDays ?? 0) * DAY_MS;
     const rows = await ctx.client.list(
       "risk_acceptance/",
       {
