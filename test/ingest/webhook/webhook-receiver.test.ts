@@ -3,6 +3,7 @@ import { Server } from "node:http";
 import { Channel } from "../../../src/channels/channel-id";
 import { createHttpServer } from "../../../src/http/http-server";
 import { createEventIntake } from "../../../src/ingest/accept-event";
+import { createKeepAside } from "../../../src/ingest/keep-aside";
 import { createWebhookReceiver } from "../../../src/ingest/webhook/webhook-receiver";
 import { DeliveryEntity } from "../../../src/storage/entities/delivery.entity";
 import { EventEntity } from "../../../src/storage/entities/event.entity";
@@ -38,6 +39,7 @@ async function startReceiver(headerValue: string | null = SECRET) {
           maxBodyBytes: MAX_BYTES,
           logger: quietLogger(),
           accept: (event, body) => intake.accept(event, body),
+          keepAside: createKeepAside({ db: database.db }),
         }),
       },
     },
