@@ -202,6 +202,8 @@ const ROWS: Row[] = [
     (type): Row => ({ name: `Content-Type ${type}`, request: post("product_added", productAdded(), { "Content-Type": type }), status: 202 }),
   ),
   { name: "no Content-Type at all", request: post("product_added", productAdded(), { "Content-Type": null }), status: 202 },
+  // Node answers an unknown expectation 417 by itself unless told otherwise (RFC 9110 §10.1.1 allows ignoring it).
+  { name: "an Expect other than 100-continue", request: post("product_added", productAdded(), { Expect: "the-unexpected" }), status: 202 },
 
   // --- kept aside: not JSON, not an object
   { name: "invalid JSON", request: post("product_added", "{not json"), ...kept(KeptAsideReason.INVALID_JSON) },
