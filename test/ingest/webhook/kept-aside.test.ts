@@ -1,6 +1,7 @@
 import BetterSqlite3 from "better-sqlite3";
 import fc from "fast-check";
 import { KeptAsideReason } from "../../../src/storage/entities/kept-aside-request.entity";
+import { deliverDojoWebhook } from "../../peers/dojo-webhook-sender";
 import { allWebhookFixtures, webhookFixture } from "../../support/fixtures";
 import { rawRequest, RawResponse } from "../../support/http-client";
 import { scrape } from "../../support/prometheus-text";
@@ -135,6 +136,29 @@ describe("kept-aside webhook requests on a running bridge", () => {
     // A plain user is refused.
     const forbidden = await relay.graphql(KEPT_LIST, { first: 20 }, USER_TOKEN);
     expect(forbidden.errors?.map((error) => error.extensions?.code)).toEqual(["FORBIDDEN"]);
+  });
+
+  it("leaves DefectDojo's endpoint active through every unusable body, where a wrong secret switches it off for good", async () => {
+    const url = `${relay.relay.url}/webhooks/defectdojo`;
+    const endpoint = peers.dojo.addWebhookEndpoint({ name: "Dojo Relay", url, headerName: "Authorization", headerValue: WEBHOOK_SECRET });
+    const unusable = [
+      "{not json",
+      "[1, 2]",
+      JSON.stringify({ title: 5 }),
+      JSON.stringify({ title: "", description: "only words" }),
+      JSON.stringify({ title: "big", padding: "x".repeat(MAX_BYTES * 50) }),
+    ];
+    for (const rawBody of unusable) {
+      expect(await deliverDojoWebhook(peers.dojo, endpoint, "product_added", { rawBody })).toEqual({ outcome: "sent", status: 202 });
+    }
+    expect(await deliverDojoWebhook(peers.dojo, endpoint, "ping", { body: webhookFixture("ping") })).toEqual({ outcome: "sent", status: 202 });
+    expect(peers.dojo.webhookEndpoints().find((e) => e.id === endpoint)?.status).toBe("active");
+
+    // The same sender with a wrong header value: DefectDojo's rule turns the endpoint off for good.
+    const wrong = peers.dojo.addWebhookEndpoint({ name: "Wrong", url, headerName: "Authorization", headerValue: "Token wrong" });
+    expect(await deliverDojoWebhook(peers.dojo, wrong, "product_added", { body: webhookFixture("product_added") })).toEqual({ outcome: "permanent", status: 401 });
+    expect(peers.dojo.webhookEndpoints().find((e) => e.id === wrong)?.status).toBe("inactive_permanent");
+    expect(await deliverDojoWebhook(peers.dojo, wrong, "product_added", { body: webhookFixture("product_added") })).toEqual({ outcome: "skipped" });
   });
 
   it("keeps a ping working as before: 202 accepted, recorded, nothing sent, nothing kept aside", async () => {
