@@ -21,6 +21,7 @@ import { createMetrics } from "./metrics/metrics";
 import { createMetricsHandler } from "./metrics/metrics-handler";
 import { outboxStats } from "./metrics/outbox-stats";
 import { createEventIntake } from "./ingest/accept-event";
+import { createKeepAside } from "./ingest/keep-aside";
 import { createWebhookReceiver } from "./ingest/webhook/webhook-receiver";
 import { Poller } from "./ingest/poll/poller";
 import { previewRoutes } from "./routing/preview";
@@ -192,6 +193,7 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
           maxBodyBytes: config.webhookMaxBytes,
           logger,
           accept: (event, rawBody) => intake.accept(event, rawBody),
+          keepAside: createKeepAside({ db, metrics }),
         }),
       },
       "/graphql": { GET: graphql.handle, POST: graphql.handle },

@@ -5,6 +5,7 @@ import { Api, ApiError, apiErrors, createApi } from "./api";
 import { OPERATIONS } from "./operations";
 import { ConnectPage } from "./pages/connect";
 import { DeliveriesPage } from "./pages/deliveries";
+import { KeptAsidePage } from "./pages/kept-aside";
 import { PersonalNotificationsPage } from "./pages/personal-notifications";
 import { ProfilePage } from "./pages/profile";
 import { RoutingRulesPage } from "./pages/routing-rules";
@@ -29,6 +30,7 @@ const PAGES: readonly PageEntry[] = [
   { path: "/system/notifications", title: "System Notifications", superuser: true, component: SystemNotificationsPage },
   { path: "/system/rules", title: "Routing rules", superuser: true, component: RoutingRulesPage },
   { path: "/system/connect", title: "Connect DefectDojo", superuser: true, component: ConnectPage },
+  { path: "/system/kept-aside", title: "Kept aside", superuser: true, component: KeptAsidePage },
 ];
 
 /**

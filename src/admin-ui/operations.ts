@@ -10,6 +10,7 @@ const PROFILE_FIELDS = `username email contact {
   slackEmail email msteamsUrlSet minSeverity digestWindowSeconds quietHoursStart quietHoursEnd timeZone
 }`;
 const DELIVERY_FIELDS = "id event eventTitle channel target status attempts lastError createdAt";
+const KEPT_ASIDE_FIELDS = "id receivedAt reason detail eventName contentType sizeBytes headers { name value } body bodyTruncated";
 const RULE_FIELDS = `id name position events productTypeIds productIds engagementIds minSeverity tags verified active continue
   targets { channel slackChannel emails msteamsUrlSet msteamsLabel } digestWindowSeconds digestGroupBy linkOnly`;
 
@@ -40,6 +41,12 @@ export const OPERATIONS = {
   deliveries: `query Deliveries($first: Int, $after: String, $status: DeliveryStatus) {
     deliveries(first: $first, after: $after, status: $status) {
       edges { node { ${DELIVERY_FIELDS} } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }`,
+  keptAsideRequests: `query KeptAsideRequests($first: Int, $after: String) {
+    keptAsideRequests(first: $first, after: $after) {
+      edges { node { ${KEPT_ASIDE_FIELDS} } }
       pageInfo { hasNextPage endCursor }
     }
   }`,

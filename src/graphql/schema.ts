@@ -4,6 +4,7 @@ import { relayAuthChecker } from "./auth-checker";
 import { DefectDojoResolver } from "./defectdojo.resolver";
 import { DeliveriesResolver } from "./deliveries.resolver";
 import "./enums";
+import { KeptAsideResolver } from "./kept-aside.resolver";
 import { MeResolver } from "./me.resolver";
 import { MessageTemplatesResolver } from "./message-templates.resolver";
 import { PollerStatusResolver } from "./poller-status.resolver";
@@ -34,6 +35,7 @@ export function buildRelaySchema(): Promise<GraphQLSchema> {
       MessageTemplatesResolver,
       RoutingRulesResolver,
       DefectDojoResolver,
+      KeptAsideResolver,
     ],
     authChecker: relayAuthChecker,
     authMode: "error",

@@ -12,7 +12,7 @@ export type Routes = Record<string, Partial<Record<string, Handler>>>;
 /** One HTTP server for everything; a 404 or 405 for anything not routed, a 500 for a handler that throws. */
 export function createHttpServer(routes: Routes, logger: Logger, metrics?: Metrics): Server {
   // Every request gets an id (X-Request-Id, on its log lines) and is timed by route.
-  return createServer(observeRequests(routes, metrics, (req, res) => {
+  const handle = observeRequests(routes, metrics, (req, res) => {
     // An absolute-form target such as `http://[` fails to parse; thrown here it would end the process.
     let path: string;
     try {
@@ -32,5 +32,10 @@ export function createHttpServer(routes: Routes, logger: Logger, metrics?: Metri
       if (!res.headersSent) sendJson(res, 500, { error: "internal error" });
       else res.destroy();
     });
-  }));
+  });
+  const server = createServer(handle);
+  // Node answers an Expect other than 100-continue with 417 by itself; RFC 9110 §10.1.1 lets a
+  // server ignore it instead, and a 4xx would switch DefectDojo's webhook off for good.
+  server.on("checkExpectation", handle);
+  return server;
 }

@@ -20,6 +20,8 @@ export interface Metrics {
   readonly registry: Registry;
   /** An event handed to the intake: stored, or a duplicate of one already stored (nothing kept). */
   eventReceived(source: EventSource, event: string, stored: boolean): void;
+  /** An authenticated webhook request kept aside (never sent); `event` is its event name, or "" when it had no valid one. */
+  eventKeptAside(event: string): void;
   /** One delivery attempt's outcome; `reason` is the DeliveryError kind when it did not succeed. */
   deliveryAttempted(channel: string, outcome: DeliveryOutcome, reason?: FailureKind): void;
   /** How long polling one resource took (failed runs included). */
@@ -51,7 +53,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
 
   const events = new Counter({
     name: "dojo_relay_events_received_total",
-    help: "DefectDojo events received, by source (webhook, poll, test), event name and outcome (stored, or duplicate: already stored, nothing kept).",
+    help: "DefectDojo events received, by source (webhook, poll, test), event name and outcome (stored; duplicate: already stored, nothing kept; kept_aside: a webhook request the bridge could not use, kept for a look and never sent).",
     labelNames: ["source", "event", "outcome"] as const,
     registers,
   });
@@ -132,6 +134,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   return {
     registry,
     eventReceived: (source, event, stored) => events.inc({ source, event, outcome: stored ? "stored" : "duplicate" }),
+    eventKeptAside: (event) => events.inc({ source: "webhook", event, outcome: "kept_aside" }),
     deliveryAttempted: (channel, outcome, reason) =>
       deliveries.inc({ channel, outcome, reason: outcome === "sent" ? "" : (reason ?? "") }),
     pollFinished: (resource, seconds) => pollDuration.observe({ resource }, seconds),

@@ -9,9 +9,11 @@ import { PollCursors1764576000000 } from "../../migrations/1764576000000-poll-cu
 import { LeaderLease1764662400000 } from "../../migrations/1764662400000-leader-lease";
 import { RoutingRules1764748800000 } from "../../migrations/1764748800000-routing-rules";
 import { MessageTemplates1764835200000 } from "../../migrations/1764835200000-message-templates";
+import { KeptAsideRequests1764921600000 } from "../../migrations/1764921600000-kept-aside-requests";
 import { DeliveryEntity } from "./entities/delivery.entity";
 import { DigestEntity, DigestItemEntity } from "./entities/digest.entity";
 import { EventEntity } from "./entities/event.entity";
+import { KeptAsideRequestEntity } from "./entities/kept-aside-request.entity";
 import { LeaderLeaseEntity } from "./entities/leader-lease.entity";
 import { MessageTemplateEntity } from "./entities/message-template.entity";
 import { PollCursorEntity } from "./entities/poll-cursor.entity";
@@ -34,6 +36,7 @@ export const ENTITIES = [
   DigestEntity,
   DigestItemEntity,
   MessageTemplateEntity,
+  KeptAsideRequestEntity,
 ];
 /** In timestamp order, the order they run in. */
 export const MIGRATIONS = [
@@ -44,6 +47,7 @@ export const MIGRATIONS = [
   LeaderLease1764662400000,
   RoutingRules1764748800000,
   MessageTemplates1764835200000,
+  KeptAsideRequests1764921600000,
 ];
 
 const POSTGRES_POOL_SIZE = 10;

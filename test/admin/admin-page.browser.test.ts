@@ -5,7 +5,7 @@ import { buildAdminUi } from "../../scripts/build-admin-ui";
 import { SLACK_PEER_TOKEN } from "../peers/slack-peer";
 import { webhookFixture } from "../support/fixtures";
 import { rawRequest } from "../support/http-client";
-import { eventually, Peers, RunningRelay, startPeers, startTestRelay, SUPERUSER_TOKEN, USER_TOKEN } from "../support/relay-harness";
+import { eventually, Peers, RunningRelay, startPeers, startTestRelay, SUPERUSER_TOKEN, USER_TOKEN, WEBHOOK_SECRET } from "../support/relay-harness";
 
 const ROOT = resolve(__dirname, "..", "..");
 /** Not committed (.gitignore): a look at every page after each run. */
@@ -34,6 +34,7 @@ const SYSTEM_PAGES = [
   { route: "#/system/notifications", title: "System Notifications" },
   { route: "#/system/rules", title: "Routing rules" },
   { route: "#/system/connect", title: "Connect DefectDojo" },
+  { route: "#/system/kept-aside", title: "Kept aside" },
 ];
 
 /**
@@ -298,6 +299,30 @@ describe("the admin page", () => {
       await context.close();
     }, 60_000);
 
+    it("shows a superuser the webhook requests kept aside, their text shown as text and never run", async () => {
+      const { context, page, problems } = await openPage();
+      const hostile = `<img src=x onerror="window.__ran=1"><script>window.__ran=2</script>`;
+      const response = await rawRequest(`${relay.relay.url}/webhooks/defectdojo`, {
+        headers: { "Content-Type": "application/json", "X-DefectDojo-Event": "product_added", Authorization: WEBHOOK_SECRET },
+        body: `{"title": "${hostile}"`,
+      });
+      expect(response.status).toBe(202);
+      await signIn(page, SUPERUSER_TOKEN);
+      await go(page, "Kept aside");
+      const item = page.locator("li[data-reason=INVALID_JSON]").first();
+      await item.getByText("the body is not valid JSON").waitFor();
+      await item.locator("summary", { hasText: "Body" }).click();
+      await item.getByText(hostile, { exact: false }).waitFor();
+      await item.locator("summary", { hasText: "Headers" }).click();
+      await item.getByText("Authorization: [redacted]").waitFor();
+      expect(await page.evaluate("window.__ran")).toBeUndefined();
+      expect(await page.locator("li[data-reason] img, li[data-reason] script").count()).toBe(0);
+      expect(await page.content()).not.toContain(WEBHOOK_SECRET);
+      await screenshot(page, "15-kept-aside");
+      expect(problems).toEqual([]);
+      await context.close();
+    }, 60_000);
+
     it("shows a plain user only their own pages, and nothing of the system pages even by address", async () => {
       const { context, page, problems } = await openPage();
       const operations: string[] = [];
@@ -320,7 +345,7 @@ describe("the admin page", () => {
       }
       await screenshot(page, "12-user-system-page-not-found");
       // Not even asked for: the page never sent a system operation.
-      expect(operations.join("\n")).not.toMatch(/systemSettings|systemNotifications|routingRules|defectDojoConnection/);
+      expect(operations.join("\n")).not.toMatch(/systemSettings|systemNotifications|routingRules|defectDojoConnection|keptAsideRequests/);
 
       await go(page, "Deliveries");
       await page.getByText("No deliveries.").waitFor();

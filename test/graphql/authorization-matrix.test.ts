@@ -6,6 +6,8 @@ import { Caller } from "../../src/graphql/context";
 import { SLACK_APP_MANIFEST } from "../../src/graphql/slack-manifest.resolver";
 import { Database } from "../../src/storage/database";
 import { DeliveryEntity, DeliveryStatus } from "../../src/storage/entities/delivery.entity";
+import { KeptAsideReason } from "../../src/storage/entities/kept-aside-request.entity";
+import { createKeepAside } from "../../src/ingest/keep-aside";
 import { testDraft } from "../support/routing-rules";
 import { errorCodes, graphqlTestbed, READER, relaySchema, seedDeliveries, SUPERUSER, Testbed, WRITER } from "./graphql-testbed";
 
@@ -138,6 +140,16 @@ const QUERIES: Record<string, RootFieldCase> = {
     user: ({ data }) => expect(targets(data)).toEqual([READER_INBOX]),
     otherUser: ({ data }) => expect(targets(data)).toEqual(["writer@example.com"]),
     superuser: ({ data }) => expect(targets(data)).toEqual(["writer@example.com", READER_INBOX, "#security"]),
+  },
+  keptAsideRequests: {
+    operation: "{ keptAsideRequests(first: 10) { edges { node { reason eventName headers { name value } body } } } }",
+    nobody: "UNAUTHENTICATED",
+    user: "FORBIDDEN",
+    otherUser: "FORBIDDEN",
+    superuser: ({ data }) =>
+      expect(data.edges.map((edge: { node: unknown }) => edge.node)).toEqual([
+        { reason: "INVALID_JSON", eventName: "product_added", headers: [{ name: "Authorization", value: "[redacted]" }], body: "{not json" },
+      ]),
   },
   me: {
     operation: "{ me { id contact { slackEmail msteamsUrlSet } notifications { event channels } } }",
@@ -424,6 +436,17 @@ describe("authorization of every root field", () => {
       // FAILED, so that its recipient (and superusers) may retry it.
       await seedDelivery(bed.services.db, { channel: Channel.MAIL, target: READER_INBOX, recipientUserId: READER.id, status: DeliveryStatus.FAILED, attempts: 10 });
       await seedDelivery(bed.services.db, { channel: Channel.MAIL, target: WRITER.email, recipientUserId: WRITER.id });
+      // A webhook request kept aside: superusers only.
+      await createKeepAside({ db: bed.services.db })({
+        reason: KeptAsideReason.INVALID_JSON,
+        detail: "the body is not valid JSON",
+        eventName: "product_added",
+        eventLabel: "product_added",
+        contentType: "application/json",
+        sizeBytes: 9,
+        headers: [{ name: "Authorization", value: "[redacted]" }],
+        body: Buffer.from("{not json"),
+      });
     });
     afterEach(() => bed.close());
 

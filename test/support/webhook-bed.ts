@@ -4,6 +4,7 @@ import { Channel } from "../../src/channels/channel-id";
 import { createHealthHandler } from "../../src/http/health";
 import { createHttpServer } from "../../src/http/http-server";
 import { createEventIntake } from "../../src/ingest/accept-event";
+import { createKeepAside } from "../../src/ingest/keep-aside";
 import { createWebhookReceiver } from "../../src/ingest/webhook/webhook-receiver";
 import { Database } from "../../src/storage/database";
 import { RoutingRuleStore } from "../../src/storage/routing-rule-store";
@@ -56,6 +57,7 @@ export async function startWebhookBed(options: { secret: string; maxBodyBytes: n
           maxBodyBytes: options.maxBodyBytes,
           logger: quietLogger(),
           accept: (event, body) => intake.accept(event, body),
+          keepAside: createKeepAside({ db: database.db }),
         }),
       },
       "/healthz": { GET: createHealthHandler(database.db) },

@@ -1,15 +1,21 @@
 import { IncomingMessage } from "node:http";
 
-export type BodyResult = { ok: true; body: Buffer } | { ok: false; reason: "too_large" | "aborted" };
+export type BodyResult =
+  | { ok: true; body: Buffer }
+  /** Larger than allowed: read to its end, none of it kept; `sizeBytes` is what arrived. */
+  | { ok: false; reason: "too_large"; sizeBytes: number }
+  | { ok: false; reason: "aborted" };
 
 /**
- * Reads a request body of at most `maxBytes`. Past the limit it stops keeping chunks but goes on
- * draining the request, so the 413 answer reaches a client that sends its whole body before reading
- * the response (as DefectDojo's python-requests does) instead of a connection reset.
+ * Reads a request body to its end, keeping it only while it is at most `maxBytes`. Past the limit
+ * it drops what it had and goes on counting without keeping a byte, so memory stays bounded and
+ * the answer reaches a client that sends its whole body before reading the response (as
+ * DefectDojo's python-requests does): answering mid-upload would reach it as a connection error,
+ * which disables the endpoint for good. A slow drip is ended by the server's requestTimeout.
  */
 export function readBody(req: IncomingMessage, maxBytes: number): Promise<BodyResult> {
   return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
+    let chunks: Buffer[] | null = [];
     let received = 0;
     let settled = false;
     const settle = (result: BodyResult) => {
@@ -20,14 +26,12 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<BodyRe
     };
     req.on("data", (chunk: Buffer) => {
       received += chunk.length;
-      if (received > maxBytes) {
-        chunks.length = 0;
-        settle({ ok: false, reason: "too_large" });
-      } else if (!settled) {
-        chunks.push(chunk);
-      }
+      if (received > maxBytes) chunks = null;
+      else chunks?.push(chunk);
     });
-    req.on("end", () => settle({ ok: true, body: Buffer.concat(chunks) }));
+    req.on("end", () =>
+      settle(chunks ? { ok: true, body: Buffer.concat(chunks) } : { ok: false, reason: "too_large", sizeBytes: received }),
+    );
     req.on("aborted", () => settle({ ok: false, reason: "aborted" }));
     req.on("error", () => settle({ ok: false, reason: "aborted" }));
   });

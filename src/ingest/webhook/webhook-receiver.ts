@@ -1,14 +1,20 @@
 import { IncomingMessage, ServerResponse } from "node:http";
 import { DojoEvent } from "../../events/dojo-event";
+import { isSilentEvent } from "../../events/notification-event";
 import { InvalidPayloadError, parseWebhookPayload } from "../../events/webhook-payload";
 import { sendJson } from "../../http/respond";
 import { Logger } from "../../logging/logger";
+import { KeptAsideReason } from "../../storage/entities/kept-aside-request.entity";
+import type { KeptAsideRequest } from "../keep-aside";
+import { boundedHeaderText, storableHeaders } from "../keep-aside";
+import { namesNothing } from "./names-nothing";
 import { readBody } from "./read-body";
 import { headerValueMatches } from "./webhook-auth";
 
 /** DefectDojo event names are snake_case identifiers; anything else never came from DefectDojo. */
 export const EVENT_NAME = /^[a-z][a-z0-9_]{0,99}$/;
 const MAX_INSTANCE_LENGTH = 500;
+const JSON_CONTENT_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
 export type AcceptOutcome = { stored: true; eventId: number } | { stored: false; eventId: number };
 
@@ -20,19 +26,24 @@ export interface WebhookReceiverOptions {
   logger: Logger;
   /** Stores the event and its outbox rows durably; resolves only once they are committed. */
   accept(event: DojoEvent, rawBody: Buffer): Promise<AcceptOutcome>;
+  /** Stores an authenticated request the bridge cannot use (never sent); resolves with its id once committed. */
+  keepAside(request: KeptAsideRequest): Promise<number>;
 }
 
 /**
- * `POST /webhooks/defectdojo`. DefectDojo permanently disables an endpoint on any 4xx but 429 and
- * drops the event on 5xx, so a 4xx is given only to requests DefectDojo itself never sends, and a
- * 2xx only once the event is committed.
+ * `POST /webhooks/defectdojo`. DefectDojo disables an endpoint for good on any 4xx but 429 (and on
+ * a connection error) and pauses it on a 5xx (dojo/notifications/helper.py,
+ * WebhookNotificationManger.send_webhooks_notification, 2.58.2-changelog and HEAD). So a request
+ * with the right secret is always answered 2xx: with its event once committed, or kept aside (a
+ * row to look at, never sent) when the bridge cannot use it. Only a wrong or missing secret is a
+ * 401, and only the database failing is a 503.
  */
 export function createWebhookReceiver(options: WebhookReceiverOptions) {
   const headerKey = options.headerName.toLowerCase();
   const log = options.logger.child({ component: "webhook" });
 
   return async function receiveWebhook(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    // Auth and size are decided from the headers alone, before a byte of the body is read.
+    // Auth is decided from the headers alone, before a byte of the body is read.
     if (options.headerValue === null) {
       return reject(res, 401, "the webhook receiver is disabled: WEBHOOK_HEADER_VALUE is not configured");
     }
@@ -42,44 +53,76 @@ export function createWebhookReceiver(options: WebhookReceiverOptions) {
     if (!headerValueMatches(options.headerValue, received?.length === 1 ? received[0] : undefined)) {
       return reject(res, 401, `missing or wrong ${options.headerName} header`);
     }
-    const declaredLength = Number(req.headers["content-length"]);
-    if (Number.isFinite(declaredLength) && declaredLength > options.maxBodyBytes) {
-      return reject(res, 413, `body of ${declaredLength} bytes is larger than ${options.maxBodyBytes}`);
-    }
+
+    // Node joins a repeated header with ", ", which no event name matches.
+    const eventHeader = req.headers["x-defectdojo-event"]?.toString();
+    const eventName = eventHeader !== undefined && EVENT_NAME.test(eventHeader) ? eventHeader : null;
     const contentType = req.headers["content-type"];
-    if (contentType !== undefined && !/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(contentType)) {
-      return reject(res, 415, "the body must be application/json");
+    const aside = (reason: KeptAsideReason, detail: string, sizeBytes: number, body: Buffer | null) =>
+      keepAside(res, {
+        reason,
+        detail,
+        eventName: boundedHeaderText(eventHeader),
+        eventLabel: eventName ?? "",
+        contentType: boundedHeaderText(contentType),
+        sizeBytes,
+        headers: storableHeaders(req, options.headerName),
+        body,
+      });
+
+    // Over the limit by its Content-Length: read to the end without keeping a byte.
+    const declaredLength = Number(req.headers["content-length"]);
+    const declaredTooLarge = Number.isFinite(declaredLength) && declaredLength > options.maxBodyBytes;
+    const read = await readBody(req, declaredTooLarge ? 0 : options.maxBodyBytes);
+    if (!read.ok) {
+      if (read.reason === "aborted") {
+        log.info("webhook request aborted by the client; nothing stored");
+        return;
+      }
+      return aside(KeptAsideReason.TOO_LARGE, `the body is larger than WEBHOOK_MAX_BYTES (${options.maxBodyBytes} bytes)`, read.sizeBytes, null);
     }
-    const eventName = req.headers["x-defectdojo-event"];
-    if (typeof eventName !== "string" || !EVENT_NAME.test(eventName)) {
-      return reject(res, 400, "missing or malformed X-DefectDojo-Event header");
+    const body = read.body;
+    const size = body.length;
+
+    if (contentType !== undefined && !JSON_CONTENT_TYPE.test(contentType)) {
+      return aside(KeptAsideReason.UNSUPPORTED_CONTENT_TYPE, "the body must be application/json", size, body);
+    }
+    if (eventHeader === undefined) {
+      return aside(KeptAsideReason.MISSING_EVENT_HEADER, "no X-DefectDojo-Event header", size, body);
+    }
+    if (eventName === null) {
+      return aside(KeptAsideReason.MALFORMED_EVENT_HEADER, "X-DefectDojo-Event is not one snake_case event name", size, body);
     }
     const instanceHeader = req.headers["x-defectdojo-instance"];
     const instance = typeof instanceHeader === "string" ? instanceHeader.slice(0, MAX_INSTANCE_LENGTH) : null;
 
-    const read = await readBody(req, options.maxBodyBytes);
-    if (!read.ok) {
-      if (read.reason === "too_large") return reject(res, 413, `body is larger than ${options.maxBodyBytes} bytes`);
-      log.info("webhook request aborted by the client; nothing stored");
-      return;
+    let json: unknown;
+    try {
+      json = JSON.parse(body.toString("utf8"));
+    } catch {
+      return aside(KeptAsideReason.INVALID_JSON, "the body is not valid JSON", size, body);
     }
-
+    if (typeof json !== "object" || json === null || Array.isArray(json)) {
+      return aside(KeptAsideReason.NOT_AN_OBJECT, "the body must be a JSON object", size, body);
+    }
     let event: DojoEvent;
     try {
-      event = parseWebhookPayload(eventName, instance, JSON.parse(read.body.toString("utf8")));
+      event = parseWebhookPayload(eventName, instance, json);
     } catch (error) {
-      if (error instanceof SyntaxError) return reject(res, 400, "the body is not valid JSON");
-      if (error instanceof InvalidPayloadError) return reject(res, 400, error.message);
-      throw error;
+      // Anything the parser cannot take is kept aside: even a bug there must not answer DefectDojo 500.
+      if (!(error instanceof InvalidPayloadError)) log.error({ err: error, event: eventName }, "the webhook parser failed");
+      return aside(KeptAsideReason.INVALID_PAYLOAD, error instanceof InvalidPayloadError ? error.message : "the body could not be read", size, body);
+    }
+    if (!isSilentEvent(eventName) && namesNothing(event)) {
+      return aside(KeptAsideReason.NAMES_NOTHING, "the event names nothing: no title, no DefectDojo object, no url_ui", size, body);
     }
 
     let outcome: AcceptOutcome;
     try {
-      outcome = await options.accept(event, read.body);
+      outcome = await options.accept(event, body);
     } catch (error) {
       log.error({ err: error, event: eventName }, "could not store webhook event");
-      res.setHeader("Retry-After", "5");
-      return sendJson(res, 503, { error: "the event could not be stored; nothing was kept" });
+      return unavailable(res, "the event could not be stored; nothing was kept");
     }
     log.info({ event: eventName, eventId: outcome.eventId, duplicate: !outcome.stored }, "webhook accepted");
     sendJson(res, outcome.stored ? 202 : 200, {
@@ -87,6 +130,24 @@ export function createWebhookReceiver(options: WebhookReceiverOptions) {
       eventId: outcome.eventId,
     });
   };
+
+  async function keepAside(res: ServerResponse, request: KeptAsideRequest): Promise<void> {
+    let id: number;
+    try {
+      id = await options.keepAside(request);
+    } catch (error) {
+      log.error({ err: error, reason: request.reason }, "could not keep a webhook request aside");
+      return unavailable(res, "the request could not be kept aside; nothing was kept");
+    }
+    log.warn({ keptAsideId: id, reason: request.reason, detail: request.detail, event: request.eventLabel || undefined }, "webhook kept aside");
+    sendJson(res, 202, { status: "kept_aside", id, reason: request.reason, detail: request.detail });
+  }
+
+  /** The database is down: DefectDojo pauses the endpoint and tries again later, which is what we need. */
+  function unavailable(res: ServerResponse, message: string): void {
+    res.setHeader("Retry-After", "5");
+    sendJson(res, 503, { error: message });
+  }
 
   function reject(res: ServerResponse, status: number, message: string): void {
     log.warn({ status, reason: message }, "webhook rejected");

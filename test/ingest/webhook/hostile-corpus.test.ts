@@ -1,13 +1,17 @@
 import { connect } from "node:net";
 import { EventEntity } from "../../../src/storage/entities/event.entity";
+import { KeptAsideReason, KeptAsideRequestEntity } from "../../../src/storage/entities/kept-aside-request.entity";
 import { webhookFixture } from "../../support/fixtures";
 import { expectedChannels, startWebhookBed, WEBHOOK_PATH, WebhookBed } from "../../support/webhook-bed";
 
 /**
  * A corpus of hostile requests against the real receiver on a real HTTP server storing into a real
- * SQLite file. Each gets the answer README's table defines (a 4xx only for what DefectDojo itself
- * never sends, since DefectDojo disables an endpoint on one); after each the server still answers
- * and the database holds exactly the accepted events, each with all of its outbox rows.
+ * SQLite file. Each gets the answer README's table defines: with the right secret always a 2xx,
+ * since DefectDojo disables an endpoint for good on any 4xx but 429 (2.58.2-changelog and HEAD
+ * dojo/notifications/helper.py, send_webhooks_notification), a body it cannot use kept aside; a 4xx
+ * only for a wrong secret, another method or path, or what Node's HTTP parser refuses before the
+ * bridge sees it. After each the server still answers and the database holds exactly the accepted
+ * events, each with all of its outbox rows, and the kept-aside rows.
  */
 
 const SECRET = "Token hostile-corpus-secret-0123456789";
@@ -44,6 +48,9 @@ interface Row {
   stored?: (event: EventEntity) => void;
   /** What the error message must say, for refused ones. */
   error?: RegExp;
+  /** Kept aside (202 `kept_aside`) for this reason; `kept` checks the row. */
+  keptAside?: KeptAsideReason;
+  kept?: (row: KeptAsideRequestEntity) => void;
 }
 
 /** Headers as DefectDojo 2.58 sends them (python-requests adds Content-Type and Content-Length). */
@@ -72,8 +79,8 @@ function productAdded(changes: Record<string, unknown> = {}) {
     ...changes,
   };
 }
-/** An unknown-event body no other row uses (keyed by content). */
-const unknownEvent = (changes: Record<string, unknown> = {}) => ({ description: `event ${++uniqueId}`, ...changes });
+/** An unknown-event body no other row uses (keyed by content); its title is what it names. */
+const unknownEvent = (changes: Record<string, unknown> = {}) => ({ title: `event ${++uniqueId}`, description: "what happened", ...changes });
 
 const json = (value: unknown) => JSON.stringify(value);
 const post = (event: string, body: unknown, replace: Record<string, string | null> = {}): WireRequest => ({
@@ -130,6 +137,8 @@ function exchange(port: number, request: WireRequest): Promise<{ status: number;
 const fixture = webhookFixture("scan_added", "3.x");
 const fullText = json(fixture);
 
+const kept = (reason: KeptAsideReason, kept?: Row["kept"]) => ({ status: 202, keptAside: reason, kept });
+
 // Every row's expected answer follows README's status table.
 const ROWS: Row[] = [
   // --- 401: the secret header, checked before anything else
@@ -161,57 +170,77 @@ const ROWS: Row[] = [
   { name: "the auth header name in lower case", request: post("product_added", productAdded(), { Authorization: null, authorization: SECRET }), status: 202 },
   { name: "the auth header name in upper case", request: post("product_added", productAdded(), { Authorization: null, AUTHORIZATION: SECRET }), status: 202 },
 
-  // --- 413: size, from Content-Length or counted
-  { name: "a Content-Length over the limit", request: post("scan_added", Buffer.alloc(MAX_BYTES + 1, 0x20)), status: 413 },
+  // --- kept aside: size, from Content-Length or counted; read to the end, none of it kept
+  {
+    name: "a Content-Length over the limit",
+    request: post("scan_added", Buffer.alloc(MAX_BYTES + 1, 0x20)),
+    ...kept(KeptAsideReason.TOO_LARGE, (row) => expect(row).toMatchObject({ sizeBytes: MAX_BYTES + 1, body: null, bodyTruncated: true })),
+  },
   {
     name: "a chunked body growing over the limit",
     request: { headers: dojoHeaders("scan_added"), chunks: Array.from({ length: 5 }, () => Buffer.alloc(1024 * 1024, 0x20)) },
-    status: 413,
+    ...kept(KeptAsideReason.TOO_LARGE, (row) => expect(row.sizeBytes).toBe(5 * 1024 * 1024)),
   },
   {
     // An HTTP/1.1 request without Content-Length or chunking has no body (RFC 9112 §6.3): an empty one is not JSON.
-    name: "a body without Content-Length or chunking",
-    request: { ...post("scan_added", Buffer.alloc(MAX_BYTES + 10, 0x20)), noContentLength: true },
-    status: 400,
+    // (Bytes sent after it would be the next request, which Node's parser refuses with its own 400.)
+    name: "a request without Content-Length or chunking",
+    request: { ...post("scan_added", ""), noContentLength: true },
+    ...kept(KeptAsideReason.INVALID_JSON, (row) => expect(row).toMatchObject({ sizeBytes: 0, body: null, bodyTruncated: false })),
   },
 
-  // --- 415: content type
+  // --- kept aside: content type
   ...["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "text/json", "application/jsonp", "application/json-seq", "application/xml"].map(
-    (type): Row => ({ name: `Content-Type ${type}`, request: post("product_added", productAdded(), { "Content-Type": type }), status: 415 }),
+    (type): Row => ({
+      name: `Content-Type ${type}`,
+      request: post("product_added", productAdded(), { "Content-Type": type }),
+      ...kept(KeptAsideReason.UNSUPPORTED_CONTENT_TYPE, (row) => expect(row.contentType).toBe(type)),
+    }),
   ),
   // JSON is UTF-8 (RFC 8259 §8.1) and application/json has no charset parameter: any is ignored.
   ...["application/json; charset=utf-8", "APPLICATION/JSON;CHARSET=UTF-8", 'application/json; charset="utf-8"', "application/json; charset=iso-8859-1", "application/vnd.defectdojo+json"].map(
     (type): Row => ({ name: `Content-Type ${type}`, request: post("product_added", productAdded(), { "Content-Type": type }), status: 202 }),
   ),
   { name: "no Content-Type at all", request: post("product_added", productAdded(), { "Content-Type": null }), status: 202 },
+  // Node answers an unknown expectation 417 by itself unless told otherwise (RFC 9110 §10.1.1 allows ignoring it).
+  { name: "an Expect other than 100-continue", request: post("product_added", productAdded(), { Expect: "the-unexpected" }), status: 202 },
 
-  // --- 400: not JSON, not an object
-  { name: "invalid JSON", request: post("product_added", "{not json"), status: 400 },
-  { name: "truncated JSON", request: post("scan_added", fullText.slice(0, Math.floor(fullText.length / 2))), status: 400 },
-  { name: "an empty body", request: post("product_added", ""), status: 400 },
-  { name: "JSON with trailing garbage", request: post("product_added", `${json(productAdded())}x`), status: 400 },
-  { name: "JSON with a comment", request: post("product_added", `{"title": "x" /* c */}`), status: 400 },
-  { name: "a NaN literal", request: post("scan_added", `{"finding_count": NaN}`), status: 400 },
-  { name: "a BOM before the JSON (python's json never writes one)", request: post("ping", `\uFEFF${json(unknownEvent())}`), status: 400 },
+  // --- kept aside: not JSON, not an object
+  { name: "invalid JSON", request: post("product_added", "{not json"), ...kept(KeptAsideReason.INVALID_JSON) },
+  { name: "truncated JSON", request: post("scan_added", fullText.slice(0, Math.floor(fullText.length / 2))), ...kept(KeptAsideReason.INVALID_JSON) },
+  { name: "an empty body", request: post("product_added", ""), ...kept(KeptAsideReason.INVALID_JSON) },
+  { name: "JSON with trailing garbage", request: post("product_added", `${json(productAdded())}x`), ...kept(KeptAsideReason.INVALID_JSON) },
+  { name: "JSON with a comment", request: post("product_added", `{"title": "x" /* c */}`), ...kept(KeptAsideReason.INVALID_JSON) },
+  { name: "a NaN literal", request: post("scan_added", `{"finding_count": NaN}`), ...kept(KeptAsideReason.INVALID_JSON) },
+  { name: "a BOM before the JSON (python's json never writes one)", request: post("ping", `\uFEFF${json(unknownEvent())}`), ...kept(KeptAsideReason.INVALID_JSON) },
   ...([["an array", "[1,2,3]"], ["a string", '"product"'], ["a number", "42"], ["null", "null"], ["true", "true"]] as const).map(
-    ([what, body]): Row => ({ name: `a body that is ${what}`, request: post("product_added", body), status: 400 }),
+    ([what, body]): Row => ({ name: `a body that is ${what}`, request: post("product_added", body), ...kept(KeptAsideReason.NOT_AN_OBJECT) }),
   ),
-  { name: "a body of 100,000 nested arrays", request: post("product_added", nested(100_000, "[", "]")), status: 400 },
-  { name: "a title of 100,000 nested objects", request: post("product_added", `{"title":${nested(100_000, '{"a":', "}", "1")}}`), status: 400 },
-  { name: "a body of 1,000,000 nested arrays", request: post("product_added", nested(1_000_000, "[", "]")), status: 400 },
+  { name: "a body of 100,000 nested arrays", request: post("product_added", nested(100_000, "[", "]")), ...kept(KeptAsideReason.NOT_AN_OBJECT) },
+  { name: "a title of 100,000 nested objects", request: post("product_added", `{"title":${nested(100_000, '{"a":', "}", "1")}}`), ...kept(KeptAsideReason.INVALID_PAYLOAD) },
+  { name: "a body of 1,000,000 nested arrays", request: post("product_added", nested(1_000_000, "[", "]")), ...kept(KeptAsideReason.NOT_AN_OBJECT) },
 
-  // --- 400: missing or malformed event header (DefectDojo always sends a snake_case name)
-  { name: "no X-DefectDojo-Event", request: post("x", unknownEvent(), { "X-DefectDojo-Event": null }), status: 400 },
+  // --- kept aside: missing or malformed event header (DefectDojo always sends a snake_case name)
+  {
+    name: "no X-DefectDojo-Event",
+    request: post("x", unknownEvent(), { "X-DefectDojo-Event": null }),
+    ...kept(KeptAsideReason.MISSING_EVENT_HEADER, (row) => expect(row.eventName).toBeNull()),
+  },
   ...["", "Product_Added", "product added", "../../etc/passwd", "a".repeat(101), "__proto__", "scan_added\u0085"].map(
-    (name): Row => ({ name: `X-DefectDojo-Event ${JSON.stringify(name.slice(0, 20))}`, request: post(name, unknownEvent()), status: 400 }),
+    (name): Row => ({
+      name: `X-DefectDojo-Event ${JSON.stringify(name.slice(0, 20))}`,
+      request: post(name, unknownEvent()),
+      // Present, even empty: malformed rather than missing.
+      ...kept(KeptAsideReason.MALFORMED_EVENT_HEADER),
+    }),
   ),
   {
     name: "X-DefectDojo-Event twice",
     request: { headers: [...dojoHeaders("product_added"), ["X-DefectDojo-Event", "scan_added"]], body: json(productAdded()) },
-    status: 400,
+    ...kept(KeptAsideReason.MALFORMED_EVENT_HEADER, (row) => expect(row.eventName).toBe("product_added, scan_added")),
   },
 
-  // --- 400: wrong types in fields the bridge reads
+  // --- kept aside: wrong types in fields the bridge reads
   ...(
     [
       ["a numeric title", { title: 5 }],
@@ -235,14 +264,16 @@ const ROWS: Row[] = [
       ["a negative finding_count", { finding_count: -1 }],
       ["a fractional finding_count", { finding_count: 1.5 }],
     ] as const
-  ).map(([what, changes]): Row => ({ name: what, request: post("product_added", productAdded(changes)), status: 400 })),
-  { name: "an id of 1e400 (Infinity)", request: post("product_added", `{"product":{"id":1e400,"name":"p"}}`), status: 400 },
+  ).map(([what, changes]): Row => ({ name: what, request: post("product_added", productAdded(changes)), ...kept(KeptAsideReason.INVALID_PAYLOAD) })),
+  { name: "an id of 1e400 (Infinity)", request: post("product_added", `{"product":{"id":1e400,"name":"p"}}`), ...kept(KeptAsideReason.INVALID_PAYLOAD) },
   {
     // Each wrong item used to become its own zod issue: ~2 million of them took seconds and gigabytes.
     name: "two million wrongly typed finding items",
     request: post("scan_added", `{"findings":{"new":[${Array(2_000_000).fill("1").join(",")}]}}`),
-    status: 400,
-    error: /^invalid DefectDojo payload: findings\.new\.0: [^;]+$/,
+    ...kept(KeptAsideReason.INVALID_PAYLOAD, (row) => {
+      expect(row.detail).toMatch(/^invalid DefectDojo payload: findings\.new\.0: [^;]+$/);
+      expect(row.bodyTruncated).toBe(true);
+    }),
   },
 
   // --- 202: what DefectDojo may send (unknown events, missing optional fields, unknown keys)
@@ -252,8 +283,11 @@ const ROWS: Row[] = [
     status: 202,
     stored: (event) => expect(event.data).toMatchObject({ title: "", description: null, productType: { id: 5, name: "pt", urlUi: null } }),
   },
-  { name: "an unknown event with only a description", request: post("finding_group_deleted", unknownEvent()), status: 202 },
-  { name: "an unknown event with an empty object", request: post("some_future_event", {}), status: 202 },
+  { name: "an unknown event with a title", request: post("finding_group_deleted", unknownEvent()), status: 202 },
+  // Names nothing (no title, object or url_ui): a message would be empty.
+  { name: "an unknown event with only a description", request: post("finding_group_deleted", { description: "gone" }), ...kept(KeptAsideReason.NAMES_NOTHING) },
+  { name: "an unknown event with an empty object", request: post("some_future_event", {}), ...kept(KeptAsideReason.NAMES_NOTHING) },
+  { name: "a known event with a blank title and nothing else", request: post("product_added", { title: "  ", description: null }), ...kept(KeptAsideReason.NAMES_NOTHING) },
   {
     name: "missing optional fields everywhere",
     request: post("scan_added", { test: { id: 77 }, findings: { new: [{ id: 1, title: "t" }] } }),
@@ -404,6 +438,8 @@ describe("hostile webhook requests", () => {
   let port: number;
   /** What must be in the database: every accepted request's event, oldest first. */
   const accepted: Array<{ id: number; name: string }> = [];
+  /** Every kept-aside request's row id and reason, oldest first. */
+  const keptAside: Array<{ id: number; reason: KeptAsideReason }> = [];
 
   beforeAll(async () => {
     bed = await startWebhookBed({ secret: SECRET, maxBodyBytes: MAX_BYTES });
@@ -412,16 +448,21 @@ describe("hostile webhook requests", () => {
   afterAll(() => bed.close());
 
   const eventOf = (id: number) => bed.db.manager.findOneByOrFail(EventEntity, { id });
+  const keptRows = () => bed.db.manager.find(KeptAsideRequestEntity, { order: { id: "ASC" } });
 
-  /** Exactly the accepted events, each with every outbox row its routing gives; no row without its event. */
+  /** Exactly the accepted events, each with every outbox row its routing gives; no row without its event; the kept-aside rows. */
   async function expectNothingHalfStored() {
     expect(await bed.events()).toEqual(accepted.map(({ id, name }) => ({ id, name, channels: expectedChannels(name) })));
     expect(await bed.orphanRows()).toBe(0);
+    expect((await keptRows()).map(({ id, reason }) => ({ id, reason }))).toEqual(keptAside);
   }
 
-  it("has a corpus covering every answer of the status table", () => {
+  it("has a corpus covering every answer of the status table and every reason to keep aside", () => {
     const statuses = new Set(ROWS.map((row) => row.status));
-    expect([...statuses].sort()).toEqual([200, 202, 400, 401, 404, 405, 413, 415]);
+    expect([...statuses].sort()).toEqual([200, 202, 400, 401, 404, 405]);
+    expect(new Set(ROWS.map((row) => row.keptAside).filter(Boolean))).toEqual(new Set(Object.values(KeptAsideReason)));
+    // With the right secret a 4xx comes only from Node's HTTP parser or the router, never from the receiver.
+    for (const row of ROWS.filter((row) => row.status === 400)) expect(row.request.method ?? "POST").toBe("POST");
     expect(ROWS.length).toBeGreaterThan(90);
   });
 
@@ -429,9 +470,16 @@ describe("hostile webhook requests", () => {
     const response = await exchange(port, row.request);
     // Whatever was expected, an accepted event is in the database now: later rows check against it.
     const answer = response?.status === 202 || response?.status === 200 ? JSON.parse(response.body) : undefined;
-    if (response?.status === 202) accepted.push({ id: answer.eventId, name: (await eventOf(answer.eventId)).name });
+    if (answer?.status === "accepted") accepted.push({ id: answer.eventId, name: (await eventOf(answer.eventId)).name });
+    if (answer?.status === "kept_aside") keptAside.push({ id: answer.id, reason: answer.reason });
     expect(response?.status).toBe(status);
-    if (status === 202 || status === 200) {
+    if (row.keptAside) {
+      expect(answer).toEqual({ status: "kept_aside", id: expect.any(Number), reason: row.keptAside, detail: expect.any(String) });
+      const kept = await bed.db.manager.findOneByOrFail(KeptAsideRequestEntity, { id: answer.id });
+      expect(kept.headers.find((header) => header.name.toLowerCase() === "authorization")?.value).toBe("[redacted]");
+      expect(JSON.stringify(kept)).not.toContain(SECRET);
+      row.kept?.(kept);
+    } else if (status === 202 || status === 200) {
       expect(answer).toEqual({ status: status === 202 ? "accepted" : "duplicate", eventId: expect.any(Number) });
       if (status === 202) {
         row.stored?.(await eventOf(answer.eventId));
