@@ -15,9 +15,16 @@ import { quietLogger } from "./quiet-logger";
 
 export const WEBHOOK_PATH = "/webhooks/defectdojo";
 
+/**
+ * Events no system setting routes anywhere: `ping`, `scan_added_empty` (off by default), and the two
+ * DefectDojo sends only to the users it names (dojo/notifications/helper.py, `_process_recipients`,
+ * HEAD and 2.58.2-changelog), which no system channel may be set for.
+ */
+export const ROUTED_NOWHERE = new Set(["ping", "scan_added_empty", "user_mentioned", "review_requested"]);
+
 /** The outbox rows the bed's settings give an event: all three channels, except for events routed nowhere by default. */
 export function expectedChannels(eventName: string): Channel[] {
-  return eventName === "ping" || eventName === "scan_added_empty" ? [] : [Channel.MAIL, Channel.MSTEAMS, Channel.SLACK];
+  return ROUTED_NOWHERE.has(eventName) ? [] : [Channel.MAIL, Channel.MSTEAMS, Channel.SLACK];
 }
 
 export interface WebhookBed {
