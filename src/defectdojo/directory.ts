@@ -31,6 +31,14 @@ export interface ProductScope {
   productTypeId: number | null;
 }
 
+/**
+ * For a re-check before a held or repeated message is sent: cached answers read before `since`
+ * (epoch ms, this process's clock) are read again, so a change made while the message waited is seen.
+ */
+export interface Freshness {
+  since?: number;
+}
+
 /** Who may view one scope, decided from data already read: `mayView` asks DefectDojo nothing. */
 export interface ViewerCheck {
   mayView(user: DojoUser): boolean;
@@ -46,7 +54,7 @@ export interface DojoDirectory {
   /** Detected once: RBAC when `global_roles/` exists (2.x, Pro), LEGACY when it answers 404 (3.x open source). */
   authorizationModel(): Promise<AuthorizationModel>;
   /** Active users by id: one paged listing, cached. */
-  activeUsers(): Promise<Map<number, DojoUser>>;
+  activeUsers(freshness?: Freshness): Promise<Map<number, DojoUser>>;
   /** Any user by id (active or not), or null when DefectDojo has none. Not cached. */
   user(id: number): Promise<DojoUser | null>;
   /**
@@ -57,7 +65,7 @@ export interface DojoDirectory {
    */
   productScope(event: DojoEvent): Promise<ProductScope>;
   /** Who may view the scope by DefectDojo's rules, in the model the instance speaks. */
-  viewersOf(scope: ProductScope): Promise<ViewerCheck>;
+  viewersOf(scope: ProductScope, freshness?: Freshness): Promise<ViewerCheck>;
   /**
    * The engagement an event is about when it names none itself (a test, or a finding by its link);
    * null when it is about none, or DefectDojo no longer has it.
@@ -87,12 +95,17 @@ const productTypeRow = z.object({ id, name: z.string(), authorized_users: z.arra
 const engagementRow = z.object({ id, product: id });
 const testRow = z.object({ id, engagement: id });
 const findingRow = z.object({ id, test: id });
-// RBAC rows (2.x): `{id, product(_type), user | group, role}`. Every role may view, so the role is not read.
+// RBAC rows (2.x): `{id, product(_type), user | group, role}`. Every role may view, and a member's
+// role is never null (2.58.2-changelog dojo/models.py), so only a global role's is read.
 const productMemberRow = z.object({ product: id, user: id });
 const productGroupRow = z.object({ product: id, group: id });
 const productTypeMemberRow = z.object({ product_type: id, user: id });
 const productTypeGroupRow = z.object({ product_type: id, group: id });
-const globalRoleRow = z.object({ user: id.nullish(), group: id.nullish() });
+// Global_Role.role is nullable: DefectDojo's UI saves a row with role None for every user it adds or
+// edits and every group it creates, and its permission queries skip them (2.58.2-changelog
+// dojo/product/queries.py `role__isnull=False`, dojo/user/queries.py `role__in=roles`,
+// dojo/authorization/authorization.py `role is not None`). Such a row grants nothing.
+const globalRoleRow = z.object({ user: id.nullish(), group: id.nullish(), role: id.nullable() });
 const groupMemberRow = z.object({ group: id, user: id });
 
 // DefectDojo's combined SLA title; 3.x relabels product types and products.
@@ -108,12 +121,15 @@ type Member = { user?: number | null; group?: number | null };
 export function createDojoDirectory(client: DojoClient, options: { ttlMs?: number; now?: () => number } = {}): DojoDirectory {
   const ttlMs = options.ttlMs ?? DIRECTORY_TTL_MS;
   const now = options.now ?? Date.now;
-  const cache = new Map<string, { expiresAt: number; value: Promise<unknown> }>();
+  const cache = new Map<string, { loadedAt: number; expiresAt: number; value: Promise<unknown> }>();
   let nextSweepAt = 0;
   let model: Promise<AuthorizationModel> | undefined;
 
-  /** One shared, expiring answer per key; a failed read is forgotten at once so the next call asks again. */
-  function cached<T>(key: string, load: () => Promise<T>): Promise<T> {
+  /**
+   * One shared, expiring answer per key; a failed read is forgotten at once so the next call asks
+   * again. An answer whose read began before `since` is read again (and replaces it for everyone).
+   */
+  function cached<T>(key: string, load: () => Promise<T>, since = 0): Promise<T> {
     const at = now();
     if (at >= nextSweepAt) {
       // Events name ever new findings and tests: drop expired answers so the cache stays small.
@@ -121,9 +137,9 @@ export function createDojoDirectory(client: DojoClient, options: { ttlMs?: numbe
       nextSweepAt = at + ttlMs;
     }
     const hit = cache.get(key);
-    if (hit && hit.expiresAt > at) return hit.value as Promise<T>;
+    if (hit && hit.expiresAt > at && hit.loadedAt >= since) return hit.value as Promise<T>;
     const value = load();
-    cache.set(key, { expiresAt: at + ttlMs, value });
+    cache.set(key, { loadedAt: at, expiresAt: at + ttlMs, value });
     value.catch(() => {
       if (cache.get(key)?.value === value) cache.delete(key);
     });
@@ -131,16 +147,19 @@ export function createDojoDirectory(client: DojoClient, options: { ttlMs?: numbe
   }
 
   /** A single object, or null when DefectDojo says it has none. */
-  const objectOrNull = <T>(path: string, schema: z.ZodType<T>): Promise<T | null> =>
-    cached(path, () =>
-      client.get(path, {}, schema).catch((error) => {
-        if (error instanceof DojoApiError && error.kind === "not_found") return null;
-        throw error;
-      }),
+  const objectOrNull = <T>(path: string, schema: z.ZodType<T>, since?: number): Promise<T | null> =>
+    cached(
+      path,
+      () =>
+        client.get(path, {}, schema).catch((error) => {
+          if (error instanceof DojoApiError && error.kind === "not_found") return null;
+          throw error;
+        }),
+      since,
     );
 
-  const product = (productId: number) => objectOrNull(`products/${productId}/`, productRow);
-  const productType = (productTypeId: number) => objectOrNull(`product_types/${productTypeId}/`, productTypeRow);
+  const product = (productId: number, since?: number) => objectOrNull(`products/${productId}/`, productRow, since);
+  const productType = (productTypeId: number, since?: number) => objectOrNull(`product_types/${productTypeId}/`, productTypeRow, since);
   async function engagementProduct(engagementId: number): Promise<number | null> {
     return (await objectOrNull(`engagements/${engagementId}/`, engagementRow))?.product ?? null;
   }
@@ -178,41 +197,48 @@ export function createDojoDirectory(client: DojoClient, options: { ttlMs?: numbe
     });
 
   /** A 2.x-only list. A 404 means the instance now speaks the other model: detect it again next time. */
-  const rbacList = <T>(path: string, query: Record<string, number>, row: z.ZodType<T>): Promise<T[]> =>
-    cached(`${path}?${Object.entries(query).map(([key, value]) => `${key}=${value}`).join("&")}`, () =>
-      client.list(path, query, row).catch((error) => {
-        if (error instanceof DojoApiError && error.kind === "not_found") model = undefined;
-        throw error;
-      }),
+  const rbacList = <T>(path: string, query: Record<string, number>, row: z.ZodType<T>, since?: number): Promise<T[]> =>
+    cached(
+      `${path}?${Object.entries(query).map(([key, value]) => `${key}=${value}`).join("&")}`,
+      () =>
+        client.list(path, query, row).catch((error) => {
+          if (error instanceof DojoApiError && error.kind === "not_found") model = undefined;
+          throw error;
+        }),
+      since,
     );
-  const groupMembers = () =>
-    cached("group_members_by_group", async () => {
-      const byGroup = new Map<number, number[]>();
-      for (const row of await rbacList("dojo_group_members/", {}, groupMemberRow)) {
-        byGroup.set(row.group, [...(byGroup.get(row.group) ?? []), row.user]);
-      }
-      return byGroup;
-    });
+  const groupMembers = (since?: number) =>
+    cached(
+      "group_members_by_group",
+      async () => {
+        const byGroup = new Map<number, number[]>();
+        for (const row of await rbacList("dojo_group_members/", {}, groupMemberRow, since)) {
+          byGroup.set(row.group, [...(byGroup.get(row.group) ?? []), row.user]);
+        }
+        return byGroup;
+      },
+      since,
+    );
 
   /** Everyone who holds a role on the scope or globally, directly or through a group (2.x RBAC). */
-  async function rbacViewers(productId: number | null, productTypeId: number | null): Promise<Set<number>> {
+  async function rbacViewers(productId: number | null, productTypeId: number | null, since?: number): Promise<Set<number>> {
     // Rows are checked against the scope again: should a DefectDojo version ignore the filter, its
     // answer (every product's members) must not let anyone through.
     const [global, productRows, productTypeRows, members] = await Promise.all([
-      rbacList("global_roles/", {}, globalRoleRow),
+      rbacList("global_roles/", {}, globalRoleRow, since).then((rows) => rows.filter((row) => row.role !== null)),
       productId === null
         ? []
         : Promise.all([
-            rbacList("product_members/", { product_id: productId }, productMemberRow),
-            rbacList("product_groups/", { product_id: productId }, productGroupRow),
+            rbacList("product_members/", { product_id: productId }, productMemberRow, since),
+            rbacList("product_groups/", { product_id: productId }, productGroupRow, since),
           ]).then((lists) => lists.flat().filter((row) => row.product === productId)),
       productTypeId === null
         ? []
         : Promise.all([
-            rbacList("product_type_members/", { product_type_id: productTypeId }, productTypeMemberRow),
-            rbacList("product_type_groups/", { product_type_id: productTypeId }, productTypeGroupRow),
+            rbacList("product_type_members/", { product_type_id: productTypeId }, productTypeMemberRow, since),
+            rbacList("product_type_groups/", { product_type_id: productTypeId }, productTypeGroupRow, since),
           ]).then((lists) => lists.flat().filter((row) => row.product_type === productTypeId)),
-      groupMembers(),
+      groupMembers(since),
     ]);
     const viewers = new Set<number>();
     for (const row of [...global, ...productRows, ...productTypeRows] as Member[]) {
@@ -223,10 +249,10 @@ export function createDojoDirectory(client: DojoClient, options: { ttlMs?: numbe
   }
 
   /** Users in `authorized_users` of the product or its product type (3.x legacy authorization). */
-  async function legacyViewers(productId: number | null, productTypeId: number | null): Promise<Set<number>> {
+  async function legacyViewers(productId: number | null, productTypeId: number | null, since?: number): Promise<Set<number>> {
     const [p, pt] = await Promise.all([
-      productId === null ? null : product(productId),
-      productTypeId === null ? null : productType(productTypeId),
+      productId === null ? null : product(productId, since),
+      productTypeId === null ? null : productType(productTypeId, since),
     ]);
     for (const [what, found] of [[`products/${productId}/`, p], [`product_types/${productTypeId}/`, pt]] as const) {
       // Without the list nobody can be told apart: refuse rather than notify no one (or everyone).
@@ -279,12 +305,16 @@ export function createDojoDirectory(client: DojoClient, options: { ttlMs?: numbe
   const directory: DojoDirectory = {
     authorizationModel: () => unavailableOnFailure((model ??= detectModel())),
 
-    activeUsers: () =>
+    activeUsers: (freshness) =>
       unavailableOnFailure(
-        cached(KEPT_ON_INVALIDATE, async () => {
-          const rows = await client.list("users/", { is_active: "true" }, dojoUserRow);
-          return new Map(rows.filter((row) => row.is_active).map((row) => [row.id, toUser(row)]));
-        }),
+        cached(
+          KEPT_ON_INVALIDATE,
+          async () => {
+            const rows = await client.list("users/", { is_active: "true" }, dojoUserRow);
+            return new Map(rows.filter((row) => row.is_active).map((row) => [row.id, toUser(row)]));
+          },
+          freshness?.since,
+        ),
       ),
 
     user: (userId) =>
@@ -297,20 +327,22 @@ export function createDojoDirectory(client: DojoClient, options: { ttlMs?: numbe
 
     productScope: (event) => unavailableOnFailure(scopeOf(event)),
 
-    viewersOf: (scope) =>
+    viewersOf: (scope, freshness) =>
       unavailableOnFailure(
         (async (): Promise<ViewerCheck> => {
           if (scope.productId === null && scope.productTypeId === null) return SUPERUSERS_ONLY;
+          const since = freshness?.since;
           const authorization = await directory.authorizationModel();
           // A product's viewers include its product type's: find the type if the caller did not say.
           const productTypeId =
-            scope.productTypeId ?? (scope.productId === null ? null : ((await product(scope.productId))?.prod_type ?? null));
+            scope.productTypeId ?? (scope.productId === null ? null : ((await product(scope.productId, since))?.prod_type ?? null));
           if (authorization === "RBAC") {
-            const viewers = await rbacViewers(scope.productId, productTypeId);
+            // 2.58.2-changelog dojo/authorization/authorization.py: RBAC asks no is_staff.
+            const viewers = await rbacViewers(scope.productId, productTypeId, since);
             return { mayView: (user) => user.isActive && (user.isSuperuser || viewers.has(user.id)) };
           }
-          const authorized = await legacyViewers(scope.productId, productTypeId);
-          // 3.x legacy authorization: staff users see every product.
+          const authorized = await legacyViewers(scope.productId, productTypeId, since);
+          // 3.2 dojo/authorization/query_registrations.py `_is_unrestricted`: staff users see every product.
           return { mayView: (user) => user.isActive && (user.isSuperuser || user.isStaff || authorized.has(user.id)) };
         })(),
       ),
