@@ -126,6 +126,9 @@ describe.each<DojoAuthorizationModel>(["RBAC", "LEGACY"])("personal notification
       await eventually(() => (peers.slack.callsOf("chat.postMessage").some((call) => call.args.channel === "#security") ? true : undefined));
       expect(dmsTo(peers, "UALICE")).toEqual([]);
       expect(peers.slack.callsOf("chat.postMessage").filter((call) => String(call.args.channel).startsWith("U"))).toEqual([]);
+      const metrics = await (await fetch(`${relay.relay.url}/metrics`)).text();
+      const reason = how === "deactivated" ? "recipient_inactive" : "no_access";
+      expect(metrics).toContain(`dojo_relay_deliveries_total{channel="SLACK",outcome="skipped",reason="${reason}"} 1`);
     });
 
     it("are held while DefectDojo cannot say whether the recipient may still see them, then sent", async () => {
