@@ -172,6 +172,15 @@ describe.each<DojoAuthorizationModel>(["RBAC", "LEGACY"])("personal notification
       const row = await aliceRowWhere((r) => r.id === failed.id && r.status === "SKIPPED");
       expect(row.lastError).toBe(REASONS[how]);
       expect(dmsTo(peers, "UALICE")).toEqual([]);
+      if (how === "removed") {
+        // She still signs in: she sees that it was skipped and why, not the title of what she may no longer view.
+        const own = (await gql(`{ deliveries(status: SKIPPED) { edges { node { id eventTitle lastError } } } }`, USER_TOKEN)) as {
+          deliveries: { edges: Array<{ node: { id: string; eventTitle: string | null; lastError: string } }> };
+        };
+        expect(own.deliveries.edges.map((edge) => edge.node)).toEqual([{ id: failed.id, eventTitle: null, lastError: REASONS.removed }]);
+        const all = (await gql(`{ deliveries(status: SKIPPED) { edges { node { eventTitle } } } }`)) as { deliveries: { edges: Array<{ node: { eventTitle: string | null } }> } };
+        expect(all.deliveries.edges[0].node.eventTitle).toEqual(expect.any(String));
+      }
       // SKIPPED is final: it cannot be retried.
       expect((await relay.graphql(`mutation { retryDelivery(id: "${failed.id}") { status } }`)).errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
     });
