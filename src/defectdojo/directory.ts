@@ -113,6 +113,10 @@ const SLA_COMBINED_TITLE = /^SLA alert \([^)]*\): (?:Product Type|Organization) 
 
 const NO_PRODUCT: ProductScope = { productId: null, productTypeId: null };
 const SUPERUSERS_ONLY: ViewerCheck = { mayView: (user) => user.isActive && user.isSuperuser };
+/** The rows of a scope part that is not there (one object, so memoized viewers stay recognisable). */
+const NO_ROWS: never[] = [];
+/** Scopes whose viewers are remembered at once (see `memoized`). */
+const MAX_VIEWER_SETS = 1000;
 /** Cache keys `invalidate()` keeps: who exists does not change with products or memberships. */
 const KEPT_ON_INVALIDATE = "active_users";
 
@@ -222,29 +226,45 @@ export function createDojoDirectory(client: DojoClient, options: { ttlMs?: numbe
 
   /** Everyone who holds a role on the scope or globally, directly or through a group (2.x RBAC). */
   async function rbacViewers(productId: number | null, productTypeId: number | null, since?: number): Promise<Set<number>> {
-    // Rows are checked against the scope again: should a DefectDojo version ignore the filter, its
-    // answer (every product's members) must not let anyone through.
-    const [global, productRows, productTypeRows, members] = await Promise.all([
-      rbacList("global_roles/", {}, globalRoleRow, since).then((rows) => rows.filter((row) => row.role !== null)),
-      productId === null
-        ? []
-        : Promise.all([
-            rbacList("product_members/", { product_id: productId }, productMemberRow, since),
-            rbacList("product_groups/", { product_id: productId }, productGroupRow, since),
-          ]).then((lists) => lists.flat().filter((row) => row.product === productId)),
-      productTypeId === null
-        ? []
-        : Promise.all([
-            rbacList("product_type_members/", { product_type_id: productTypeId }, productTypeMemberRow, since),
-            rbacList("product_type_groups/", { product_type_id: productTypeId }, productTypeGroupRow, since),
-          ]).then((lists) => lists.flat().filter((row) => row.product_type === productTypeId)),
+    const none = NO_ROWS;
+    const inputs = await Promise.all([
+      rbacList("global_roles/", {}, globalRoleRow, since),
+      productId === null ? none : rbacList("product_members/", { product_id: productId }, productMemberRow, since),
+      productId === null ? none : rbacList("product_groups/", { product_id: productId }, productGroupRow, since),
+      productTypeId === null ? none : rbacList("product_type_members/", { product_type_id: productTypeId }, productTypeMemberRow, since),
+      productTypeId === null ? none : rbacList("product_type_groups/", { product_type_id: productTypeId }, productTypeGroupRow, since),
       groupMembers(since),
-    ]);
-    const viewers = new Set<number>();
-    for (const row of [...global, ...productRows, ...productTypeRows] as Member[]) {
-      if (row.user != null) viewers.add(row.user);
-      if (row.group != null) for (const user of members.get(row.group) ?? []) viewers.add(user);
-    }
+    ] as const);
+    return memoized(`rbac:${productId}:${productTypeId}`, inputs, () => {
+      const [global, productMembers, productGroups, productTypeMembers, productTypeGroups, members] = inputs;
+      // Rows are checked against the scope again: should a DefectDojo version ignore the filter, its
+      // answer (every product's members) must not let anyone through.
+      const rows: Member[] = [
+        ...global.filter((row) => row.role !== null),
+        ...[...productMembers, ...productGroups].filter((row) => row.product === productId),
+        ...[...productTypeMembers, ...productTypeGroups].filter((row) => row.product_type === productTypeId),
+      ];
+      const viewers = new Set<number>();
+      for (const row of rows) {
+        if (row.user != null) viewers.add(row.user);
+        if (row.group != null) for (const user of members.get(row.group) ?? []) viewers.add(user);
+      }
+      return viewers;
+    });
+  }
+
+  /**
+   * A scope's viewers, worked out again only when one of the cached answers it came from changed: a
+   * personal message is checked again before it is sent, so a burst asks this once per message.
+   */
+  const viewerSets = new Map<string, { inputs: readonly unknown[]; viewers: Set<number> }>();
+  function memoized(key: string, inputs: readonly unknown[], compute: () => Set<number>): Set<number> {
+    const known = viewerSets.get(key);
+    if (known && known.inputs.length === inputs.length && known.inputs.every((input, i) => input === inputs[i])) return known.viewers;
+    const viewers = compute();
+    // Scopes come and go with events: keep the memo as small as the cache.
+    if (viewerSets.size >= MAX_VIEWER_SETS) viewerSets.clear();
+    viewerSets.set(key, { inputs, viewers });
     return viewers;
   }
 
@@ -260,7 +280,7 @@ export function createDojoDirectory(client: DojoClient, options: { ttlMs?: numbe
         throw new DojoApiError("bad_response", `GET /api/v2/${what}: no authorized_users, though DefectDojo has no global_roles/`);
       }
     }
-    return new Set([...(p?.authorized_users ?? []), ...(pt?.authorized_users ?? [])]);
+    return memoized(`legacy:${productId}:${productTypeId}`, [p, pt], () => new Set([...(p?.authorized_users ?? []), ...(pt?.authorized_users ?? [])]));
   }
 
   async function scopeOf(event: DojoEvent): Promise<ProductScope> {
