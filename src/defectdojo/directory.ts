@@ -211,18 +211,19 @@ export function createDojoDirectory(client: DojoClient, options: { ttlMs?: numbe
         }),
       since,
     );
-  const groupMembers = (since?: number) =>
-    cached(
-      "group_members_by_group",
-      async () => {
-        const byGroup = new Map<number, number[]>();
-        for (const row of await rbacList("dojo_group_members/", {}, groupMemberRow, since)) {
-          byGroup.set(row.group, [...(byGroup.get(row.group) ?? []), row.user]);
-        }
-        return byGroup;
-      },
-      since,
-    );
+  // Grouped once per listing read: kept beside the listing, never cached on its own, so a re-check's
+  // `since` reaches the listing itself.
+  const byGroupOf = new WeakMap<object, Map<number, number[]>>();
+  async function groupMembers(since?: number): Promise<Map<number, number[]>> {
+    const rows = await rbacList("dojo_group_members/", {}, groupMemberRow, since);
+    let byGroup = byGroupOf.get(rows);
+    if (!byGroup) {
+      byGroup = new Map();
+      for (const row of rows) byGroup.set(row.group, [...(byGroup.get(row.group) ?? []), row.user]);
+      byGroupOf.set(rows, byGroup);
+    }
+    return byGroup;
+  }
 
   /** Everyone who holds a role on the scope or globally, directly or through a group (2.x RBAC). */
   async function rbacViewers(productId: number | null, productTypeId: number | null, since?: number): Promise<Set<number>> {

@@ -279,6 +279,29 @@ describe.each<DojoAuthorizationModel>(["RBAC", "LEGACY"])("DojoDirectory against
       expect(after).not.toContain("erin");
     });
 
+    it("stops seeing at once for a re-check that asks for answers read since the change (no invalidate, cache not expired)", async () => {
+      expect(await viewersIn(PRODUCT_4)).toEqual(expect.arrayContaining(["alice", "erin"]));
+      clock += 1;
+      const since = clock;
+      removeAlice();
+      removeErin();
+      if (model === "RBAC") peer.removeGroupMember(11, 4);
+      peer.updateUser(5, { isActive: false });
+      clock += 1;
+      const fresh = await directory.viewersOf(PRODUCT_4, { since });
+      const freshUsers = await directory.activeUsers({ since });
+      const seeing = [...freshUsers.values()].filter((user) => fresh.mayView(user)).map((user) => user.username);
+      expect(seeing).not.toContain("alice");
+      expect(seeing).not.toContain("erin");
+      expect(seeing).not.toContain("carol");
+      expect(freshUsers.has(5)).toBe(false);
+      // Answers read since then serve everyone, and a later `since` at or before that read asks nothing more.
+      const calls = peer.apiCalls.length;
+      await directory.viewersOf(PRODUCT_4, { since });
+      await directory.activeUsers({ since });
+      expect(peer.apiCalls.length).toBe(calls);
+    });
+
     it("stops seeing at once after invalidate()", async () => {
       expect(await viewersIn(PRODUCT_4)).toContain("alice");
       removeAlice();
