@@ -1,4 +1,5 @@
 import { AddressInfo } from "node:net";
+import { In } from "typeorm";
 import { adminRoutes } from "./admin/admin-handler";
 import { createChannels } from "./channels/registry";
 import { Config } from "./config/config";
@@ -14,6 +15,7 @@ import { createDojoClient } from "./defectdojo/dojo-client";
 import { createDojoDirectory } from "./defectdojo/directory";
 import { DigestWorker } from "./delivery/digest-worker";
 import { FanoutWorker } from "./delivery/fanout-worker";
+import { createRecipientCheck } from "./delivery/recipient-check";
 import { createHealthHandler } from "./http/health";
 import { createHttpServer } from "./http/http-server";
 import { createReadinessHandler, DOJO_READINESS_TIMEOUT_MS } from "./http/readiness";
@@ -28,6 +30,7 @@ import { previewRoutes } from "./routing/preview";
 import { createLogger, Logger } from "./logging/logger";
 import { createDataSource } from "./storage/data-source";
 import { Database } from "./storage/database";
+import { EventEntity } from "./storage/entities/event.entity";
 import { leaderLease } from "./storage/leader-lease";
 import { loadSecretKey, SecretBox } from "./storage/secret-box";
 import { PreferencesStore } from "./storage/preferences-store";
@@ -93,7 +96,17 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
     dojoUrl: config.dojoUrl,
     personalWebhookAllowlist: config.personalWebhookAllowlist,
   });
-  const worker = new DeliveryWorker({ db, settings, preferences, secretBox, templates, channels, tuning: config.delivery, logger, metrics });
+  // Personal messages are checked again at send time: the recipient may have lost access while one waited.
+  const recipients = directory
+    ? createRecipientCheck({
+        directory,
+        loadEvents: async (ids) => {
+          const events = ids.length === 0 ? [] : await db.manager.find(EventEntity, { where: { id: In(ids) }, select: { id: true, data: true } });
+          return new Map(events.map((event) => [event.id, event.data]));
+        },
+      })
+    : null;
+  const worker = new DeliveryWorker({ db, settings, preferences, secretBox, templates, channels, tuning: config.delivery, logger, metrics, recipients });
 
   const digests = new DigestWorker({
     db,

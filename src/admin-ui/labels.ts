@@ -6,7 +6,7 @@
 
 export type Channel = "SLACK" | "MSTEAMS" | "MAIL";
 export type Severity = "INFO" | "LOW" | "MEDIUM" | "HIGH" | "CRITICAL";
-export type DeliveryStatus = "PENDING" | "SENT" | "RETRYING" | "FAILED";
+export type DeliveryStatus = "PENDING" | "SENT" | "RETRYING" | "FAILED" | "SKIPPED";
 export type DigestGroupBy = "NONE" | "PRODUCT" | "ENGAGEMENT";
 
 /** NotificationEvent in DefectDojo's order (the order of its notifications page). */
@@ -55,7 +55,7 @@ export const CHANNEL_LABELS: Record<Channel, string> = { SLACK: "Slack", MSTEAMS
 export const SEVERITIES: readonly Severity[] = ["INFO", "LOW", "MEDIUM", "HIGH", "CRITICAL"];
 export const SEVERITY_LABELS: Record<Severity, string> = { INFO: "Info", LOW: "Low", MEDIUM: "Medium", HIGH: "High", CRITICAL: "Critical" };
 
-export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ["PENDING", "RETRYING", "SENT", "FAILED"];
+export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ["PENDING", "RETRYING", "SENT", "FAILED", "SKIPPED"];
 
 export const DIGEST_GROUP_BY_LABELS: Record<DigestGroupBy, string> = {
   NONE: "Everything in one digest",

@@ -58,8 +58,9 @@ export function createDefectDojoAccess(options: {
   async function readVersion(): Promise<string | null> {
     if (version && now() - version.at < VERSION_TTL_MS) return version.value;
     try {
-      // `format=json`: 2.x answers YAML by default (3.x JSON); drf-spectacular renders either. The
-      // patient client: DefectDojo builds the whole schema to answer, which takes it seconds.
+      // `format=json`: 2.58 and 3.2 answer JSON first (DojoSpectacularAPIView), but drf-spectacular's
+      // plain view, which older versions serve, answers YAML. The patient client: DefectDojo builds
+      // the whole schema to answer, which takes it seconds.
       const value = (await options.client.get("oa3/schema/", { format: "json" }, schemaInfo)).info.version;
       version = { at: now(), value };
       return value;

@@ -31,6 +31,14 @@ export interface ProductScope {
   productTypeId: number | null;
 }
 
+/**
+ * For a re-check before a held or repeated message is sent: cached answers read before `since`
+ * (epoch ms, this process's clock) are read again, so a change made while the message waited is seen.
+ */
+export interface Freshness {
+  since?: number;
+}
+
 /** Who may view one scope, decided from data already read: `mayView` asks DefectDojo nothing. */
 export interface ViewerCheck {
   mayView(user: DojoUser): boolean;
@@ -46,7 +54,7 @@ export interface DojoDirectory {
   /** Detected once: RBAC when `global_roles/` exists (2.x, Pro), LEGACY when it answers 404 (3.x open source). */
   authorizationModel(): Promise<AuthorizationModel>;
   /** Active users by id: one paged listing, cached. */
-  activeUsers(): Promise<Map<number, DojoUser>>;
+  activeUsers(freshness?: Freshness): Promise<Map<number, DojoUser>>;
   /** Any user by id (active or not), or null when DefectDojo has none. Not cached. */
   user(id: number): Promise<DojoUser | null>;
   /**
@@ -57,7 +65,7 @@ export interface DojoDirectory {
    */
   productScope(event: DojoEvent): Promise<ProductScope>;
   /** Who may view the scope by DefectDojo's rules, in the model the instance speaks. */
-  viewersOf(scope: ProductScope): Promise<ViewerCheck>;
+  viewersOf(scope: ProductScope, freshness?: Freshness): Promise<ViewerCheck>;
   /**
    * The engagement an event is about when it names none itself (a test, or a finding by its link);
    * null when it is about none, or DefectDojo no longer has it.
@@ -87,12 +95,17 @@ const productTypeRow = z.object({ id, name: z.string(), authorized_users: z.arra
 const engagementRow = z.object({ id, product: id });
 const testRow = z.object({ id, engagement: id });
 const findingRow = z.object({ id, test: id });
-// RBAC rows (2.x): `{id, product(_type), user | group, role}`. Every role may view, so the role is not read.
+// RBAC rows (2.x): `{id, product(_type), user | group, role}`. Every role may view, and a member's
+// role is never null (2.58.2-changelog dojo/models.py), so only a global role's is read.
 const productMemberRow = z.object({ product: id, user: id });
 const productGroupRow = z.object({ product: id, group: id });
 const productTypeMemberRow = z.object({ product_type: id, user: id });
 const productTypeGroupRow = z.object({ product_type: id, group: id });
-const globalRoleRow = z.object({ user: id.nullish(), group: id.nullish() });
+// Global_Role.role is nullable: DefectDojo's UI saves a row with role None for every user it adds or
+// edits and every group it creates, and its permission queries skip them (2.58.2-changelog
+// dojo/product/queries.py `role__isnull=False`, dojo/user/queries.py `role__in=roles`,
+// dojo/authorization/authorization.py `role is not None`). Such a row grants nothing.
+const globalRoleRow = z.object({ user: id.nullish(), group: id.nullish(), role: id.nullable() });
 const groupMemberRow = z.object({ group: id, user: id });
 
 // DefectDojo's combined SLA title; 3.x relabels product types and products.
@@ -100,6 +113,10 @@ const SLA_COMBINED_TITLE = /^SLA alert \([^)]*\): (?:Product Type|Organization) 
 
 const NO_PRODUCT: ProductScope = { productId: null, productTypeId: null };
 const SUPERUSERS_ONLY: ViewerCheck = { mayView: (user) => user.isActive && user.isSuperuser };
+/** The rows of a scope part that is not there (one object, so memoized viewers stay recognisable). */
+const NO_ROWS: never[] = [];
+/** Scopes whose viewers are remembered at once (see `memoized`). */
+const MAX_VIEWER_SETS = 1000;
 /** Cache keys `invalidate()` keeps: who exists does not change with products or memberships. */
 const KEPT_ON_INVALIDATE = "active_users";
 
@@ -108,12 +125,15 @@ type Member = { user?: number | null; group?: number | null };
 export function createDojoDirectory(client: DojoClient, options: { ttlMs?: number; now?: () => number } = {}): DojoDirectory {
   const ttlMs = options.ttlMs ?? DIRECTORY_TTL_MS;
   const now = options.now ?? Date.now;
-  const cache = new Map<string, { expiresAt: number; value: Promise<unknown> }>();
+  const cache = new Map<string, { loadedAt: number; expiresAt: number; value: Promise<unknown> }>();
   let nextSweepAt = 0;
   let model: Promise<AuthorizationModel> | undefined;
 
-  /** One shared, expiring answer per key; a failed read is forgotten at once so the next call asks again. */
-  function cached<T>(key: string, load: () => Promise<T>): Promise<T> {
+  /**
+   * One shared, expiring answer per key; a failed read is forgotten at once so the next call asks
+   * again. An answer whose read began before `since` is read again (and replaces it for everyone).
+   */
+  function cached<T>(key: string, load: () => Promise<T>, since = 0): Promise<T> {
     const at = now();
     if (at >= nextSweepAt) {
       // Events name ever new findings and tests: drop expired answers so the cache stays small.
@@ -121,9 +141,9 @@ export function createDojoDirectory(client: DojoClient, options: { ttlMs?: numbe
       nextSweepAt = at + ttlMs;
     }
     const hit = cache.get(key);
-    if (hit && hit.expiresAt > at) return hit.value as Promise<T>;
+    if (hit && hit.expiresAt > at && hit.loadedAt >= since) return hit.value as Promise<T>;
     const value = load();
-    cache.set(key, { expiresAt: at + ttlMs, value });
+    cache.set(key, { loadedAt: at, expiresAt: at + ttlMs, value });
     value.catch(() => {
       if (cache.get(key)?.value === value) cache.delete(key);
     });
@@ -131,16 +151,19 @@ export function createDojoDirectory(client: DojoClient, options: { ttlMs?: numbe
   }
 
   /** A single object, or null when DefectDojo says it has none. */
-  const objectOrNull = <T>(path: string, schema: z.ZodType<T>): Promise<T | null> =>
-    cached(path, () =>
-      client.get(path, {}, schema).catch((error) => {
-        if (error instanceof DojoApiError && error.kind === "not_found") return null;
-        throw error;
-      }),
+  const objectOrNull = <T>(path: string, schema: z.ZodType<T>, since?: number): Promise<T | null> =>
+    cached(
+      path,
+      () =>
+        client.get(path, {}, schema).catch((error) => {
+          if (error instanceof DojoApiError && error.kind === "not_found") return null;
+          throw error;
+        }),
+      since,
     );
 
-  const product = (productId: number) => objectOrNull(`products/${productId}/`, productRow);
-  const productType = (productTypeId: number) => objectOrNull(`product_types/${productTypeId}/`, productTypeRow);
+  const product = (productId: number, since?: number) => objectOrNull(`products/${productId}/`, productRow, since);
+  const productType = (productTypeId: number, since?: number) => objectOrNull(`product_types/${productTypeId}/`, productTypeRow, since);
   async function engagementProduct(engagementId: number): Promise<number | null> {
     return (await objectOrNull(`engagements/${engagementId}/`, engagementRow))?.product ?? null;
   }
@@ -178,55 +201,79 @@ export function createDojoDirectory(client: DojoClient, options: { ttlMs?: numbe
     });
 
   /** A 2.x-only list. A 404 means the instance now speaks the other model: detect it again next time. */
-  const rbacList = <T>(path: string, query: Record<string, number>, row: z.ZodType<T>): Promise<T[]> =>
-    cached(`${path}?${Object.entries(query).map(([key, value]) => `${key}=${value}`).join("&")}`, () =>
-      client.list(path, query, row).catch((error) => {
-        if (error instanceof DojoApiError && error.kind === "not_found") model = undefined;
-        throw error;
-      }),
+  const rbacList = <T>(path: string, query: Record<string, number>, row: z.ZodType<T>, since?: number): Promise<T[]> =>
+    cached(
+      `${path}?${Object.entries(query).map(([key, value]) => `${key}=${value}`).join("&")}`,
+      () =>
+        client.list(path, query, row).catch((error) => {
+          if (error instanceof DojoApiError && error.kind === "not_found") model = undefined;
+          throw error;
+        }),
+      since,
     );
-  const groupMembers = () =>
-    cached("group_members_by_group", async () => {
-      const byGroup = new Map<number, number[]>();
-      for (const row of await rbacList("dojo_group_members/", {}, groupMemberRow)) {
-        byGroup.set(row.group, [...(byGroup.get(row.group) ?? []), row.user]);
-      }
-      return byGroup;
-    });
+  // Grouped once per listing read: kept beside the listing, never cached on its own, so a re-check's
+  // `since` reaches the listing itself.
+  const byGroupOf = new WeakMap<object, Map<number, number[]>>();
+  async function groupMembers(since?: number): Promise<Map<number, number[]>> {
+    const rows = await rbacList("dojo_group_members/", {}, groupMemberRow, since);
+    let byGroup = byGroupOf.get(rows);
+    if (!byGroup) {
+      byGroup = new Map();
+      for (const row of rows) byGroup.set(row.group, [...(byGroup.get(row.group) ?? []), row.user]);
+      byGroupOf.set(rows, byGroup);
+    }
+    return byGroup;
+  }
 
   /** Everyone who holds a role on the scope or globally, directly or through a group (2.x RBAC). */
-  async function rbacViewers(productId: number | null, productTypeId: number | null): Promise<Set<number>> {
-    // Rows are checked against the scope again: should a DefectDojo version ignore the filter, its
-    // answer (every product's members) must not let anyone through.
-    const [global, productRows, productTypeRows, members] = await Promise.all([
-      rbacList("global_roles/", {}, globalRoleRow),
-      productId === null
-        ? []
-        : Promise.all([
-            rbacList("product_members/", { product_id: productId }, productMemberRow),
-            rbacList("product_groups/", { product_id: productId }, productGroupRow),
-          ]).then((lists) => lists.flat().filter((row) => row.product === productId)),
-      productTypeId === null
-        ? []
-        : Promise.all([
-            rbacList("product_type_members/", { product_type_id: productTypeId }, productTypeMemberRow),
-            rbacList("product_type_groups/", { product_type_id: productTypeId }, productTypeGroupRow),
-          ]).then((lists) => lists.flat().filter((row) => row.product_type === productTypeId)),
-      groupMembers(),
-    ]);
-    const viewers = new Set<number>();
-    for (const row of [...global, ...productRows, ...productTypeRows] as Member[]) {
-      if (row.user != null) viewers.add(row.user);
-      if (row.group != null) for (const user of members.get(row.group) ?? []) viewers.add(user);
-    }
+  async function rbacViewers(productId: number | null, productTypeId: number | null, since?: number): Promise<Set<number>> {
+    const none = NO_ROWS;
+    const inputs = await Promise.all([
+      rbacList("global_roles/", {}, globalRoleRow, since),
+      productId === null ? none : rbacList("product_members/", { product_id: productId }, productMemberRow, since),
+      productId === null ? none : rbacList("product_groups/", { product_id: productId }, productGroupRow, since),
+      productTypeId === null ? none : rbacList("product_type_members/", { product_type_id: productTypeId }, productTypeMemberRow, since),
+      productTypeId === null ? none : rbacList("product_type_groups/", { product_type_id: productTypeId }, productTypeGroupRow, since),
+      groupMembers(since),
+    ] as const);
+    return memoized(`rbac:${productId}:${productTypeId}`, inputs, () => {
+      const [global, productMembers, productGroups, productTypeMembers, productTypeGroups, members] = inputs;
+      // Rows are checked against the scope again: should a DefectDojo version ignore the filter, its
+      // answer (every product's members) must not let anyone through.
+      const rows: Member[] = [
+        ...global.filter((row) => row.role !== null),
+        ...[...productMembers, ...productGroups].filter((row) => row.product === productId),
+        ...[...productTypeMembers, ...productTypeGroups].filter((row) => row.product_type === productTypeId),
+      ];
+      const viewers = new Set<number>();
+      for (const row of rows) {
+        if (row.user != null) viewers.add(row.user);
+        if (row.group != null) for (const user of members.get(row.group) ?? []) viewers.add(user);
+      }
+      return viewers;
+    });
+  }
+
+  /**
+   * A scope's viewers, worked out again only when one of the cached answers it came from changed: a
+   * personal message is checked again before it is sent, so a burst asks this once per message.
+   */
+  const viewerSets = new Map<string, { inputs: readonly unknown[]; viewers: Set<number> }>();
+  function memoized(key: string, inputs: readonly unknown[], compute: () => Set<number>): Set<number> {
+    const known = viewerSets.get(key);
+    if (known && known.inputs.length === inputs.length && known.inputs.every((input, i) => input === inputs[i])) return known.viewers;
+    const viewers = compute();
+    // Scopes come and go with events: keep the memo as small as the cache.
+    if (viewerSets.size >= MAX_VIEWER_SETS) viewerSets.clear();
+    viewerSets.set(key, { inputs, viewers });
     return viewers;
   }
 
   /** Users in `authorized_users` of the product or its product type (3.x legacy authorization). */
-  async function legacyViewers(productId: number | null, productTypeId: number | null): Promise<Set<number>> {
+  async function legacyViewers(productId: number | null, productTypeId: number | null, since?: number): Promise<Set<number>> {
     const [p, pt] = await Promise.all([
-      productId === null ? null : product(productId),
-      productTypeId === null ? null : productType(productTypeId),
+      productId === null ? null : product(productId, since),
+      productTypeId === null ? null : productType(productTypeId, since),
     ]);
     for (const [what, found] of [[`products/${productId}/`, p], [`product_types/${productTypeId}/`, pt]] as const) {
       // Without the list nobody can be told apart: refuse rather than notify no one (or everyone).
@@ -234,7 +281,7 @@ export function createDojoDirectory(client: DojoClient, options: { ttlMs?: numbe
         throw new DojoApiError("bad_response", `GET /api/v2/${what}: no authorized_users, though DefectDojo has no global_roles/`);
       }
     }
-    return new Set([...(p?.authorized_users ?? []), ...(pt?.authorized_users ?? [])]);
+    return memoized(`legacy:${productId}:${productTypeId}`, [p, pt], () => new Set([...(p?.authorized_users ?? []), ...(pt?.authorized_users ?? [])]));
   }
 
   async function scopeOf(event: DojoEvent): Promise<ProductScope> {
@@ -279,12 +326,16 @@ export function createDojoDirectory(client: DojoClient, options: { ttlMs?: numbe
   const directory: DojoDirectory = {
     authorizationModel: () => unavailableOnFailure((model ??= detectModel())),
 
-    activeUsers: () =>
+    activeUsers: (freshness) =>
       unavailableOnFailure(
-        cached(KEPT_ON_INVALIDATE, async () => {
-          const rows = await client.list("users/", { is_active: "true" }, dojoUserRow);
-          return new Map(rows.filter((row) => row.is_active).map((row) => [row.id, toUser(row)]));
-        }),
+        cached(
+          KEPT_ON_INVALIDATE,
+          async () => {
+            const rows = await client.list("users/", { is_active: "true" }, dojoUserRow);
+            return new Map(rows.filter((row) => row.is_active).map((row) => [row.id, toUser(row)]));
+          },
+          freshness?.since,
+        ),
       ),
 
     user: (userId) =>
@@ -297,20 +348,22 @@ export function createDojoDirectory(client: DojoClient, options: { ttlMs?: numbe
 
     productScope: (event) => unavailableOnFailure(scopeOf(event)),
 
-    viewersOf: (scope) =>
+    viewersOf: (scope, freshness) =>
       unavailableOnFailure(
         (async (): Promise<ViewerCheck> => {
           if (scope.productId === null && scope.productTypeId === null) return SUPERUSERS_ONLY;
+          const since = freshness?.since;
           const authorization = await directory.authorizationModel();
           // A product's viewers include its product type's: find the type if the caller did not say.
           const productTypeId =
-            scope.productTypeId ?? (scope.productId === null ? null : ((await product(scope.productId))?.prod_type ?? null));
+            scope.productTypeId ?? (scope.productId === null ? null : ((await product(scope.productId, since))?.prod_type ?? null));
           if (authorization === "RBAC") {
-            const viewers = await rbacViewers(scope.productId, productTypeId);
+            // 2.58.2-changelog dojo/authorization/authorization.py: RBAC asks no is_staff.
+            const viewers = await rbacViewers(scope.productId, productTypeId, since);
             return { mayView: (user) => user.isActive && (user.isSuperuser || viewers.has(user.id)) };
           }
-          const authorized = await legacyViewers(scope.productId, productTypeId);
-          // 3.x legacy authorization: staff users see every product.
+          const authorized = await legacyViewers(scope.productId, productTypeId, since);
+          // 3.2 dojo/authorization/query_registrations.py `_is_unrestricted`: staff users see every product.
           return { mayView: (user) => user.isActive && (user.isSuperuser || user.isStaff || authorized.has(user.id)) };
         })(),
       ),

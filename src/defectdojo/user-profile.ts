@@ -32,8 +32,9 @@ export class DefectDojoUnavailableError extends Error {
 }
 
 /**
- * The part of `GET /api/v2/user_profile/` the bridge relies on. Unknown keys are dropped (2.x and
- * 3.x add different ones: `global_role`, `product_member`, …).
+ * The part of `GET /api/v2/user_profile/` the bridge relies on. Unknown keys are dropped: 3.2 answers
+ * `user` and `user_contact_info` only, 2.58 adds `global_role`, `product_member`, … (its `user` has
+ * no `is_staff`).
  */
 const UserProfileResponse = z.object({
   user: dojoUserRow,

@@ -11,7 +11,9 @@ export const dojoUserRow = z.object({
     .transform((email) => email ?? ""),
   is_active: z.boolean(),
   is_superuser: z.boolean(),
-  // DefectDojo serialises is_staff; if a version omits it, nobody is taken for staff.
+  // 3.2 serialises is_staff (dojo/user/api/serializer.py), and its legacy authorization lets staff see
+  // every product; 2.58's users/ has none (2.58.2-changelog dojo/api_v2/serializers.py UserSerializer),
+  // and its RBAC asks none. Absent, nobody is taken for staff.
   is_staff: z.boolean().optional().default(false),
   // For DefectDojo's `str(user)`, "First Last (username)", in polled events' texts.
   first_name: z.string().nullish(),

@@ -2,6 +2,7 @@ import { Channel } from "../channels/channel-id";
 import { MessageTemplate } from "../channels/message-template";
 import { ChannelSettings, NotificationChannel, Recipient } from "../channels/channel";
 import { DeliveryTuning } from "../config/config";
+import { DojoEvent } from "../events/dojo-event";
 import { Logger } from "../logging/logger";
 import { Metrics } from "../metrics/metrics";
 import { redactSecrets } from "../logging/redact";
@@ -14,12 +15,15 @@ import { TemplateStore } from "../storage/template-store";
 import { SettingsStore, SystemSettingsWithSecrets } from "../storage/settings-store";
 import { retryDelayMs } from "./backoff";
 import { DeliveryError } from "./delivery-error";
-import { attemptRecorder, claimById, claimDue, postpone, releaseAllLeases, targetKey } from "./outbox";
+import { attemptRecorder, claimById, claimDue, holdUnchecked, postpone, releaseAllLeases, targetKey } from "./outbox";
+import { RecipientCheck, RecipientVerdict } from "./recipient-check";
 import { TargetPacer } from "./pacing";
 import { WakeableLoop } from "./wakeable-loop";
 
 /** A crashed worker's rows come back after this long; a live one finishes a send well within it. */
 export const LEASE_MS = 30_000;
+/** A personal message whose recipient cannot be checked (DefectDojo unreadable) waits at most this long between tries, as fan-out does. */
+export const RECHECK_MAX_HOLD_MS = 5 * 60_000;
 
 export interface DeliveryWorkerDeps {
   db: Database;
@@ -33,6 +37,11 @@ export interface DeliveryWorkerDeps {
   channels: ReadonlyMap<Channel, NotificationChannel>;
   tuning: DeliveryTuning;
   logger: Logger;
+  /**
+   * Checks a personal message's recipient again just before it is sent (still there, active, may
+   * view it). Null without DefectDojo's API: personal messages left from when it was set are skipped.
+   */
+  recipients?: RecipientCheck | null;
   /** Counts each attempt's outcome (dojo_relay_deliveries_total). */
   metrics?: Metrics;
   now?: () => number;
@@ -58,6 +67,9 @@ export class DeliveryWorker {
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   private readonly loop: WakeableLoop;
   private readonly recordAttempt: ReturnType<typeof attemptRecorder>;
+  /** While DefectDojo could not be read for a re-check: personal messages wait until then without asking it again. */
+  private recheckBlockedUntil = 0;
+  private recheckFailures = 0;
 
   constructor(private readonly deps: DeliveryWorkerDeps) {
     this.recordAttempt = attemptRecorder(deps.db);
@@ -159,6 +171,12 @@ export class DeliveryWorker {
     const { channels, tuning, logger } = this.deps;
     const attempts = row.attempts + 1;
     const log = logger.child({ deliveryId: row.id, eventId: row.eventId, channel: row.channel, attempt: attempts });
+    let event = row.event?.data;
+    if (row.recipientUserId !== null && event) {
+      const verdict = await this.recheck(row, row.recipientUserId, event, log);
+      if (!verdict || "skip" in verdict) return;
+      event = verdict.send;
+    }
     let secrets: Array<string | null> = [];
     try {
       const { settings: current, templates } = await contextNow;
@@ -174,11 +192,11 @@ export class DeliveryWorker {
       }
       const channel = channels.get(row.channel);
       if (!channel) throw new DeliveryError("not_configured", `no channel named ${row.channel}`, false);
-      if (!row.event) throw new DeliveryError("client_error", "the event of this delivery is missing", false);
+      if (!row.event || !event) throw new DeliveryError("client_error", "the event of this delivery is missing", false);
       // Templates are per DefectDojo event; a digest has its own shape.
-      const template = row.event.data.digest ? null : (templates.get(`${row.event.data.setting}|${row.channel}`) ?? null);
+      const template = event.digest ? null : (templates.get(`${event.setting}|${row.channel}`) ?? null);
       await channel.send({
-        event: presentedEvent(row.event.data, row.presentation),
+        event: presentedEvent(event, row.presentation),
         target: row.target,
         settings: channelSettings,
         recipient,
@@ -217,6 +235,54 @@ export class DeliveryWorker {
         this.wakeAt(now + delay);
       }
     }
+  }
+
+  /**
+   * Fan-out checked who may see the event when it came in; a personal message can be sent much later
+   * (a digest window, quiet hours, retries, retryDelivery). So it is checked again here: a recipient
+   * no longer there, no longer active or no longer allowed to view what it is about ends SKIPPED,
+   * saying why, and is never sent. A message held or sent again is checked with DefectDojo's answers
+   * read after it was last held or tried (`updatedAt`); a first attempt right after fan-out uses the
+   * directory's cache (at most a minute old), as fan-out did, so a burst costs DefectDojo nothing
+   * more. Returns null when the row was held because DefectDojo could not be read (never sent
+   * unchecked, never dropped), or the skip it recorded.
+   */
+  private async recheck(row: DeliveryEntity, userId: number, event: DojoEvent, log: Logger): Promise<RecipientVerdict | null> {
+    const check = this.deps.recipients;
+    let verdict: RecipientVerdict;
+    if (!check) {
+      verdict = { skip: "not_checkable", reason: "recipient cannot be checked: DOJO_URL and DOJO_API_KEY are not both set" };
+    } else {
+      const now = this.now();
+      if (now < this.recheckBlockedUntil) return this.holdUnchecked(row, this.recheckBlockedUntil, null, log);
+      const heldOrRepeated = row.event?.source === "digest" || row.updatedAt > row.createdAt;
+      try {
+        verdict = await check({ recipientUserId: userId, event, since: heldOrRepeated ? row.updatedAt : undefined });
+        this.recheckFailures = 0;
+      } catch (error) {
+        this.recheckFailures += 1;
+        const delay = retryDelayMs(this.recheckFailures, this.deps.tuning.retryBaseMs, RECHECK_MAX_HOLD_MS);
+        this.recheckBlockedUntil = this.now() + delay;
+        return this.holdUnchecked(row, this.recheckBlockedUntil, error instanceof Error ? error.message : String(error), log);
+      }
+    }
+    if ("skip" in verdict) {
+      const now = this.now();
+      await this.recordAttempt(row.id, { status: DeliveryStatus.SKIPPED, attempts: row.attempts, lastError: verdict.reason, nextAttemptAt: now, now });
+      this.deps.metrics?.deliveryAttempted(row.channel, "skipped", verdict.skip);
+      log.info({ recipientUserId: userId, reason: verdict.reason }, "personal delivery skipped");
+    } else if (verdict.droppedEntries > 0) {
+      log.info({ recipientUserId: userId, droppedEntries: verdict.droppedEntries }, "digest entries the recipient may no longer view left out");
+    }
+    return verdict;
+  }
+
+  private async holdUnchecked(row: DeliveryEntity, until: number, reason: string | null, log: Logger): Promise<null> {
+    const note = `held: DefectDojo could not be read to check the recipient again${reason ? ` (${reason})` : ""}`;
+    await holdUnchecked(this.deps.db, row.id, until, note);
+    if (reason) log.warn({ reason, retryInMs: until - this.now() }, "personal deliveries held: DefectDojo could not be read to check their recipients");
+    this.wakeAt(until);
+    return null;
   }
 
   /** Paces from what Slack saw: a request held up on its way (the event loop, the network) then shortens no gap. */

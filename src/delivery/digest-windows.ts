@@ -166,13 +166,17 @@ function digestEntry(eventId: number, event: DojoEvent, findingIdsJson: string |
 
 /** The event a closed window becomes: what the channels render as one digest message. */
 function digestEvent(digest: DigestEntity, entries: DigestEntry[]): DojoEvent {
-  const count = entries.length;
   return textEvent({
     name: "digest",
     setting: NotificationEvent.OTHER,
-    title: `${count} ${count === 1 ? "notification" : "notifications"}${digest.groupLabel ? ` for ${digest.groupLabel}` : ""}`,
+    title: digestTitle(entries.length, digest.groupLabel),
     urlUi: digest.groupUrl,
     findingCount: entries.reduce((sum, entry) => sum + entry.findings.length, 0),
     digest: { windowSeconds: digest.windowSeconds, groupLabel: digest.groupLabel, entries, reason: digest.reason },
   });
+}
+
+/** A digest's title: how many notifications it holds, and for what. */
+export function digestTitle(count: number, groupLabel: string | null): string {
+  return `${count} ${count === 1 ? "notification" : "notifications"}${groupLabel ? ` for ${groupLabel}` : ""}`;
 }

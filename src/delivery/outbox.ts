@@ -299,6 +299,17 @@ export function postpone(db: Database, id: number, until: number): Promise<void>
 }
 
 /**
+ * Puts a leased row back until `until` without counting an attempt, saying why in `last_error`: its
+ * recipient could not be checked again (DefectDojo unreadable). Status, attempts and `updated_at`
+ * stay, so the check that finally runs is as strict as the one that could not.
+ */
+export function holdUnchecked(db: Database, id: number, until: number, reason: string): Promise<void> {
+  return db.write(async (manager) => {
+    await manager.update(DeliveryEntity, id, { nextAttemptAt: until, leaseExpiresAt: null, lastError: reason });
+  });
+}
+
+/**
  * Frees every lease: at start-up of the single process that owns a SQLite database, none is live.
  * Never with replicas (their leases are live): a dead replica's rows come back when theirs expire.
  */

@@ -8,7 +8,7 @@ import { Caller, RelayContext } from "./context";
 import { perRow } from "./cost";
 import { DEFAULT_PAGE_SIZE, DeliveriesArgs, MAX_PAGE_SIZE } from "./deliveries.args";
 import { DeliveryConnection, DeliveryEventSummary, DeliveryType, toDeliveryType } from "./delivery.type";
-import { Channel } from "./enums";
+import { Channel, DeliveryStatus } from "./enums";
 import { badUserInput, notFound, parseRowId } from "./errors";
 
 const CURSOR_PREFIX = "delivery:";
@@ -42,6 +42,14 @@ async function loadEvents(db: Database, eventIds: number[]): Promise<Map<number,
   return new Map(events.map((event) => [event.id, { name: event.name, title: event.title || null }]));
 }
 
+/**
+ * A SKIPPED personal delivery's recipient may no longer see what it was about: they see that it was
+ * skipped and why, not the event's title (superusers see everything).
+ */
+function shownTo(caller: Caller, delivery: DeliveryType): DeliveryType {
+  return delivery.status === DeliveryStatus.SKIPPED && !caller.isSuperuser ? { ...delivery, eventTitle: null } : delivery;
+}
+
 @Resolver()
 export class DeliveriesResolver {
   @Authorized()
@@ -70,7 +78,7 @@ export class DeliveriesResolver {
     });
     const page = rows.slice(0, pageSize);
     const events = await loadEvents(services.db, page.map((row) => row.eventId));
-    const edges = page.map((row) => ({ cursor: encodeCursor(row.id), node: toDeliveryType(row, events.get(row.eventId)) }));
+    const edges = page.map((row) => ({ cursor: encodeCursor(row.id), node: shownTo(caller, toDeliveryType(row, events.get(row.eventId))) }));
     // "Anything newer than this page", the cursor's own row included.
     const hasPreviousPage =
       afterId !== undefined && (await manager.exists(DeliveryEntity, { where: { ...scope, id: MoreThanOrEqual(afterId) } }));

@@ -4,7 +4,7 @@ import { EventEntity } from "../storage/entities/event.entity";
 import { Channel, DeliveryStatus } from "./enums";
 
 /** One message to one target, as the delivery log shows it. */
-@ObjectType("Delivery", { description: "One message to one target: queued, retrying, sent or failed." })
+@ObjectType("Delivery", { description: "One message to one target: queued, retrying, sent, failed or skipped." })
 export class DeliveryType {
   @Field(() => ID)
   id: string;
@@ -12,7 +12,7 @@ export class DeliveryType {
   @Field(() => String, { description: "DefectDojo's event name, e.g. `product_added`." })
   event: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "The event's title; null on a SKIPPED delivery for anyone but superusers." })
   eventTitle: string | null;
 
   @Field(() => Channel)
@@ -39,7 +39,7 @@ export class DeliveryType {
   @Field(() => GraphQLISODateTime, { nullable: true })
   sentAt: Date | null;
 
-  @Field(() => GraphQLISODateTime, { nullable: true, description: "When the next attempt is due; null once SENT or FAILED." })
+  @Field(() => GraphQLISODateTime, { nullable: true, description: "When the next attempt is due; null once SENT, FAILED or SKIPPED." })
   nextAttemptAt: Date | null;
 }
 

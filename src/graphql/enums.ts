@@ -14,7 +14,9 @@ registerEnumType(NotificationEvent, {
 });
 registerEnumType(DeliveryStatus, {
   name: "DeliveryStatus",
-  description: "PENDING and RETRYING are still in the outbox; SENT and FAILED are final.",
+  description:
+    "PENDING and RETRYING are still in the outbox; SENT, FAILED and SKIPPED are final. SKIPPED: a personal message " +
+    "not sent because, checked again before sending, its recipient was no longer active or could no longer view what it is about (lastError says which).",
 });
 registerEnumType(Severity, { name: "Severity", description: "DefectDojo's finding severities, least severe first." });
 registerEnumType(DigestGroupBy, {

@@ -1,12 +1,16 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import { WEBHOOK_STATUSES } from "../defectdojo/webhook-endpoint";
 import { FailureKind } from "../delivery/delivery-error";
+import { SkipReason } from "../delivery/recipient-check";
 import { Logger } from "../logging/logger";
 import { EventSource } from "../storage/entities/event.entity";
 import { OutboxStats } from "./outbox-stats";
 
-/** What became of one delivery attempt: `retry` is an attempt that failed and was scheduled again. */
-export type DeliveryOutcome = "sent" | "retry" | "failed";
+/**
+ * What became of one delivery attempt: `retry` is an attempt that failed and was scheduled again;
+ * `skipped` a personal message not sent because its recipient may no longer see it (no attempt made).
+ */
+export type DeliveryOutcome = "sent" | "retry" | "failed" | "skipped";
 
 /** Methods named in the route table or common enough to keep; anything else is `other`. */
 const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
@@ -22,8 +26,8 @@ export interface Metrics {
   eventReceived(source: EventSource, event: string, stored: boolean): void;
   /** An authenticated webhook request kept aside (never sent); `event` is its event name, or "" when it had no valid one. */
   eventKeptAside(event: string): void;
-  /** One delivery attempt's outcome; `reason` is the DeliveryError kind when it did not succeed. */
-  deliveryAttempted(channel: string, outcome: DeliveryOutcome, reason?: FailureKind): void;
+  /** One delivery attempt's outcome; `reason` is the DeliveryError kind (or why it was skipped) when it did not succeed. */
+  deliveryAttempted(channel: string, outcome: DeliveryOutcome, reason?: FailureKind | SkipReason): void;
   /** How long polling one resource took (failed runs included). */
   pollFinished(resource: string, seconds: number): void;
   pollFailed(resource: string): void;
@@ -59,7 +63,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   });
   const deliveries = new Counter({
     name: "dojo_relay_deliveries_total",
-    help: "Delivery attempts by channel, outcome (sent; retry: failed and scheduled again, so this is the retry count; failed: given up) and reason (the failure kind, empty when sent).",
+    help: "Delivery attempts by channel, outcome (sent; retry: failed and scheduled again, so this is the retry count; failed: given up; skipped: a personal message whose recipient may no longer see it) and reason (the failure kind, or why skipped; empty when sent).",
     labelNames: ["channel", "outcome", "reason"] as const,
     registers,
   });

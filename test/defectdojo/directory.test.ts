@@ -3,7 +3,7 @@ import { createDojoDirectory, DIRECTORY_TTL_MS, DojoDirectory, DojoUser, Product
 import { textEvent } from "../../src/events/dojo-event";
 import { NotificationEvent } from "../../src/events/notification-event";
 import { parseWebhookPayload } from "../../src/events/webhook-payload";
-import { DojoAuthorizationModel, DojoPeer, startDojoPeer } from "../peers/dojo-peer";
+import { DOJO_ROLES, DojoAuthorizationModel, DojoPeer, startDojoPeer } from "../peers/dojo-peer";
 import { webhookFixture } from "../support/fixtures";
 
 const event = (name: string, body: Record<string, unknown> = webhookFixture(name)) => parseWebhookPayload(name, null, body);
@@ -151,13 +151,57 @@ describe.each<DojoAuthorizationModel>(["RBAC", "LEGACY"])("DojoDirectory against
       expect(peer.apiCalls.length).toBe(before);
     });
 
-    it("treats staff as their model says: everything in LEGACY, nothing special in RBAC", async () => {
+    // DefectDojo 3.2 dojo/authorization/query_registrations.py `_is_unrestricted` (staff see every product);
+    // 2.58.2-changelog dojo/authorization/authorization.py asks no is_staff, and its users/ (dojo/api_v2/serializers.py
+    // UserSerializer) does not even show it.
+    it("treats staff as their model says: everything in LEGACY, nothing special in RBAC (where users/ has no is_staff)", async () => {
       const heidi = users.get(9)!;
-      expect(heidi.isStaff).toBe(true);
+      expect(heidi.isStaff).toBe(model === "LEGACY");
       for (const scope of [PRODUCT_4, PRODUCT_9, { productId: null, productTypeId: 4 }]) {
         expect((await directory.viewersOf(scope)).mayView(heidi)).toBe(model === "LEGACY");
       }
     });
+
+    if (model === "RBAC") {
+      // DefectDojo 2.58.2-changelog dojo/models.py Global_Role.role (null=True); dojo/user/views.py add_user and
+      // dojo/group/views.py AddGroupView save a row with role None; dojo/product/queries.py (`role__isnull=False`),
+      // dojo/user/queries.py (`role__in=roles`) and dojo/authorization/authorization.py (`role is not None`) skip it.
+      it("gives a null global role (DefectDojo's UI saves one for every user and group it makes) nothing, and a real one everything", async () => {
+        peer.addUser({ id: 11, username: "judy", email: "judy@example.com" });
+        peer.addUser({ id: 12, username: "karl", email: "karl@example.com" });
+        peer.addGroup({ id: 15, name: "ui group" });
+        peer.addGroupMember(15, 12);
+        const globalRoles = await fetch(`${peer.url}/api/v2/global_roles/?limit=100`, { headers: { Authorization: `Token ${peer.serviceToken}` } });
+        const rows: Array<{ user: number | null; group: number | null; role: number | null }> = ((await globalRoles.json()) as { results: never[] }).results;
+        expect(rows).toEqual(expect.arrayContaining([
+          expect.objectContaining({ user: 11, group: null, role: null }),
+          expect.objectContaining({ user: null, group: 15, role: null }),
+        ]));
+        clock += DIRECTORY_TTL_MS;
+        users = await directory.activeUsers();
+        for (const scope of [PRODUCT_4, PRODUCT_9, { productId: null, productTypeId: 4 }]) {
+          const check = await directory.viewersOf(scope);
+          expect([check.mayView(users.get(11)!), check.mayView(users.get(12)!)]).toEqual([false, false]);
+        }
+        expect(await viewersIn(PRODUCT_4)).toEqual(expected.product4);
+
+        // The same one-to-one rows, now given a role: both see every product.
+        peer.addGlobalRole({ userId: 11, role: DOJO_ROLES.READER });
+        peer.addGlobalRole({ groupId: 15, role: DOJO_ROLES.READER });
+        directory.invalidate();
+        for (const scope of [PRODUCT_4, PRODUCT_9, { productId: null, productTypeId: 4 }]) {
+          const check = await directory.viewersOf(scope);
+          expect([check.mayView(users.get(11)!), check.mayView(users.get(12)!)]).toEqual([true, true]);
+        }
+      });
+
+      it("gives a user DefectDojo's API made (no global role row at all) nothing either", async () => {
+        peer.addUser({ id: 11, username: "judy", email: "judy@example.com", madeBy: "api" });
+        clock += DIRECTORY_TTL_MS;
+        users = await directory.activeUsers();
+        expect((await directory.viewersOf(PRODUCT_4)).mayView(users.get(11)!)).toBe(false);
+      });
+    }
 
     it("lets no inactive user through, superuser or member", async () => {
       const check = await directory.viewersOf(PRODUCT_4);
@@ -235,6 +279,29 @@ describe.each<DojoAuthorizationModel>(["RBAC", "LEGACY"])("DojoDirectory against
       expect(after).not.toContain("erin");
     });
 
+    it("stops seeing at once for a re-check that asks for answers read since the change (no invalidate, cache not expired)", async () => {
+      expect(await viewersIn(PRODUCT_4)).toEqual(expect.arrayContaining(["alice", "erin"]));
+      clock += 1;
+      const since = clock;
+      removeAlice();
+      removeErin();
+      if (model === "RBAC") peer.removeGroupMember(11, 4);
+      peer.updateUser(5, { isActive: false });
+      clock += 1;
+      const fresh = await directory.viewersOf(PRODUCT_4, { since });
+      const freshUsers = await directory.activeUsers({ since });
+      const seeing = [...freshUsers.values()].filter((user) => fresh.mayView(user)).map((user) => user.username);
+      expect(seeing).not.toContain("alice");
+      expect(seeing).not.toContain("erin");
+      expect(seeing).not.toContain("carol");
+      expect(freshUsers.has(5)).toBe(false);
+      // Answers read since then serve everyone, and a later `since` at or before that read asks nothing more.
+      const calls = peer.apiCalls.length;
+      await directory.viewersOf(PRODUCT_4, { since });
+      await directory.activeUsers({ since });
+      expect(peer.apiCalls.length).toBe(calls);
+    });
+
     it("stops seeing at once after invalidate()", async () => {
       expect(await viewersIn(PRODUCT_4)).toContain("alice");
       removeAlice();
@@ -260,7 +327,7 @@ describe.each<DojoAuthorizationModel>(["RBAC", "LEGACY"])("DojoDirectory against
   describe("users", () => {
     it("lists only active users, and looks any user up by id", async () => {
       expect([...users.keys()].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-      expect(users.get(9)).toEqual({ id: 9, username: "heidi", email: "heidi@example.com", isActive: true, isSuperuser: false, isStaff: true });
+      expect(users.get(9)).toEqual({ id: 9, username: "heidi", email: "heidi@example.com", isActive: true, isSuperuser: false, isStaff: model === "LEGACY" });
       peer.updateUser(3, { isActive: false });
       clock += DIRECTORY_TTL_MS;
       expect([...(await directory.activeUsers()).keys()]).not.toContain(3);
@@ -313,11 +380,13 @@ describe.each<DojoAuthorizationModel>(["RBAC", "LEGACY"])("DojoDirectory against
 
       const pages = (rows: number) => Math.ceil(rows / DOJO_PAGE_SIZE);
       const userPages = pages(10 + extra);
-      // RBAC: model, global roles, product members (alice + 1,000), product groups, type members, type groups, group members.
-      // LEGACY: model, the product, its product type.
-      const expectedCalls = model === "RBAC" ? userPages + 1 + 1 + pages(1 + extra) + 1 + 1 + 1 + 1 : userPages + 1 + 1 + 1;
+      // RBAC: model, global roles (one row per user and group DefectDojo's UI made, role or none:
+      // 10 + 1,000 users, groups 11 to 14), product members (alice + 1,000), product groups, type
+      // members, type groups, group members. LEGACY: model, the product, its product type.
+      const globalRolePages = pages(10 + extra + 4);
+      const expectedCalls = model === "RBAC" ? userPages + 1 + globalRolePages + pages(1 + extra) + 1 + 1 + 1 + 1 : userPages + 1 + 1 + 1;
       expect(peer.apiCalls.length - before).toBe(expectedCalls);
-      expect(expectedCalls).toBeLessThanOrEqual(16);
+      expect(expectedCalls).toBeLessThanOrEqual(20);
       expect(peer.apiCalls.slice(before).filter((path) => /\/users\/\d+\/$/.test(path))).toEqual([]);
 
       // The next events about the same product, and a sibling product of the same type, cost little or nothing.

@@ -84,3 +84,18 @@ describe("fetchCaller", () => {
     expect(String((error as Error).message)).not.toContain(ADMIN_TOKEN);
   });
 });
+
+describe("fetchCaller against each version's user_profile/", () => {
+  let dojo: DojoPeer;
+  afterEach(() => dojo.close());
+
+  // DefectDojo 2.58.2-changelog dojo/api_v2/serializers.py UserProfileSerializer (user without is_staff, plus
+  // global_role, dojo_group_member, product_type_member, product_member); 3.2 (HEAD) dojo/user/api/serializer.py
+  // UserProfileSerializer (user and user_contact_info only).
+  it.each([["RBAC", "2.58"], ["LEGACY", "3.2"]] as const)("reads the caller from %s (%s)'s shape", async (model, _version) => {
+    dojo = await startDojoPeer({ model });
+    dojo.addUser({ id: 12, username: "reader", email: "reader@example.com", token: "reader-token" });
+    dojo.addUserContactInfo({ userId: 12, slackEmail: "reader@slack.example" });
+    await expect(fetchCaller(dojo.url, "reader-token")).resolves.toEqual({ id: 12, username: "reader", email: "reader@example.com", isSuperuser: false });
+  });
+});

@@ -96,7 +96,7 @@ describe("the GraphQL schema", () => {
     ]);
     const enumValues = (name: string) => (schema.getType(name) as GraphQLEnumType).getValues().map((v) => v.name);
     expect(enumValues("Channel")).toEqual(["SLACK", "MSTEAMS", "MAIL"]);
-    expect(enumValues("DeliveryStatus")).toEqual(["PENDING", "SENT", "RETRYING", "FAILED"]);
+    expect(enumValues("DeliveryStatus")).toEqual(["PENDING", "SENT", "RETRYING", "FAILED", "SKIPPED"]);
     expect(enumValues("NotificationEvent")).toHaveLength(18);
   });
 

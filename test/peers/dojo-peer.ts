@@ -13,6 +13,14 @@ export interface DojoPeerUser {
   /** Django's User names: blank ("") unless given. */
   firstName?: string;
   lastName?: string;
+  /**
+   * How the user came to be (RBAC): "ui" (the default) as DefectDojo's UI adds one, with a
+   * Global_Role row whose role is null unless `globalRole` names one (2.58.2-changelog
+   * dojo/user/views.py add_user); "api" as `POST users/` does, with no Global_Role row.
+   */
+  madeBy?: "ui" | "api";
+  /** The role the UI's form gave ("ui" only); null (the default) is the form left empty. */
+  globalRole?: number | null;
 }
 
 /** RBAC: DefectDojo 2.x and Pro (members, groups, global roles). LEGACY: 3.x open source (`authorized_users`). */
@@ -303,16 +311,23 @@ export interface DojoPeer {
   removeProductMember(productId: number, userId: number): void;
   addProductTypeMember(productTypeId: number, userId: number, role?: number): void;
   removeProductTypeMember(productTypeId: number, userId: number): void;
-  /** An RBAC group (dojo_groups/); addGroupMember creates an unnamed one when needed. */
-  addGroup(group: { id: number; name: string }): void;
+  /**
+   * An RBAC group (dojo_groups/); addGroupMember creates an unnamed one when needed. Made as
+   * DefectDojo's UI makes one (the default): with a Global_Role row whose role is null
+   * (2.58.2-changelog dojo/group/views.py AddGroupView); "api" (`POST dojo_groups/`) with none.
+   */
+  addGroup(group: { id: number; name: string; madeBy?: "ui" | "api" }): void;
   addGroupMember(groupId: number, userId: number, role?: number): void;
   removeGroupMember(groupId: number, userId: number): void;
   addProductGroup(productId: number, groupId: number, role?: number): void;
   removeProductGroup(productId: number, groupId: number): void;
   addProductTypeGroup(productTypeId: number, groupId: number, role?: number): void;
   removeProductTypeGroup(productTypeId: number, groupId: number): void;
-  /** A global role for a user or a group (Reader unless given). */
-  addGlobalRole(holder: { userId?: number; groupId?: number; role?: number }): void;
+  /**
+   * Sets the global role of a user or a group (Reader unless given; null as the UI's empty form
+   * saves it). Global_Role.user and .group are one-to-one: the holder's existing row is updated.
+   */
+  addGlobalRole(holder: { userId?: number; groupId?: number; role?: number | null }): void;
   removeGlobalRole(holder: { userId?: number; groupId?: number }): void;
 
   /** LEGACY: puts a user in `authorized_users` of a product or product type. */
@@ -500,7 +515,9 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel; v
     date_joined: "2024-01-15T09:30:00.000000Z",
     last_login: "2025-06-01T12:00:00.000000Z",
     is_active: user.isActive ?? true,
-    is_staff: user.isStaff ?? false,
+    // 2.58.2-changelog dojo/api_v2/serializers.py UserSerializer lists no is_staff; 3.2's
+    // dojo/user/api/serializer.py does.
+    ...(majorVersion >= 3 ? { is_staff: user.isStaff ?? false } : {}),
     is_superuser: user.isSuperuser ?? false,
     token_last_reset: null,
     password_last_reset: null,
@@ -1394,8 +1411,9 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel; v
   }
 
   /**
-   * drf-spectacular's SpectacularAPIView: open to anyone (AllowAny). 3.x renders JSON first; 2.x's
-   * plain view renders YAML unless asked for JSON (`format=json`, or an Accept for it).
+   * DefectDojo's DojoSpectacularAPIView (dojo/api_v2/views.py in 2.58.2-changelog and 3.2): open to
+   * anyone, its renderers DojoOpenApiJsonRenderer (JSON, `application/json`) first, then
+   * drf-spectacular's YAML ones: JSON unless asked for YAML (`format=yaml`, or an Accept for it).
    */
   function openApiSchema(req: IncomingMessage, res: ServerResponse, url: URL): void {
     apiCalls.push(url.pathname);
@@ -1405,7 +1423,7 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel; v
     const format = url.searchParams.get("format");
     if (format !== null && format !== "json" && format !== "yaml") return json(res, 404, { detail: "Not found." });
     const info = { title: "DefectDojo API v2", version, description: "DefectDojo - Open Source vulnerability Management made easy." };
-    const asJson = format === "json" || (format === null && (majorVersion >= 3 || /\bapplication\/json\b/.test(req.headers.accept ?? "")));
+    const asJson = format === "json" || (format === null && !/\bapplication\/(?:vnd\.oai\.openapi|yaml)\b/.test(req.headers.accept ?? ""));
     if (asJson) return json(res, 200, { openapi: "3.0.3", info, paths: {}, components: {} });
     const text = `openapi: 3.0.3\ninfo:\n  title: ${info.title}\n  version: ${version}\n  description: ${info.description}\npaths: {}\n`;
     res.writeHead(200, { "Content-Type": "application/vnd.oai.openapi; charset=utf-8", "Content-Length": Buffer.byteLength(text) });
@@ -1426,7 +1444,7 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel; v
     if (!user) return json(res, 401, { detail: "Invalid token." });
     // DRF's TokenAuthentication refuses inactive users itself.
     if (user.isActive === false) return json(res, 401, { detail: "User inactive or deleted." });
-    return json(res, 200, profileBody(userBody(user)));
+    return json(res, 200, profileBody(user));
   });
   const port = await listenOnLoopback(server);
   baseUrl = `http://127.0.0.1:${port}`;
@@ -1435,8 +1453,37 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel; v
   const removeRows = (resource: RbacResource, matches: (row: Row) => boolean) => {
     rows[resource] = rows[resource].filter((row) => !matches(row));
   };
+  /** One Global_Role row per user and per group (one-to-one fields): set its role, or add the row. */
+  const setGlobalRole = (holder: { user: number | null; group: number | null }, role: number | null) => {
+    const held = rows.global_roles.find((row) => row.user === holder.user && row.group === holder.group);
+    if (held) held.role = role;
+    else addRow("global_roles", { ...holder, role });
+  };
+  const putGroup = (id: number, name: string, madeBy: "ui" | "api") => {
+    removeRows("dojo_groups", (row) => row.id === id);
+    rows.dojo_groups.push({ id, name, description: null });
+    // AddGroupView saves the group's GlobalRoleForm, left empty: role None.
+    if (madeBy === "ui" && !rows.global_roles.some((row) => row.group === id)) setGlobalRole({ user: null, group: id }, null);
+  };
   const ensureGroup = (group: number) => {
-    if (!rows.dojo_groups.some((row) => row.id === group)) rows.dojo_groups.push({ id: group, name: `group ${group}`, description: null });
+    if (!rows.dojo_groups.some((row) => row.id === group)) putGroup(group, `group ${group}`, "ui");
+  };
+  /**
+   * UserProfileSerializer: `user` and `user_contact_info` in 3.2 (dojo/user/api/serializer.py); 2.58
+   * (dojo/api_v2/serializers.py) adds the user's Global_Role row (null without one) and membership rows.
+   */
+  const profileBody = (user: DojoPeerUser) => {
+    const contact = [...contactInfos.values()].find((c) => c.userId === user.id);
+    const body = { user: userBody(user), user_contact_info: contact ? contactInfoBody(contact) : null };
+    if (majorVersion >= 3) return body;
+    const own = (resource: RbacResource) => rows[resource].filter((row) => row.user === user.id);
+    return {
+      ...body,
+      global_role: own("global_roles")[0] ?? null,
+      dojo_group_member: own("dojo_group_members"),
+      product_type_member: own("product_type_members"),
+      product_member: own("product_members"),
+    };
   };
   function accessList(target: DojoPeerTarget): Set<number> {
     const found = target.productId !== undefined ? products.get(target.productId) : productTypes.get(target.productTypeId ?? -1);
@@ -1514,8 +1561,11 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel; v
       serviceTokens.delete(token);
     },
     addUser: (user) => {
+      const replacing = users.has(user.id);
       users.set(user.id, user);
       if (user.token) tokens.set(user.token, user.id);
+      // add_user saves the GlobalRoleForm with the user; its role is None unless chosen.
+      if (model === "RBAC" && !replacing && (user.madeBy ?? "ui") === "ui") setGlobalRole({ user: user.id, group: null }, user.globalRole ?? null);
     },
     updateUser: (id, changes) => users.set(id, { ...users.get(id)!, ...changes }),
     removeUser: (id) => {
@@ -1642,10 +1692,7 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel; v
     addProductTypeMember: (productType, user, role = DOJO_ROLES.READER) => addRow("product_type_members", { product_type: productType, user, role }),
     removeProductTypeMember: (productType, user) =>
       removeRows("product_type_members", (row) => row.product_type === productType && row.user === user),
-    addGroup: ({ id, name }) => {
-      removeRows("dojo_groups", (row) => row.id === id);
-      rows.dojo_groups.push({ id, name, description: null });
-    },
+    addGroup: ({ id, name, madeBy = "ui" }) => putGroup(id, name, madeBy),
     addGroupMember: (group, user, role = DOJO_ROLES.READER) => {
       ensureGroup(group);
       addRow("dojo_group_members", { group, user, role });
@@ -1664,7 +1711,7 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel; v
       removeRows("product_type_groups", (row) => row.product_type === productType && row.group === group),
     addGlobalRole: ({ userId, groupId, role = DOJO_ROLES.READER }) => {
       if (groupId !== undefined) ensureGroup(groupId);
-      addRow("global_roles", { user: userId ?? null, group: groupId ?? null, role });
+      setGlobalRole({ user: userId ?? null, group: groupId ?? null }, role);
     },
     removeGlobalRole: ({ userId, groupId }) =>
       removeRows("global_roles", (row) => row.user === (userId ?? null) && row.group === (groupId ?? null)),
@@ -2339,18 +2386,6 @@ function slaConfigurationRecord(seed: DojoPeerSlaConfiguration): SlaConfiguratio
 /** Drops the keys given as undefined, so that an update changes only what it names. */
 function definedOnly<T extends object>(changes: T): Partial<T> {
   return Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)) as Partial<T>;
-}
-
-/** DefectDojo 2.x `UserProfileSerializer` output for a user without contact info or memberships. */
-function profileBody(user: Record<string, unknown>) {
-  return {
-    user,
-    user_contact_info: null,
-    global_role: null,
-    dojo_group_member: [],
-    product_type_member: [],
-    product_member: [],
-  };
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {

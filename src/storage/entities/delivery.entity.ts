@@ -11,6 +11,8 @@ export enum DeliveryStatus {
   SENT = "SENT",
   RETRYING = "RETRYING",
   FAILED = "FAILED",
+  /** A personal message not sent: its recipient may no longer see it (`lastError` says why). Final. */
+  SKIPPED = "SKIPPED",
 }
 
 /**
