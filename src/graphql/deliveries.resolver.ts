@@ -1,32 +1,15 @@
 import { Arg, Args, Authorized, Ctx, ID, Mutation, Query, Resolver } from "type-graphql";
-import { FindOptionsWhere, In, LessThan, MoreThanOrEqual } from "typeorm";
+import { FindOptionsWhere, In } from "typeorm";
 import { Database } from "../storage/database";
 import { DeliveryEntity } from "../storage/entities/delivery.entity";
 import { EventEntity } from "../storage/entities/event.entity";
 import { SUPERUSER } from "./auth-checker";
 import { Caller, RelayContext } from "./context";
-import { perRow } from "./cost";
-import { DEFAULT_PAGE_SIZE, DeliveriesArgs, MAX_PAGE_SIZE } from "./deliveries.args";
+import { DeliveriesArgs } from "./deliveries.args";
 import { DeliveryConnection, DeliveryEventSummary, DeliveryType, toDeliveryType } from "./delivery.type";
 import { Channel, DeliveryStatus } from "./enums";
 import { badUserInput, notFound, parseRowId } from "./errors";
-
-const CURSOR_PREFIX = "delivery:";
-
-/** Opaque to clients; inside, the row id, since newest-first is descending id order. */
-export function encodeCursor(id: number): string {
-  return Buffer.from(`${CURSOR_PREFIX}${id}`, "utf8").toString("base64");
-}
-
-function decodeCursor(cursor: string): number {
-  const text = Buffer.from(cursor, "base64").toString("utf8");
-  const id = text.startsWith(CURSOR_PREFIX) ? Number(text.slice(CURSOR_PREFIX.length)) : NaN;
-  // Re-encoding must give the same string, so junk that happens to decode is refused too.
-  if (!Number.isSafeInteger(id) || id < 1 || encodeCursor(id) !== cursor) {
-    throw badUserInput("after", "is not a cursor from this API");
-  }
-  return id;
-}
+import { newestFirstPage, pageComplexity } from "./newest-first-page";
 
 /** Superusers see every delivery; everyone else only the ones addressed to them personally. */
 function visibleTo(caller: Caller): FindOptionsWhere<DeliveryEntity> {
@@ -55,42 +38,22 @@ export class DeliveriesResolver {
   @Authorized()
   @Query(() => DeliveryConnection, {
     description: "Deliveries, newest first: all of them for superusers, your own personal ones otherwise.",
-    // Weighs by the page asked for; a `first` out of range is refused by validation, not by the cost limit.
-    complexity: perRow(({ first }) =>
-      typeof first === "number" ? Math.min(Math.max(first, 0), MAX_PAGE_SIZE) : DEFAULT_PAGE_SIZE,
-    ),
+    complexity: pageComplexity,
   })
   async deliveries(
     // `first` is range-checked by validateInput before this runs.
-    @Args(() => DeliveriesArgs) { first, after, status }: DeliveriesArgs,
+    @Args(() => DeliveriesArgs) args: DeliveriesArgs,
     @Ctx() { caller, services }: RelayContext,
   ): Promise<DeliveryConnection> {
-    const pageSize = first ?? DEFAULT_PAGE_SIZE;
-    const afterId = after ? decodeCursor(after) : undefined;
-    const scope = { ...visibleTo(caller), ...(status && { status }) };
-    const { manager } = services.db;
-
-    // One row more than asked tells whether there is a next page without counting.
-    const rows = await manager.find(DeliveryEntity, {
-      where: afterId === undefined ? scope : { ...scope, id: LessThan(afterId) },
-      order: { id: "DESC" },
-      take: pageSize + 1,
-    });
-    const page = rows.slice(0, pageSize);
-    const events = await loadEvents(services.db, page.map((row) => row.eventId));
-    const edges = page.map((row) => ({ cursor: encodeCursor(row.id), node: shownTo(caller, toDeliveryType(row, events.get(row.eventId))) }));
-    // "Anything newer than this page", the cursor's own row included.
-    const hasPreviousPage =
-      afterId !== undefined && (await manager.exists(DeliveryEntity, { where: { ...scope, id: MoreThanOrEqual(afterId) } }));
-    return {
-      edges,
-      pageInfo: {
-        hasNextPage: rows.length > pageSize,
-        hasPreviousPage,
-        startCursor: edges[0]?.cursor ?? null,
-        endCursor: edges.at(-1)?.cursor ?? null,
+    return newestFirstPage(services.db.manager, DeliveryEntity, {
+      kind: "delivery",
+      scope: { ...visibleTo(caller), ...(args.status && { status: args.status }) },
+      args,
+      toNodes: async (rows) => {
+        const events = await loadEvents(services.db, rows.map((row) => row.eventId));
+        return rows.map((row) => shownTo(caller, toDeliveryType(row, events.get(row.eventId))));
       },
-    };
+    });
   }
 
   @Authorized()

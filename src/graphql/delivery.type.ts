@@ -2,6 +2,7 @@ import { Field, GraphQLISODateTime, ID, Int, ObjectType } from "type-graphql";
 import { DeliveryEntity } from "../storage/entities/delivery.entity";
 import { EventEntity } from "../storage/entities/event.entity";
 import { Channel, DeliveryStatus } from "./enums";
+import { PageInfo } from "./newest-first-page";
 
 /** One message to one target, as the delivery log shows it. */
 @ObjectType("Delivery", { description: "One message to one target: queued, retrying, sent, failed or skipped." })
@@ -72,22 +73,6 @@ export class DeliveryEdge {
 
   @Field(() => DeliveryType)
   node: DeliveryType;
-}
-
-/** Relay's PageInfo. */
-@ObjectType("PageInfo")
-export class PageInfo {
-  @Field(() => Boolean)
-  hasNextPage: boolean;
-
-  @Field(() => Boolean)
-  hasPreviousPage: boolean;
-
-  @Field(() => String, { nullable: true })
-  startCursor: string | null;
-
-  @Field(() => String, { nullable: true })
-  endCursor: string | null;
 }
 
 @ObjectType("DeliveryConnection", { description: "Deliveries, newest first (Relay cursor connection)." })

@@ -1,6 +1,6 @@
 import { Field, Float, GraphQLISODateTime, ID, ObjectType, registerEnumType } from "type-graphql";
 import { KeptAsideReason, KeptAsideRequestEntity } from "../storage/entities/kept-aside-request.entity";
-import { PageInfo } from "./delivery.type";
+import { PageInfo } from "./newest-first-page";
 
 registerEnumType(KeptAsideReason, {
   name: "KeptAsideReason",
