@@ -1,8 +1,8 @@
-import { useEffect, useRef, useState } from "preact/hooks";
-import { ApiError, apiErrors } from "../api";
+import { useState } from "preact/hooks";
 import { Errors, SelectField, Status, useAction } from "../components";
 import { Channel, CHANNEL_LABELS, DELIVERY_STATUSES, DeliveryStatus } from "../labels";
 import { OPERATIONS } from "../operations";
+import { Page, usePagedList } from "../paged-list";
 import type { PageProps } from "../session";
 
 interface Delivery {
@@ -17,51 +17,19 @@ interface Delivery {
   createdAt: string;
 }
 
-interface DeliveryPage {
-  edges: Array<{ node: Delivery }>;
-  pageInfo: { hasNextPage: boolean; endCursor: string | null };
-}
-
 const PAGE_SIZE = 25;
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "short", timeStyle: "medium" });
 
 /** The delivery log, newest first: every delivery for superusers, the user's own personal ones otherwise. */
 export function DeliveriesPage({ api, me }: PageProps) {
   const [status, setStatus] = useState<DeliveryStatus | "">("");
-  const [rows, setRows] = useState<Delivery[] | null>(null);
-  const [next, setNext] = useState<string | null>(null);
-  const [errors, setErrors] = useState<ApiError[] | null>(null);
-  const [loading, setLoading] = useState(false);
-  const [generation, setGeneration] = useState(0);
   const retry = useAction();
-  // Only the newest request's answer is shown: a filter changed mid-request must not get the old rows.
-  const latest = useRef(0);
-
-  const load = async (after: string | null) => {
-    const ticket = ++latest.current;
-    setLoading(true);
-    setErrors(null);
-    try {
-      const { deliveries } = await api.request<{ deliveries: DeliveryPage }>(OPERATIONS.deliveries, {
-        first: PAGE_SIZE,
-        after,
-        status: status || null,
-      });
-      if (ticket !== latest.current) return;
-      const page = deliveries.edges.map((edge) => edge.node);
-      setRows((old) => (after && old ? [...old, ...page] : page));
-      setNext(deliveries.pageInfo.hasNextPage ? deliveries.pageInfo.endCursor : null);
-    } catch (error) {
-      if (ticket === latest.current) setErrors(apiErrors(error));
-    } finally {
-      if (ticket === latest.current) setLoading(false);
-    }
-  };
-
-  useEffect(() => {
-    setRows(null);
-    void load(null);
-  }, [status, generation]);
+  const { rows, setRows, next, errors, loading, refresh, loadMore } = usePagedList(
+    async (after) =>
+      (await api.request<{ deliveries: Page<Delivery> }>(OPERATIONS.deliveries, { first: PAGE_SIZE, after, status: status || null }))
+        .deliveries,
+    [status],
+  );
 
   const retryRow = (row: Delivery) =>
     retry.run(async () => {
@@ -83,7 +51,7 @@ export function DeliveriesPage({ api, me }: PageProps) {
           options={[["", "All"], ...DELIVERY_STATUSES.map((s) => [s, s] as const)]}
           onChange={setStatus}
         />
-        <button type="button" onClick={() => setGeneration((n) => n + 1)} disabled={loading}>
+        <button type="button" onClick={refresh} disabled={loading}>
           Refresh
         </button>
       </div>
@@ -141,7 +109,7 @@ export function DeliveriesPage({ api, me }: PageProps) {
       ) : null}
       {next ? (
         <div class="actions">
-          <button type="button" onClick={() => load(next)} disabled={loading}>
+          <button type="button" onClick={loadMore} disabled={loading}>
             Load more
           </button>
         </div>

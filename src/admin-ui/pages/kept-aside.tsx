@@ -1,7 +1,6 @@
-import { useEffect, useRef, useState } from "preact/hooks";
-import { ApiError, apiErrors } from "../api";
 import { Errors, Status } from "../components";
 import { OPERATIONS } from "../operations";
+import { Page, usePagedList } from "../paged-list";
 import type { PageProps } from "../session";
 
 interface KeptAsideRequest {
@@ -17,11 +16,6 @@ interface KeptAsideRequest {
   bodyTruncated: boolean;
 }
 
-interface KeptAsidePage {
-  edges: Array<{ node: KeptAsideRequest }>;
-  pageInfo: { hasNextPage: boolean; endCursor: string | null };
-}
-
 const PAGE_SIZE = 20;
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "short", timeStyle: "medium" });
 const bytes = new Intl.NumberFormat();
@@ -31,37 +25,12 @@ const bytes = new Intl.NumberFormat();
  * shown came from the request and is untrusted: it is only ever text (Preact escapes it), never markup.
  */
 export function KeptAsidePage({ api }: PageProps) {
-  const [rows, setRows] = useState<KeptAsideRequest[] | null>(null);
-  const [next, setNext] = useState<string | null>(null);
-  const [errors, setErrors] = useState<ApiError[] | null>(null);
-  const [loading, setLoading] = useState(false);
-  const [generation, setGeneration] = useState(0);
-  const latest = useRef(0);
-
-  const load = async (after: string | null) => {
-    const ticket = ++latest.current;
-    setLoading(true);
-    setErrors(null);
-    try {
-      const { keptAsideRequests } = await api.request<{ keptAsideRequests: KeptAsidePage }>(OPERATIONS.keptAsideRequests, {
-        first: PAGE_SIZE,
-        after,
-      });
-      if (ticket !== latest.current) return;
-      const page = keptAsideRequests.edges.map((edge) => edge.node);
-      setRows((old) => (after && old ? [...old, ...page] : page));
-      setNext(keptAsideRequests.pageInfo.hasNextPage ? keptAsideRequests.pageInfo.endCursor : null);
-    } catch (error) {
-      if (ticket === latest.current) setErrors(apiErrors(error));
-    } finally {
-      if (ticket === latest.current) setLoading(false);
-    }
-  };
-
-  useEffect(() => {
-    setRows(null);
-    void load(null);
-  }, [generation]);
+  const { rows, next, errors, loading, refresh, loadMore } = usePagedList(
+    async (after) =>
+      (await api.request<{ keptAsideRequests: Page<KeptAsideRequest> }>(OPERATIONS.keptAsideRequests, { first: PAGE_SIZE, after }))
+        .keptAsideRequests,
+    [],
+  );
 
   return (
     <>
@@ -71,7 +40,7 @@ export function KeptAsidePage({ api }: PageProps) {
         The newest 1,000 are kept.
       </p>
       <div class="toolbar">
-        <button type="button" onClick={() => setGeneration((n) => n + 1)} disabled={loading}>
+        <button type="button" onClick={refresh} disabled={loading}>
           Refresh
         </button>
       </div>
@@ -116,7 +85,7 @@ export function KeptAsidePage({ api }: PageProps) {
       ) : null}
       {next ? (
         <div class="actions">
-          <button type="button" onClick={() => load(next)} disabled={loading}>
+          <button type="button" onClick={loadMore} disabled={loading}>
             Load more
           </button>
         </div>
