@@ -28,6 +28,7 @@ import { createLogger, Logger } from "./logging/logger";
 import { createDataSource } from "./storage/data-source";
 import { Database } from "./storage/database";
 import { leaderLease } from "./storage/leader-lease";
+import { startRetention } from "./storage/retention";
 import { loadSecretKey, SecretBox } from "./storage/secret-box";
 import { PreferencesStore } from "./storage/preferences-store";
 import { RoutingRuleStore } from "./storage/routing-rule-store";
@@ -212,6 +213,7 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
   fanout.start();
   digests.start();
   poller?.start();
+  const retention = startRetention({ db, retentionDays: config.retentionDays, logger: logger.child({ component: "retention" }), metrics });
 
   const port = (server.address() as AddressInfo).port;
   const url = `http://${options.host ?? "127.0.0.1"}:${port}`;
@@ -228,6 +230,7 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
         server.closeIdleConnections();
         await serverClosed;
         await poller?.stop();
+        await retention.stop();
         await fanout.stop();
         await digests.stop();
         await worker.stop();
