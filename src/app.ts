@@ -217,7 +217,10 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
 
   const port = (server.address() as AddressInfo).port;
   const url = `http://${options.host ?? "127.0.0.1"}:${port}`;
-  logger.info({ port, database: config.database.type === "sqlite" ? config.database.path : "postgres" }, "dojo relay listening");
+  logger.info(
+    { port, adminUrl: `${url}/admin`, database: config.database.type === "sqlite" ? config.database.path : "postgres" },
+    "dojo relay listening",
+  );
 
   let closing: Promise<void> | undefined;
   return {
