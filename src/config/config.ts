@@ -84,7 +84,7 @@ export const DEFAULT_DATABASE_URL = "sqlite:data/relay.sqlite";
 /** How long finished deliveries, events and kept-aside requests are kept (RETENTION_DAYS). */
 export const DEFAULT_RETENTION_DAYS = 90;
 export const DEFAULT_WEBHOOK_MAX_BYTES = 32 * 1024 * 1024;
-/** Slack allows about one message per second per channel (chat.postMessage, "Rate limiting"). */
+/** Slack allows about one message per second per channel (https://api.slack.com/methods/chat.postMessage, "Rate limiting"). */
 export const DEFAULT_SLACK_CHANNEL_INTERVAL_MS = 1000;
 
 export class ConfigError extends Error {
