@@ -4,7 +4,7 @@
 #     -e WEBHOOK_HEADER_VALUE="Token …" dojo-relay
 
 # --- build: compile TypeScript, then drop the dev dependencies ---------------------------------
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 # Compilers for better-sqlite3's native module, for when no prebuilt binary fits the platform.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
@@ -17,7 +17,7 @@ COPY . .
 RUN npm run build && npm prune --omit=dev
 
 # --- runtime: the compiled bridge and its production dependencies, nothing else -------------
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/package.json ./

@@ -7,7 +7,7 @@ const BROWSER_TARGETS = ["chrome109", "edge109", "firefox115", "safari15.6"];
 
 /**
  * Bundles the admin page from `<root>/src/admin-ui` into `<root>/dist/admin`: app.js (Preact and
- * the pages, JSX compiled by esbuild), style.css and index.html, the three files the bridge serves
+ * the pages, JSX compiled by esbuild), style.css, index.html and favicon.svg, the files the bridge serves
  * (src/admin/admin-handler.ts). `npm run build` runs it after type-checking with tsconfig.admin.json;
  * the browser test runs it too, so it always tests the current sources.
  */
@@ -26,7 +26,7 @@ export async function buildAdminUi(root: string): Promise<string> {
     jsxImportSource: "preact",
     logLevel: "warning",
   });
-  copyFileSync(join(source, "index.html"), join(outdir, "index.html"));
+  for (const file of ["index.html", "favicon.svg"]) copyFileSync(join(source, file), join(outdir, file));
   return outdir;
 }
 

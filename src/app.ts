@@ -32,6 +32,7 @@ import { createDataSource } from "./storage/data-source";
 import { Database } from "./storage/database";
 import { EventEntity } from "./storage/entities/event.entity";
 import { leaderLease } from "./storage/leader-lease";
+import { startRetention } from "./storage/retention";
 import { loadSecretKey, SecretBox } from "./storage/secret-box";
 import { PreferencesStore } from "./storage/preferences-store";
 import { RoutingRuleStore } from "./storage/routing-rule-store";
@@ -227,10 +228,14 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
   fanout.start();
   digests.start();
   poller?.start();
+  const retention = startRetention({ db, retentionDays: config.retentionDays, logger: logger.child({ component: "retention" }), metrics });
 
   const port = (server.address() as AddressInfo).port;
   const url = `http://${options.host ?? "127.0.0.1"}:${port}`;
-  logger.info({ port, database: config.database.type === "sqlite" ? config.database.path : "postgres" }, "dojo relay listening");
+  logger.info(
+    { port, adminUrl: `${url}/admin`, database: config.database.type === "sqlite" ? config.database.path : "postgres" },
+    "dojo relay listening",
+  );
 
   let closing: Promise<void> | undefined;
   return {
@@ -243,6 +248,7 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
         server.closeIdleConnections();
         await serverClosed;
         await poller?.stop();
+        await retention.stop();
         await fanout.stop();
         await digests.stop();
         await worker.stop();

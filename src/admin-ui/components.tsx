@@ -167,8 +167,8 @@ export function secretInput(edit: SecretEdit): string | undefined {
 
 /**
  * A write-only secret (a token, a webhook URL): the API only says whether one is stored, so the
- * page shows "set" or "not set" and, after "Replace", an empty password input. Its value is never
- * shown back.
+ * page shows "set" or "not set" and, after "Replace" ("Set" while none is stored), an empty password
+ * input. Its value is never shown back.
  */
 export function SecretField(props: {
   id: string;
@@ -198,7 +198,7 @@ export function SecretField(props: {
             onInput={(event) => onEdit({ kind: "replace", value: event.currentTarget.value })}
           />
           <p class="hint" id={`${id}-state`}>
-            Currently {isSet ? "set" : "not set"}; an empty field keeps it.{" "}
+            {isSet ? "Currently set; an empty field keeps it." : "Currently not set; an empty field leaves it unset."}{" "}
             <button type="button" class="link" onClick={() => onEdit(KEEP)}>
               Cancel
             </button>
@@ -214,7 +214,7 @@ export function SecretField(props: {
               {stateText}
             </span>{" "}
             <button type="button" aria-describedby={`${id}-label`} onClick={() => onEdit({ kind: "replace", value: "" })}>
-              Replace
+              {isSet ? "Replace" : "Set"}
             </button>{" "}
             {removable && isSet && edit.kind !== "remove" ? (
               <button type="button" aria-describedby={`${id}-label`} onClick={() => onEdit({ kind: "remove" })}>

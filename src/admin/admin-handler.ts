@@ -33,6 +33,10 @@ const ADMIN_FILES: Record<string, { file: string; type: string; cache: string }>
   // File names carry no content hash, so the browser revalidates rather than keeping an old bundle.
   "/admin/app.js": { file: "app.js", type: "text/javascript; charset=utf-8", cache: "no-cache" },
   "/admin/style.css": { file: "style.css", type: "text/css; charset=utf-8", cache: "no-cache" },
+  // The page links its icon (a data: URL would break the CSP's img-src 'self'); browsers that ask for
+  // /favicon.ico anyway get the same image rather than a 404 in the console.
+  "/admin/favicon.svg": { file: "favicon.svg", type: "image/svg+xml", cache: "no-cache" },
+  "/favicon.ico": { file: "favicon.svg", type: "image/svg+xml", cache: "no-cache" },
 };
 
 export const ADMIN_NOT_BUILT = "admin page not built: run npm run build";

@@ -27,6 +27,8 @@ export interface Config {
   logLevel: LogLevel;
   /** Where users' personal Teams webhook URLs may point (PERSONAL_WEBHOOK_ALLOWLIST). */
   personalWebhookAllowlist: WebhookAllowlist;
+  /** RETENTION_DAYS: finished deliveries, events and kept-aside requests older than this are pruned. */
+  retentionDays: number;
   delivery: DeliveryTuning;
   poll: PollSettings;
   graphql: GraphqlSettings;
@@ -79,8 +81,10 @@ export interface DeliveryTuning {
 }
 
 export const DEFAULT_DATABASE_URL = "sqlite:data/relay.sqlite";
+/** How long finished deliveries, events and kept-aside requests are kept (RETENTION_DAYS). */
+export const DEFAULT_RETENTION_DAYS = 90;
 export const DEFAULT_WEBHOOK_MAX_BYTES = 32 * 1024 * 1024;
-/** Slack allows about one message per second per channel (chat.postMessage, "Rate limiting"). */
+/** Slack allows about one message per second per channel (https://api.slack.com/methods/chat.postMessage, "Rate limiting"). */
 export const DEFAULT_SLACK_CHANNEL_INTERVAL_MS = 1000;
 
 export class ConfigError extends Error {
@@ -111,6 +115,7 @@ export const SETTING_NAMES = [
   "WEBHOOK_MAX_BYTES",
   "SECRET_KEY",
   "LOG_LEVEL",
+  "RETENTION_DAYS",
   "DELIVERY_MAX_ATTEMPTS",
   "DELIVERY_RETRY_BASE_MS",
   "DELIVERY_RETRY_MAX_MS",
@@ -236,6 +241,7 @@ export function validateSettings(settings: Settings, problems: string[] = []): C
     secretKey: read("SECRET_KEY") ?? null,
     logLevel: logLevel as LogLevel,
     personalWebhookAllowlist,
+    retentionDays: integer("RETENTION_DAYS", DEFAULT_RETENTION_DAYS, 1, 36_500),
     delivery: {
       maxAttempts: integer("DELIVERY_MAX_ATTEMPTS", 10, 1, 100),
       retryBaseMs: integer("DELIVERY_RETRY_BASE_MS", 2000, 1, 3_600_000),

@@ -73,11 +73,15 @@ export async function storeEventIn(
   return { stored: true, eventId: saved.id, deliveries: targets.length };
 }
 
+/** The stored event with one of `keys`, or the pruned one whose key was kept (src/storage/retention.ts). */
 async function storedEventWithKey(manager: EntityManager, keys: string[]): Promise<number | undefined> {
+  // One statement: it sees the event or its kept key, never neither, while retention moves a key.
+  const placeholders = keys.map(() => "?").join(", ");
   const rows: Array<{ id: number }> = await sql(
     manager,
-    `SELECT id FROM event WHERE idempotency_key IN (${keys.map(() => "?").join(", ")}) LIMIT 1`,
-    keys,
+    `SELECT id FROM event WHERE idempotency_key IN (${placeholders})
+     UNION ALL SELECT event_id AS id FROM pruned_event_key WHERE idempotency_key IN (${placeholders}) LIMIT 1`,
+    [...keys, ...keys],
   );
   return rows[0]?.id;
 }

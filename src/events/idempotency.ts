@@ -46,6 +46,14 @@ export function idempotencyKeys(event: DojoEvent, content: Buffer | string, atMs
   return [`${base}|${bucket}`, `${base}|${bucket - 1}`, `${base}|${bucket + 1}`];
 }
 
+/**
+ * Whether the event's key stays a duplicate for ever (a happening that comes once per object), so
+ * pruning its event must keep the key; the other keys match only within CONTENT_DEDUP_WINDOW_MS.
+ */
+export function dedupedForever(event: DojoEvent): boolean {
+  return objectKey(event, 0)?.once === true;
+}
+
 function objectKey(event: DojoEvent, atMs: number): ObjectKey | null {
   // Own keys only: an event named `constructor` must not find Object's constructor here.
   const createdId = Object.hasOwn(CREATE_EVENTS, event.name) ? CREATE_EVENTS[event.name](event) : undefined;

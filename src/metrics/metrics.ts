@@ -33,6 +33,8 @@ export interface Metrics {
   pollFailed(resource: string): void;
   /** `route` is the matched route path, or `other`. */
   httpRequest(method: string, route: string, status: number, seconds: number): void;
+  /** Rows retention deleted from `table` (RETENTION_DAYS). */
+  rowsPruned(table: string, count: number): void;
 }
 
 export interface MetricsOptions {
@@ -134,6 +136,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers,
   });
+  const pruned = new Counter({
+    name: "dojo_relay_retention_pruned_rows_total",
+    help: "Rows deleted for being older than RETENTION_DAYS, by table (delivery, event, kept_aside_request).",
+    labelNames: ["table"] as const,
+    registers,
+  });
 
   return {
     registry,
@@ -145,6 +153,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     pollFailed: (resource) => pollErrors.inc({ resource }),
     httpRequest: (method, route, status, seconds) =>
       httpDuration.observe({ method: KNOWN_METHODS.has(method) ? method : "other", route, status: String(status) }, seconds),
+    rowsPruned: (table, count) => pruned.inc({ table }, count),
   };
 }
 

@@ -10,6 +10,7 @@ import { LeaderLease1764662400000 } from "../../migrations/1764662400000-leader-
 import { RoutingRules1764748800000 } from "../../migrations/1764748800000-routing-rules";
 import { MessageTemplates1764835200000 } from "../../migrations/1764835200000-message-templates";
 import { KeptAsideRequests1764921600000 } from "../../migrations/1764921600000-kept-aside-requests";
+import { PrunedEventKeys1765353600000 } from "../../migrations/1765353600000-pruned-event-keys";
 import { DeliveryEntity } from "./entities/delivery.entity";
 import { DigestEntity, DigestItemEntity } from "./entities/digest.entity";
 import { EventEntity } from "./entities/event.entity";
@@ -48,6 +49,7 @@ export const MIGRATIONS = [
   RoutingRules1764748800000,
   MessageTemplates1764835200000,
   KeptAsideRequests1764921600000,
+  PrunedEventKeys1765353600000,
 ];
 
 const POSTGRES_POOL_SIZE = 10;

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { request, Server } from "node:http";
 import { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -41,12 +41,14 @@ describe("the admin page's files", () => {
   const dir = tempDir();
   const INDEX = "<!doctype html><title>admin</title>";
   const SECRET = "contents of a file that is not the page";
+  const ICON = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"/>';
   let server: Server;
 
   beforeAll(async () => {
     writeFileSync(join(dir.path, "index.html"), INDEX);
     writeFileSync(join(dir.path, "app.js"), "console.log('app');");
     writeFileSync(join(dir.path, "style.css"), "body { margin: 0 }");
+    writeFileSync(join(dir.path, "favicon.svg"), ICON);
     // Beside and above the page's directory: files a traversal would be after.
     writeFileSync(join(dir.path, "app.js.map"), "{}");
     mkdirSync(join(dir.path, "sub"));
@@ -65,6 +67,21 @@ describe("the admin page's files", () => {
     expect(response.headers["content-type"]).toBe("text/html; charset=utf-8");
     expect(response.headers["cache-control"]).toBe("no-store");
     expectSecurityHeaders(response);
+  });
+
+  // Without an icon, a browser asks for /favicon.ico and logs the 404 as a console error on every load.
+  it.each(["/admin/favicon.svg", "/favicon.ico"])("serves the page's icon at %s as SVG", async (path) => {
+    const icon = await send(server, path);
+    expect(icon).toMatchObject({ status: 200, body: ICON });
+    expect(icon.headers["content-type"]).toBe("image/svg+xml");
+    expectSecurityHeaders(icon);
+  });
+
+  it("links the icon from the built page, at a path the CSP allows (img-src falls back to 'self')", () => {
+    const page = readFileSync(join(__dirname, "..", "..", "src", "admin-ui", "index.html"), "utf8");
+    expect(page).toContain('<link rel="icon" href="/admin/favicon.svg" type="image/svg+xml" />');
+    expect(ADMIN_CONTENT_SECURITY_POLICY).toContain("default-src 'self'");
+    expect(ADMIN_CONTENT_SECURITY_POLICY).not.toContain("img-src");
   });
 
   it("serves the script and the stylesheet with their types", async () => {

@@ -86,18 +86,31 @@ describe("the admin page", () => {
       if (shots.length > 0) process.stdout.write(`admin page: ${shots.length} screenshots in ${SCREENSHOTS}\n`);
     });
 
-    /** A fresh tab with its own sessionStorage, failing the test on any script error or CSP refusal. */
+    /**
+     * A fresh tab with its own sessionStorage, failing the test on any console error, script error,
+     * CSP refusal or failed request (a missing favicon included), and waiting for the page's icon.
+     */
     async function openPage(viewport = { width: 1280, height: 900 }): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
       const context = await browser.newContext({ viewport });
       const page = await context.newPage();
       page.setDefaultTimeout(10_000);
       const problems: string[] = [];
+      // GraphQL errors arrive as HTTP 4xx, which Chromium logs too; the page shows those itself.
+      const isGraphql = (url: string) => new URL(url).pathname === "/graphql";
       page.on("pageerror", (error) => problems.push(`uncaught: ${error.message}`));
       page.on("console", (message) => {
-        // GraphQL errors arrive as HTTP 4xx, which Chromium logs too; the page shows those itself.
-        if (message.type() === "error" && /Content Security Policy|Refused to/i.test(message.text())) problems.push(message.text());
+        if (message.type() !== "error") return;
+        const source = message.location().url;
+        if (/^Failed to load resource/.test(message.text()) && source && isGraphql(source)) return;
+        problems.push(`console: ${message.text()} (${source})`);
       });
+      page.on("response", (response) => {
+        if (response.status() >= 400 && !isGraphql(response.url())) problems.push(`${response.status()} ${response.url()}`);
+      });
+      page.on("requestfailed", (request) => problems.push(`failed: ${request.url()} ${request.failure()?.errorText}`));
+      const icon = page.waitForResponse((response) => new URL(response.url()).pathname === "/admin/favicon.svg");
       await page.goto(`${relay.relay.url}/admin`);
+      expect((await icon).status()).toBe(200);
       return { context, page, problems };
     }
 
@@ -154,13 +167,16 @@ describe("the admin page", () => {
       const slack = page.getByRole("group", { name: "Slack" });
       await slack.getByLabel("Enable Slack notifications").check();
       await slack.getByText("not set", { exact: true }).waitFor();
-      await slack.getByRole("button", { name: "Replace" }).click();
+      // Nothing stored yet: the button offers to set one, not to replace one.
+      expect(await slack.getByRole("button", { name: "Replace" }).count()).toBe(0);
+      await slack.getByRole("button", { name: "Set", exact: true }).click();
       await slack.getByLabel("Slack token").fill(SLACK_PEER_TOKEN);
       await slack.getByLabel("Slack Channel").fill("#security");
       await page.getByRole("button", { name: "Save", exact: true }).click();
       await page.getByRole("status").filter({ hasText: "System settings saved." }).waitFor();
       // Stored, shown only as "set", and gone from the page.
       await slack.getByText("set", { exact: true }).waitFor();
+      await slack.getByRole("button", { name: "Replace" }).waitFor();
       expect(await slack.getByLabel("Slack token").count()).toBe(0);
       expect(await page.content()).not.toContain(SLACK_PEER_TOKEN);
 

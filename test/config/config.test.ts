@@ -132,6 +132,14 @@ describe("loadConfig: delivery", () => {
     }
   });
 
+  it("keeps rows 90 days unless RETENTION_DAYS says otherwise, and names a bad value", () => {
+    expect(loadConfig({}).retentionDays).toBe(90);
+    expect(loadConfig({ RETENTION_DAYS: "30" }).retentionDays).toBe(30);
+    for (const bad of ["0", "-5", "2.5", "forever"]) {
+      expect(() => loadConfig({ RETENTION_DAYS: bad })).toThrow(`RETENTION_DAYS must be a whole number from 1 to 36500, got "${bad}"`);
+    }
+  });
+
   it("reads DELIVERY_MAX_IN_FLIGHT_PER_TARGET and DELIVERY_RETRY_MAX_MS, and names bad values", () => {
     const config = loadConfig({ DELIVERY_MAX_IN_FLIGHT_PER_TARGET: "2", DELIVERY_RETRY_MAX_MS: "60000", DELIVERY_CONCURRENCY: "64" });
     expect(config.delivery).toMatchObject({ maxInFlightPerTarget: 2, maxRetryDelayMs: 60_000, concurrency: 64 });

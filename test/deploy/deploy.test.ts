@@ -37,19 +37,24 @@ describe("Dockerfile", () => {
 
   it("builds in a stage of its own, with compilers for better-sqlite3, then drops the dev dependencies", () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
-    expect(argsOf(build, "FROM")).toEqual(["node:20-bookworm-slim AS build"]);
+    expect(argsOf(build, "FROM")).toEqual(["node:24-bookworm-slim AS build"]);
     const runs = argsOf(build, "RUN").join("\n");
     for (const tool of ["python3", "make", "g++"]) expect(runs).toContain(tool);
     expect(runs).toMatch(/npm ci[\s\S]*npm run build[\s\S]*npm prune --omit=dev/);
   });
 
   it("runs as a non-root user, with only package.json, node_modules and dist from the build", () => {
-    expect(argsOf(runtime, "FROM")[0]).toMatch(/^node:20-bookworm-slim\b/);
+    expect(argsOf(runtime, "FROM")[0]).toMatch(/^node:24-bookworm-slim\b/);
     const users = argsOf(runtime, "USER");
     expect(users.length).toBeGreaterThan(0);
     expect(users[users.length - 1]).not.toMatch(/^(root|0)(:|$)/);
     const copied = argsOf(runtime, "COPY").map((args) => args.replace(/^--from=build /, "from-build "));
     expect(copied.sort()).toEqual(["from-build /app/dist ./dist", "from-build /app/node_modules ./node_modules", "from-build /app/package.json ./"]);
+  });
+
+  it("keeps supporting Node 20.19 (package.json engines) while the image runs Node 24 LTS", () => {
+    const pkg = JSON.parse(read("package.json")) as { engines: { node: string } };
+    expect(pkg.engines.node).toBe(">=20.19");
   });
 
   it("starts what `npm start` starts, once built", () => {

@@ -94,6 +94,9 @@ describe("a newcomer following the README", () => {
       const lines = relay.output.stdout.trim().split("\n");
       for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
       expect(lines.map((line) => JSON.parse(line).msg)).toEqual(expect.arrayContaining(["dojo relay listening", "delivered", "dojo relay stopped"]));
+      // The start-up line tells where the admin page is.
+      const listening = lines.map((line) => JSON.parse(line)).find((line) => line.msg === "dojo relay listening");
+      expect(listening.adminUrl).toBe(`${url}/admin`);
       for (const secret of [SLACK_PEER_TOKEN, peers.teams.sig, WEBHOOK_SECRET, SUPERUSER_TOKEN]) {
         expect(relay.output.stdout + relay.output.stderr).not.toContain(secret);
       }

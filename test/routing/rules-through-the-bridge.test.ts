@@ -1,3 +1,4 @@
+import Sqlite from "better-sqlite3";
 import { webhookFixture } from "../support/fixtures";
 import { eventually, Peers, RunningRelay, startPeers, startTestRelay } from "../support/relay-harness";
 
@@ -141,8 +142,12 @@ describe("routing rules through the bridge", () => {
     expect(product4).toContain("3 notifications");
     expect(product4).toContain(CRITICAL_TITLE);
     expect(texts.find((text) => !text.includes("notif prod"))).toContain("1 notification");
-    // No message per event went out on the side.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // No message per event went out on the side: once every delivery is sent, the two digests are all there are.
+    const rows = await eventually(async () => {
+      const nodes = (await relay.graphql<{ deliveries: { edges: Array<{ node: Row }> } }>(DELIVERIES)).data!.deliveries.edges.map((edge) => edge.node);
+      return nodes.length >= 2 && nodes.every((row) => row.status === "SENT") ? nodes : undefined;
+    });
+    expect(rows.map((row) => [row.channel, row.target])).toEqual([["SLACK", "#digest"], ["SLACK", "#digest"]]);
     expect(slackTo(peers, "#digest")).toHaveLength(2);
     expect(slackTo(peers, "#security")).toEqual([]);
   });
@@ -151,12 +156,13 @@ describe("routing rules through the bridge", () => {
     await createRule(relay, { name: "batched", position: 1, digestWindowSeconds: 3, targets: [{ channel: "SLACK", slackChannel: "#digest" }] });
     const first = Date.now();
     await relay.postWebhook("scan_added", scan);
-    await eventually(async () => {
-      const result = await relay.graphql<{ deliveries: { edges: unknown[] } }>(DELIVERIES);
-      return result.data ? true : undefined;
-    });
-    // Let the fan-out worker place the event in its window, then stop the bridge.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Once the fan-out worker has placed the event in its window, stop the bridge.
+    const database = new Sqlite(relay.databasePath, { readonly: true });
+    try {
+      await eventually(() => ((database.prepare("SELECT count(*) AS n FROM digest_item").get() as { n: number }).n === 1 ? true : undefined));
+    } finally {
+      database.close();
+    }
     const stopped = relay;
     await stopped.relay.close();
     expect(slackTo(peers, "#digest")).toEqual([]);

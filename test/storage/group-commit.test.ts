@@ -42,7 +42,7 @@ describe("groupCommit", () => {
     const database = await migratedDatabase();
     const write = groupCommit<number, number>(database.db, async (_manager, batch) => batch);
     await database.db.dataSource.destroy();
-    await expect(Promise.all([write(1), write(2)])).rejects.toThrow();
+    await expect(Promise.all([write(1), write(2)])).rejects.toThrow("The database connection is not open");
     await database.close().catch(() => undefined);
   });
 });

@@ -41,8 +41,10 @@ describePostgres("leader lease on PostgreSQL", () => {
     const acquired: string[] = [];
     const [a, b, c] = [start(0, acquired), start(1, acquired), start(2, acquired)];
     await eventually(() => (acquired.length === 1 ? true : undefined), 5000);
-    // Several renewals later still the same single holder.
-    await new Promise((resolve) => setTimeout(resolve, TTL_MS * 2));
+    // Several renewals later (the lease row's expiry moved on by two TTLs) still the same single holder.
+    const expiry = async () => Number((await database.db.manager.query("SELECT expires_at FROM leader_lease WHERE name = 'poller'"))[0].expires_at);
+    const firstExpiry = await expiry();
+    await eventually(async () => ((await expiry()) >= firstExpiry + TTL_MS * 2 ? true : undefined), 5000);
     expect(acquired).toHaveLength(1);
     const holders = [a, b, c].filter((lease) => lease.isLeader());
     expect(holders).toHaveLength(1);

@@ -114,7 +114,7 @@ describe("PreferencesStore", () => {
     expect(onDisk).not.toContain("westeurope.logic.azure.com");
 
     const otherKey = new PreferencesStore(database.db, new SecretBox("another key"));
-    await expect(otherKey.contact(5)).rejects.toThrow();
+    await expect(otherKey.contact(5)).rejects.toThrow("Unsupported state or unable to authenticate data");
   });
 
   it("returns the contacts of many users at once, every id asked for included", async () => {

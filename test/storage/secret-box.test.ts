@@ -18,7 +18,7 @@ describe("SecretBox", () => {
     const [version, iv, tag, body] = box.seal("xoxb-secret").split(":");
     const flipped = Buffer.from(body, "base64");
     flipped[0] ^= 1;
-    expect(() => box.open([version, iv, tag, flipped.toString("base64")].join(":"))).toThrow();
+    expect(() => box.open([version, iv, tag, flipped.toString("base64")].join(":"))).toThrow("Unsupported state or unable to authenticate data");
   });
 });
 

@@ -61,7 +61,7 @@ describe("SettingsStore", () => {
   it("cannot open secrets with another key", async () => {
     await store.updateSystemSettings({ slackToken: TOKEN });
     const other = new SettingsStore(database.db, new SecretBox("another key"));
-    await expect(other.systemSettings()).rejects.toThrow();
+    await expect(other.systemSettings()).rejects.toThrow("Unsupported state or unable to authenticate data");
   });
 
   it("stores the system notification matrix per event, without repeats", async () => {

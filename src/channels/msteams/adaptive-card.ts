@@ -1,7 +1,8 @@
 import { MessageContent, truncate, unlistedFindingsLine } from "../message-content";
 
 /**
- * Budget for the whole serialized request body. Teams documents a 28 KB message limit, but
+ * Budget for the whole serialized request body. Teams documents a 28 KB message limit
+ * (https://learn.microsoft.com/en-us/microsoftteams/platform/webhooks-and-connectors/how-to/add-incoming-webhook), but
  * notifier libraries report rejections below it (one caps at 21,000 bytes after testing), and the
  * limit applies to the whole JSON envelope.
  */

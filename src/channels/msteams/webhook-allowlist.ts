@@ -4,12 +4,15 @@ import { BlockList, isIP } from "node:net";
 /**
  * Where users' own Teams webhook URLs may point by default: Microsoft's Workflows (Logic Apps,
  * Power Automate, Power Platform) trigger hosts and the legacy Office 365 connector hosts, https
- * only. Source: /work/shared/reference/channels.md, section E — Workflows trigger URLs
- * `prod-NN.<region>.logic.azure.com/workflows/…`, Power Automate direct URLs
- * `…/powerautomate/automations/direct/workflows/…` (served from
- * `<environment>.<nn>.environment.api.powerplatform.com`), the `api.powerautomate.com`,
- * `api.powerplatform.com` and `flow.microsoft.com` hosts argo-cd lists, and the retiring connector
- * hosts `*.webhook.office.com` and `outlook.office.com/webhook`.
+ * only. Workflows trigger URLs `prod-NN.<region>.logic.azure.com/workflows/…` and Power Automate
+ * direct URLs `…/powerautomate/automations/direct/workflows/…` (served from
+ * `<environment>.<nn>.environment.api.powerplatform.com`): Microsoft's "Create incoming webhooks with
+ * Workflows for Microsoft Teams" (https://support.microsoft.com/en-us/office/create-incoming-webhooks-with-workflows-for-microsoft-teams-8ae491c7-0394-4861-ba59-055e33f75498),
+ * both forms in Apprise's apprise/plugins/workflows.py (github.com/caronc/apprise). The
+ * `api.powerautomate.com`, `api.powerplatform.com` and `flow.microsoft.com` hosts: argo's
+ * docs/services/teams-workflows.md (github.com/argoproj/notifications-engine). The retiring connector
+ * hosts `*.webhook.office.com` and `outlook.office.com/webhook`: "Retirement of Office 365 connectors
+ * within Microsoft Teams" (https://devblogs.microsoft.com/microsoft365dev/retirement-of-office-365-connectors-within-microsoft-teams/).
  */
 export const DEFAULT_PERSONAL_WEBHOOK_ALLOWLIST = [
   "https://*.logic.azure.com/workflows/",

@@ -1,16 +1,16 @@
 import type { KnownBlock, SectionBlock } from "@slack/web-api";
 import { MessageContent, unlistedFindingsLine } from "../message-content";
 
-/** `text` is a notification fallback only; Slack advises keeping it under 4,000 characters (chat.postMessage docs, "Truncating content"). */
+/** `text` is a notification fallback only; Slack advises keeping it under 4,000 characters (https://api.slack.com/methods/chat.postMessage, "Truncating content"). */
 export const SLACK_TEXT_MAX = 4000;
-/** A section block's text is limited to 3,000 characters (Block Kit reference, section block). */
+/** A section block's text is limited to 3,000 characters (https://api.slack.com/reference/block-kit/blocks#section). */
 export const SLACK_SECTION_TEXT_MAX = 3000;
-/** A section's `fields`: at most 10, each up to 2,000 characters (Block Kit reference, section block). */
+/** A section's `fields`: at most 10, each up to 2,000 characters (https://api.slack.com/reference/block-kit/blocks#section). */
 export const SLACK_SECTION_FIELDS_MAX = 10;
 export const SLACK_FIELD_TEXT_MAX = 2000;
-/** A message carries at most 50 blocks (Block Kit reference, "Blocks"). */
+/** A message carries at most 50 blocks (https://api.slack.com/reference/block-kit/blocks). */
 export const SLACK_BLOCKS_MAX = 50;
-/** A header block's plain_text is limited to 150 characters (Block Kit reference, header block). */
+/** A header block's plain_text is limited to 150 characters (https://api.slack.com/reference/block-kit/blocks#header). */
 export const SLACK_HEADER_TEXT_MAX = 150;
 
 export interface SlackMessage {
@@ -113,7 +113,7 @@ function findingSections(content: MessageContent, maxBlocks: number): { blocks: 
 
 /**
  * `verbatim`: by default Slack pre-processes plain text in a text object, turning channel names into
- * links and parsing "certain mentions" (Block Kit reference, text object); scanner text must reach
+ * links and parsing "certain mentions" (https://api.slack.com/reference/block-kit/composition-objects#text); scanner text must reach
  * readers as typed, and the bridge's own links are explicit `<url|label>` ones, which still work.
  */
 function mrkdwnSection(text: string): SectionBlock {
