@@ -18,11 +18,8 @@ export const RETENTION_BATCH_ROWS = 500;
 // Windowed idempotency keys match a re-arrival within two windows; the shortest retention is far longer.
 if (DAY_MS <= 3 * CONTENT_DEDUP_WINDOW_MS) throw new Error("a day of retention must outlast the content dedup window");
 
-/**
- * Deliveries that will never be sent again. SKIPPED: a delivery decided not to send (a status of
- * its own); named here as text so the list holds it on every version of the enum.
- */
-export const TERMINAL_DELIVERY_STATUSES: readonly string[] = [DeliveryStatus.SENT, DeliveryStatus.FAILED, "SKIPPED"];
+/** Deliveries that will never be sent again (SKIPPED: a personal one its recipient may no longer see). */
+export const TERMINAL_DELIVERY_STATUSES: readonly string[] = [DeliveryStatus.SENT, DeliveryStatus.FAILED, DeliveryStatus.SKIPPED];
 
 type Row = Record<string, unknown> & { id: unknown };
 
@@ -37,8 +34,6 @@ export interface PrunedTable {
   columns?: string[];
   /** Runs in the transaction that deletes `rows`: what must outlive them is kept there. */
   beforeDelete?: (manager: EntityManager, rows: Row[]) => Promise<void>;
-  /** A table that may not exist (yet): skipped when absent. */
-  optional?: boolean;
 }
 
 const quoted = (values: readonly string[]) => values.map((value) => `'${value.replace(/'/g, "''")}'`).join(", ");
@@ -60,7 +55,7 @@ export const PRUNED_TABLES: PrunedTable[] = [
     beforeDelete: keepForeverKeys,
   },
   // Requests the webhook receiver kept aside (answered 2xx, not stored as events): dated by arrival.
-  { table: "kept_aside_request", datedBy: "received_at", optional: true },
+  { table: "kept_aside_request", datedBy: "received_at" },
 ];
 
 /**
@@ -112,7 +107,6 @@ export async function pruneExpired(db: Database, options: PruneOptions): Promise
   const pruned: Record<string, number> = {};
   for (const spec of options.tables ?? PRUNED_TABLES) {
     if (options.shouldStop?.()) break;
-    if (spec.optional && !(await tableExists(db, spec.table))) continue;
     pruned[spec.table] = 0;
     const where = `${spec.datedBy} < ?${spec.alsoIf ? ` AND (${spec.alsoIf})` : ""}`;
     for (;;) {
@@ -139,15 +133,6 @@ export async function pruneExpired(db: Database, options: PruneOptions): Promise
     }
   }
   return pruned;
-}
-
-async function tableExists(db: Database, table: string): Promise<boolean> {
-  const runner = db.dataSource.createQueryRunner();
-  try {
-    return await runner.hasTable(table);
-  } finally {
-    await runner.release();
-  }
 }
 
 export interface RetentionJob {

@@ -7,6 +7,7 @@ import { Database } from "../../src/storage/database";
 import { DeliveryEntity, DeliveryStatus } from "../../src/storage/entities/delivery.entity";
 import { DigestEntity, DigestItemEntity } from "../../src/storage/entities/digest.entity";
 import { EventEntity, FanoutStatus } from "../../src/storage/entities/event.entity";
+import { KeptAsideReason, KeptAsideRequestEntity } from "../../src/storage/entities/kept-aside-request.entity";
 import { DAY_MS, pruneExpired, startRetention } from "../../src/storage/retention";
 import { RoutingRuleStore } from "../../src/storage/routing-rule-store";
 import { SecretBox } from "../../src/storage/secret-box";
@@ -63,7 +64,7 @@ for (const backend of BOTH_DATABASES) backend.describe(`retention on ${backend.n
 
   it("prunes old finished deliveries and the events they leave; unfinished, recent and still-needed rows stay", async () => {
     const { db } = database;
-    await eventWith(db, "old-finished", OLD, [DeliveryStatus.SENT, DeliveryStatus.FAILED, "SKIPPED"]);
+    await eventWith(db, "old-finished", OLD, [DeliveryStatus.SENT, DeliveryStatus.FAILED, DeliveryStatus.SKIPPED]);
     await eventWith(db, "old-retrying", OLD, [DeliveryStatus.SENT, DeliveryStatus.RETRYING]);
     await eventWith(db, "old-pending", OLD, [DeliveryStatus.PENDING]);
     await eventWith(db, "recent", RECENT, [DeliveryStatus.SENT]);
@@ -80,11 +81,11 @@ for (const backend of BOTH_DATABASES) backend.describe(`retention on ${backend.n
 
     const pruned = await pruneExpired(db, { retentionDays: RETENTION_DAYS, now: () => NOW });
 
-    expect(pruned).toEqual({ delivery: 4, event: 1 });
+    expect(pruned).toEqual({ delivery: 4, event: 1, kept_aside_request: 0 });
     expect(await eventKeys(db)).toEqual(["old-retrying", "old-pending", "recent", "old-fanout-pending", "old-in-open-digest", "almost-old"]);
     expect(await deliveryStatuses(db)).toEqual(["old-retrying:RETRYING", "old-pending:PENDING", "recent:SENT", "almost-old:SENT"]);
     // The same run again finds nothing more.
-    expect(await pruneExpired(db, { retentionDays: RETENTION_DAYS, now: () => NOW })).toEqual({ delivery: 0, event: 0 });
+    expect(await pruneExpired(db, { retentionDays: RETENTION_DAYS, now: () => NOW })).toEqual({ delivery: 0, event: 0, kept_aside_request: 0 });
   });
 
   it("keeps a once-per-object event's key: DefectDojo re-sending the old notice is still a duplicate after pruning", async () => {
@@ -107,7 +108,7 @@ for (const backend of BOTH_DATABASES) backend.describe(`retention on ${backend.n
     expect((await intake.accept(scan, Buffer.from(JSON.stringify(webhookFixture("scan_added"))))).stored).toBe(true);
 
     const later = Date.now() + (RETENTION_DAYS + 1) * DAY_MS;
-    expect(await pruneExpired(db, { retentionDays: RETENTION_DAYS, now: () => later })).toEqual({ delivery: 0, event: 2 });
+    expect(await pruneExpired(db, { retentionDays: RETENTION_DAYS, now: () => later })).toEqual({ delivery: 0, event: 2, kept_aside_request: 0 });
     expect(await db.manager.count(EventEntity)).toBe(0);
     const kept: Array<{ idempotency_key: string }> = await sql(db.manager, `SELECT idempotency_key FROM pruned_event_key`);
     expect(kept.map((row) => row.idempotency_key)).toEqual([`product_added|${productAdded.product!.id}`]);
@@ -122,17 +123,29 @@ for (const backend of BOTH_DATABASES) backend.describe(`retention on ${backend.n
     for (let i = 0; i < 7; i += 1) await eventWith(db, `e${i}`, OLD, [DeliveryStatus.SENT]);
     const batches: Array<[string, number]> = [];
     const pruned = await pruneExpired(db, { retentionDays: RETENTION_DAYS, now: () => NOW, batchRows: 3, metrics: recordingMetrics(batches) });
-    expect(pruned).toEqual({ delivery: 7, event: 7 });
+    expect(pruned).toEqual({ delivery: 7, event: 7, kept_aside_request: 0 });
     expect(batches).toEqual([
       ["delivery", 3], ["delivery", 3], ["delivery", 1],
       ["event", 3], ["event", 3], ["event", 1],
     ]);
   });
 
-  it("prunes kept-aside requests by received_at when that table exists", async () => {
+  it("prunes kept-aside requests by received_at", async () => {
     const { db } = database;
-    await sql(db.manager, `CREATE TABLE kept_aside_request (id integer PRIMARY KEY, received_at bigint NOT NULL, body text)`);
-    await sql(db.manager, `INSERT INTO kept_aside_request (id, received_at, body) VALUES (1, ?, 'old'), (2, ?, 'recent')`, [OLD, RECENT]);
+    const keptAside = (body: string, receivedAt: number) =>
+      db.manager.insert(KeptAsideRequestEntity, {
+        receivedAt,
+        reason: KeptAsideReason.INVALID_JSON,
+        detail: "the body is not valid JSON",
+        eventName: "product_added",
+        contentType: "application/json",
+        sizeBytes: body.length,
+        headers: [],
+        body,
+        bodyTruncated: false,
+      });
+    await keptAside("old", OLD);
+    await keptAside("recent", RECENT);
     const pruned = await pruneExpired(db, { retentionDays: RETENTION_DAYS, now: () => NOW });
     expect(pruned).toEqual({ delivery: 0, event: 0, kept_aside_request: 1 });
     expect(await sql(db.manager, `SELECT body FROM kept_aside_request`)).toEqual([{ body: "recent" }]);
