@@ -27,6 +27,8 @@ export interface Metrics {
   pollFailed(resource: string): void;
   /** `route` is the matched route path, or `other`. */
   httpRequest(method: string, route: string, status: number, seconds: number): void;
+  /** The bridge re-created its inactive_permanent webhook endpoint in DefectDojo. */
+  webhookHealed(): void;
 }
 
 export interface MetricsOptions {
@@ -129,6 +131,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     registers,
   });
 
+  const webhookHeals = new Counter({
+    name: "dojo_relay_defectdojo_webhook_heals_total",
+    help: "Times the bridge re-created its webhook endpoint in DefectDojo after DefectDojo had turned it off for good (inactive_permanent).",
+    registers,
+  });
+
   return {
     registry,
     eventReceived: (source, event, stored) => events.inc({ source, event, outcome: stored ? "stored" : "duplicate" }),
@@ -138,6 +146,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     pollFailed: (resource) => pollErrors.inc({ resource }),
     httpRequest: (method, route, status, seconds) =>
       httpDuration.observe({ method: KNOWN_METHODS.has(method) ? method : "other", route, status: String(status) }, seconds),
+    webhookHealed: () => webhookHeals.inc(),
   };
 }
 

@@ -9,6 +9,7 @@ import { PollCursors1764576000000 } from "../../migrations/1764576000000-poll-cu
 import { LeaderLease1764662400000 } from "../../migrations/1764662400000-leader-lease";
 import { RoutingRules1764748800000 } from "../../migrations/1764748800000-routing-rules";
 import { MessageTemplates1764835200000 } from "../../migrations/1764835200000-message-templates";
+import { WebhookOutages1765180800000 } from "../../migrations/1765180800000-webhook-outages";
 import { DeliveryEntity } from "./entities/delivery.entity";
 import { DigestEntity, DigestItemEntity } from "./entities/digest.entity";
 import { EventEntity } from "./entities/event.entity";
@@ -20,6 +21,7 @@ import { SystemNotificationEntity } from "./entities/system-notification.entity"
 import { SystemSettingsEntity } from "./entities/system-settings.entity";
 import { UserContactEntity } from "./entities/user-contact.entity";
 import { UserNotificationEntity } from "./entities/user-notification.entity";
+import { WebhookOutageEntity } from "./entities/webhook-outage.entity";
 
 export const ENTITIES = [
   SystemSettingsEntity,
@@ -34,6 +36,7 @@ export const ENTITIES = [
   DigestEntity,
   DigestItemEntity,
   MessageTemplateEntity,
+  WebhookOutageEntity,
 ];
 /** In timestamp order, the order they run in. */
 export const MIGRATIONS = [
@@ -44,6 +47,7 @@ export const MIGRATIONS = [
   LeaderLease1764662400000,
   RoutingRules1764748800000,
   MessageTemplates1764835200000,
+  WebhookOutages1765180800000,
 ];
 
 const POSTGRES_POOL_SIZE = 10;
