@@ -105,7 +105,8 @@ describe("DefectDojo's webhook sender, as the stand-in plays it", () => {
   it("temporary errors more than 24 h after first_error are permanent; the cleanup resets a quiet active_tmp", async () => {
     let clock = Date.parse("2026-12-01T00:00:00Z");
     const id = peer.addWebhookEndpoint({ name: "ours", url });
-    sender = createDojoWebhookSender(peer, { reactivationDelayMs: 10, cleanupIntervalMs: 10, now: () => clock });
+    // No cleanup here: it would reset the quiet day this test skips over (as DefectDojo's would).
+    sender = createDojoWebhookSender(peer, { reactivationDelayMs: 10, now: () => clock });
     answer = () => 500;
     await create();
     await eventually(() => (row(id).status === "active_tmp" ? true : undefined));
@@ -113,6 +114,8 @@ describe("DefectDojo's webhook sender, as the stand-in plays it", () => {
     await create();
     expect(row(id).status).toBe("inactive_permanent");
 
+    sender.close();
+    sender = createDojoWebhookSender(peer, { cleanupIntervalMs: 10, now: () => clock });
     const quiet = peer.addWebhookEndpoint({ name: "quiet", url });
     row(quiet).status = "active_tmp";
     row(quiet).firstError = row(quiet).lastError = new Date(clock).toISOString();
