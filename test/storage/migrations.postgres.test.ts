@@ -20,6 +20,7 @@ describePostgres("migrations on PostgreSQL", () => {
         "delivery",
         "digest",
         "digest_item",
+        "dojo_webhook_outage",
         "event",
         "leader_lease",
         "message_template",
@@ -56,7 +57,7 @@ describePostgres("migrations on PostgreSQL", () => {
 
       for (let left = MIGRATIONS.length; left > 0; left -= 1) {
         await dataSource.undoLastMigration();
-        if (left === MIGRATIONS.length) expect(await tables()).not.toContain("message_template");
+        if (left === MIGRATIONS.length) expect(await tables()).not.toContain("dojo_webhook_outage");
       }
       expect(await tables()).toEqual([]);
 
