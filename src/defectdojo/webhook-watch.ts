@@ -21,6 +21,8 @@ export const HEAL_MIN_INTERVAL_MS = 60_000;
 /** What a re-created endpoint is called until the dead one is gone (`name` is unique in DefectDojo). */
 const REPLACING = / \(replaces (\d+)\)$/;
 const replacementName = (name: string, deadId: number) => `${name.slice(0, 70)} (replaces ${deadId})`;
+/** The note DefectDojo's UI writes when a person deactivates an endpoint (dojo/notifications/ui/views.py): their choice, not an error. */
+export const DEACTIVATED_BY_A_PERSON = "Deactivate from UI";
 
 export interface WebhookWatch {
   /** Checks now and then every `checkMs`. */
@@ -63,6 +65,13 @@ export function createWebhookWatch(options: WebhookWatchOptions): WebhookWatch {
   let running: Promise<void> | null = null;
   let stopped = false;
   let lastHealAttempt = -Infinity;
+  let warned: string | null = null;
+
+  function warnOnce(reading: WebhookStatusReading, message: string): void {
+    if (warned === `${reading.endpointId}:${message}`) return;
+    warned = `${reading.endpointId}:${message}`;
+    logger.warn({ endpointId: reading.endpointId }, message);
+  }
 
   async function check(): Promise<void> {
     if (stopped || (options.leadership && !options.leadership.isLeader())) return;
@@ -78,7 +87,10 @@ export function createWebhookWatch(options: WebhookWatchOptions): WebhookWatch {
       // A person's "deactivate" in DefectDojo's UI clears the errors: the window starts when we saw it.
       const from = reading.firstErrorAt ?? reading.lastErrorAt ?? now();
       await openOutage(from, reading);
-      if (reading.status === "inactive_permanent" && options.selfHeal) await heal(reading);
+      if (reading.status === "inactive_permanent" && options.selfHeal) {
+        if (reading.note === DEACTIVATED_BY_A_PERSON) warnOnce(reading, "a person deactivated the bridge's webhook in DefectDojo: not re-created");
+        else await heal(reading);
+      }
     } else {
       await closeOutages(reading);
       if (options.selfHeal) await finishInterruptedHeal(reading);

@@ -131,6 +131,18 @@ describe("healing the bridge's webhook endpoint in DefectDojo", () => {
     expect(systemEndpoints(dojo).map((endpoint) => endpoint.id)).toEqual([id]);
   });
 
+  // DefectDojo HEAD dojo/notifications/ui/views.py EditNotificationWebhooksView: "deactivate_webhook" sets
+  // inactive_permanent, clears first_error and notes "Deactivate from UI".
+  it("leaves an endpoint a person deactivated in DefectDojo's UI as it is", async () => {
+    await start();
+    const dojo = peers.dojo;
+    const id = dojo.addWebhookEndpoint({ name: "Dojo Relay", url: ourUrl(), headerName: "Authorization", headerValue: WEBHOOK_SECRET });
+    dojo.setWebhookStatus(id, "inactive_permanent", "Deactivate from UI");
+    await checksPass(dojo, 5);
+    expect(webhookWrites(dojo)).toEqual([]);
+    expect(systemEndpoints(dojo)).toEqual([expect.objectContaining({ id, status: "inactive_permanent" })]);
+  });
+
   it("heals nothing with DOJO_WEBHOOK_SELF_HEAL=off, but still reports the window", async () => {
     await start({ DOJO_WEBHOOK_SELF_HEAL: "off" });
     const dojo = peers.dojo;
