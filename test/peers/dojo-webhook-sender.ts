@@ -143,7 +143,8 @@ export function createDojoWebhookSender(peer: DojoPeer, options: DojoWebhookSend
         endpoint.firstError = iso(at);
       }
       endpoint.lastError = iso(at);
-      // Django's save() of a row deleted meanwhile inserts it again; the bridge deletes only dead rows, never one in use.
+      // Django's save() of a row deleted meanwhile would insert it again. One worker sends here, so a row is
+      // saved before the next send reads it, and the bridge deletes only rows already inactive_permanent.
       log.push({ event, endpointId: id, outcome: error, detail: "status" in answer ? String(answer.status) : answer.message, at, tag });
     }
   }
