@@ -12,9 +12,10 @@ for (const backend of BOTH_DATABASES) backend.describe(`the message template mig
   const count = async (table: string) =>
     Number((await database.db.dataSource.query(`SELECT count(*) AS n FROM ${table}`))[0].n);
 
-  it("runs last, keys templates by event and channel, and comes down and up again with rows in it", async () => {
+  it("keys templates by event and channel, and comes down (with the migrations after it) and up again with rows in it", async () => {
     const { dataSource } = database.db;
-    expect(MIGRATIONS[MIGRATIONS.length - 1]).toBe(MessageTemplates1764835200000);
+    const later = MIGRATIONS.length - 1 - MIGRATIONS.indexOf(MessageTemplates1764835200000);
+    expect(later).toBeGreaterThanOrEqual(0);
     // Beyond 32 bits, as epoch milliseconds are.
     await dataSource.query(`${INSERT}('SCAN_ADDED', 'SLACK', 'a title', NULL, 1764835200123)`);
     await dataSource.query(`${INSERT}('SCAN_ADDED', 'MAIL', NULL, 'a text', 1)`);
@@ -29,7 +30,7 @@ for (const backend of BOTH_DATABASES) backend.describe(`the message template mig
     });
     await dataSource.query("INSERT INTO system_notification (event, channels) VALUES ('SCAN_ADDED', '[]')");
 
-    await dataSource.undoLastMigration();
+    for (let undo = 0; undo <= later; undo++) await dataSource.undoLastMigration();
     await expect(count("message_template")).rejects.toThrow();
     expect(await count("system_notification")).toBe(1);
 
