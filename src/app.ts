@@ -13,6 +13,8 @@ import { buildRelaySchema } from "./graphql/schema";
 import { createDefectDojoAccess } from "./defectdojo/connection";
 import { createDojoClient } from "./defectdojo/dojo-client";
 import { createDojoDirectory } from "./defectdojo/directory";
+import { readWebhookOutages } from "./defectdojo/webhook-outages";
+import { createWebhookWatch } from "./defectdojo/webhook-watch";
 import { DigestWorker } from "./delivery/digest-worker";
 import { FanoutWorker } from "./delivery/fanout-worker";
 import { createRecipientCheck } from "./delivery/recipient-check";
@@ -44,6 +46,11 @@ export interface Relay {
   url: string;
   port: number;
   logger: Logger;
+  /**
+   * Starts a graceful stop: /readyz fails at once, while webhooks are still taken for `drainMs` (a
+   * load balancer stops sending first); then `close()`.
+   */
+  drainAndClose(drainMs: number): Promise<void>;
   /** Stops accepting requests, lets requests and sends in flight finish, closes the database. */
   close(): Promise<void>;
 }
@@ -81,6 +88,7 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
           logger: logger.child({ component: "defectdojo" }),
           webhookHeaderName: config.webhookHeaderName,
           webhookHeaderValue: config.webhookHeaderValue,
+          outages: () => readWebhookOutages(db),
         })
       : null;
   const webhookStatus = dojoAccess ? async () => (await dojoAccess.webhookStatus.current())?.status ?? null : undefined;
@@ -160,6 +168,25 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
         })
       : null;
 
+  // Watches the bridge's endpoint in DefectDojo: records what DefectDojo skipped, re-creates it when it is off for good.
+  const webhookWatch =
+    dojoAccess && dojoClient
+      ? createWebhookWatch({
+          db,
+          client: dojoClient,
+          monitor: dojoAccess.webhookStatus,
+          logger: logger.child({ component: "defectdojo-webhook" }),
+          metrics,
+          // Re-creating needs the header value the bridge checks; without it there is nothing to heal to.
+          selfHeal: config.webhookWatch.selfHeal && config.webhookHeaderValue !== null,
+          headerName: config.webhookHeaderName,
+          headerValue: config.webhookHeaderValue ?? "",
+          leadership: db.sharedByReplicas ? leaderLease(db, { name: "defectdojo-webhook", logger }) : undefined,
+          checkMs: config.webhookWatch.checkMs,
+          onRecovered: () => void poller?.runOnce(),
+        })
+      : null;
+
   const graphql = createGraphqlHandler({
     schema: await buildRelaySchema(),
     logger,
@@ -198,6 +225,8 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
       "WEBHOOK_HEADER_VALUE is not set: POST /webhooks/defectdojo refuses every request with 401 until it is",
     );
   }
+  // Set on SIGTERM: /readyz then fails while the server still takes webhooks.
+  let draining = false;
   const server = createHttpServer(
     {
       "/webhooks/defectdojo": {
@@ -212,7 +241,7 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
       },
       "/graphql": { GET: graphql.handle, POST: graphql.handle },
       "/healthz": { GET: createHealthHandler(db, poller) },
-      "/readyz": { GET: createReadinessHandler({ db, dojoUrl: config.dojoUrl, webhookStatus }) },
+      "/readyz": { GET: createReadinessHandler({ db, dojoUrl: config.dojoUrl, webhookStatus, draining: () => draining }) },
       "/metrics": { GET: createMetricsHandler(metrics) },
       // The admin web page (src/admin-ui), built by `npm run build`; it talks to /graphql only.
       ...adminRoutes(),
@@ -229,6 +258,7 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
   digests.start();
   poller?.start();
   const retention = startRetention({ db, retentionDays: config.retentionDays, logger: logger.child({ component: "retention" }), metrics });
+  webhookWatch?.start();
 
   const port = (server.address() as AddressInfo).port;
   const url = `http://${options.host ?? "127.0.0.1"}:${port}`;
@@ -238,24 +268,35 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
   );
 
   let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      draining = true;
+      const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await serverClosed;
+      await webhookWatch?.stop();
+      await poller?.stop();
+      await retention.stop();
+      await fanout.stop();
+      await digests.stop();
+      await worker.stop();
+      await graphql.stop();
+      await Promise.all([...channels.values()].map((channel) => channel.close?.()));
+      await dataSource.destroy();
+      logger.info("dojo relay stopped");
+    })());
   return {
     url,
     port,
     logger,
-    close: () =>
-      (closing ??= (async () => {
-        const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeIdleConnections();
-        await serverClosed;
-        await poller?.stop();
-        await retention.stop();
-        await fanout.stop();
-        await digests.stop();
-        await worker.stop();
-        await graphql.stop();
-        await Promise.all([...channels.values()].map((channel) => channel.close?.()));
-        await dataSource.destroy();
-        logger.info("dojo relay stopped");
-      })()),
+    close,
+    async drainAndClose(drainMs) {
+      if (!draining && drainMs > 0) {
+        draining = true;
+        logger.info({ drainMs }, "draining: /readyz fails, webhooks are still taken until the load balancer stops sending");
+        await new Promise((resolve) => setTimeout(resolve, drainMs));
+      }
+      await close();
+    },
   };
 }

@@ -2,7 +2,7 @@ import "reflect-metadata";
 import { startRelay } from "./app";
 import { ConfigError, loadConfig } from "./config/config";
 
-/** Gives in-flight requests and sends this long to finish on SIGTERM before exiting anyway. */
+/** After the drain, gives in-flight requests and sends this long to finish before exiting anyway. */
 const SHUTDOWN_GRACE_MS = 25_000;
 
 async function main(): Promise<void> {
@@ -17,14 +17,17 @@ async function main(): Promise<void> {
     throw error;
   }
   const relay = await startRelay(config);
+  const drainMs = config.shutdownDrainMs;
   const shutdown = (signal: string) => {
-    relay.logger.info({ signal }, "shutting down");
+    relay.logger.info({ signal, drainMs }, "shutting down");
     const timer = setTimeout(() => {
       relay.logger.error("shutdown took too long; exiting with work left in the outbox");
       process.exit(1);
-    }, SHUTDOWN_GRACE_MS);
+    }, drainMs + SHUTDOWN_GRACE_MS);
     timer.unref();
-    relay.close().then(
+    // Readiness fails first and webhooks are still taken: DefectDojo's sender turns its webhook off
+    // for good on a refused connection, so the load balancer must stop sending before the port closes.
+    relay.drainAndClose(drainMs).then(
       () => process.exit(0),
       (error) => {
         relay.logger.error({ err: error }, "shutdown failed");

@@ -62,7 +62,8 @@ export const OPERATIONS = {
     previewRouting(event: $event, payload: $payload) { channel target ruleName digestWindowSeconds }
   }`,
 
-  defectDojoConnection: "query Connection { defectDojoConnection { reachable version authorizationModel webhookStatus webhookNote problem } }",
+  defectDojoConnection:
+    "query Connection { defectDojoConnection { reachable version authorizationModel webhookStatus webhookNote problem lastHealedAt skippedWindow { from to healed message } } }",
   importFromDefectDojo: `mutation ImportFromDefectDojo {
     importFromDefectDojo { imported { what reason } unchanged { what reason } skipped { what reason } }
   }`,

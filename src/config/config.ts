@@ -32,6 +32,17 @@ export interface Config {
   delivery: DeliveryTuning;
   poll: PollSettings;
   graphql: GraphqlSettings;
+  /** How the bridge keeps DefectDojo's webhook to it switched on. */
+  webhookWatch: WebhookWatchSettings;
+  /** SHUTDOWN_DRAIN_MS: after SIGTERM, how long /readyz fails while webhooks are still accepted, before the bridge stops. */
+  shutdownDrainMs: number;
+}
+
+export interface WebhookWatchSettings {
+  /** DOJO_WEBHOOK_SELF_HEAL (on unless "off"): re-create the bridge's endpoint when DefectDojo turned it off for good. */
+  selfHeal: boolean;
+  /** DOJO_WEBHOOK_CHECK_MS: how often the endpoint's status is read. */
+  checkMs: number;
 }
 
 /** SQLite for one instance; PostgreSQL when several replicas share the work. */
@@ -127,6 +138,9 @@ export const SETTING_NAMES = [
   "GRAPHQL_MAX_ALIASES",
   "GRAPHQL_INTROSPECTION",
   "GRAPHQL_DETAILED_ERRORS",
+  "DOJO_WEBHOOK_SELF_HEAL",
+  "DOJO_WEBHOOK_CHECK_MS",
+  "SHUTDOWN_DRAIN_MS",
 ] as const;
 
 /**
@@ -227,6 +241,9 @@ export function validateSettings(settings: Settings, problems: string[] = []): C
     problems.push(`POLL_FINDING_SEVERITIES takes ${SEVERITIES.join(", ")} (comma-separated), got "${unknownSeverities.join(", ")}"`);
   }
 
+  const selfHeal = (read("DOJO_WEBHOOK_SELF_HEAL") ?? "on").toLowerCase();
+  if (selfHeal !== "on" && selfHeal !== "off") problems.push(`DOJO_WEBHOOK_SELF_HEAL must be on or off, got "${selfHeal}"`);
+
   const config: Config = {
     port: integer("PORT", 8080, 0, 65535),
     database,
@@ -266,6 +283,12 @@ export function validateSettings(settings: Settings, problems: string[] = []): C
       // Off: an unexpected error's message may name tables or values; the log has it.
       detailedErrors: boolean("GRAPHQL_DETAILED_ERRORS", false),
     },
+    webhookWatch: {
+      selfHeal: selfHeal !== "off",
+      checkMs: integer("DOJO_WEBHOOK_CHECK_MS", 10_000, 100, 3_600_000),
+    },
+    // Long enough for a load balancer to see /readyz fail and stop sending first.
+    shutdownDrainMs: integer("SHUTDOWN_DRAIN_MS", 5000, 0, 300_000),
   };
   if (!/^[A-Za-z0-9-]+$/.test(config.webhookHeaderName)) {
     problems.push(`WEBHOOK_HEADER_NAME must be an HTTP header name, got "${config.webhookHeaderName}"`);

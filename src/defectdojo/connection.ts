@@ -3,6 +3,7 @@ import { Logger } from "../logging/logger";
 import { AuthorizationModel, DojoDirectory } from "./directory";
 import { DojoApiError, DojoClient } from "./dojo-client";
 import { createWebhookStatusMonitor, WebhookStatusMonitor } from "./webhook-endpoint";
+import { WebhookOutageState } from "./webhook-outages";
 
 /** What the bridge sees of DefectDojo with its service key. */
 export interface DefectDojoConnection {
@@ -17,7 +18,14 @@ export interface DefectDojoConnection {
   webhookNote: string | null;
   /** Why DefectDojo is not reachable; never a secret. */
   problem: string | null;
+  /** When the bridge last re-created its endpoint, and the windows in which DefectDojo skipped it. */
+  lastHealedAt: Date | null;
+  skippedWindow: WebhookOutageState["skippedWindow"];
+  skippedWindows: WebhookOutageState["skippedWindows"];
 }
+
+/** Nothing healed, nothing skipped: where no window is recorded (or none can be read). */
+export const NO_OUTAGES: WebhookOutageState = { lastHealedAt: null, skippedWindow: null, skippedWindows: [] };
 
 /** DefectDojo's API as the first-run operations and the health reports use it; absent without DOJO_URL and DOJO_API_KEY. */
 export interface DefectDojoAccess {
@@ -44,6 +52,8 @@ export function createDefectDojoAccess(options: {
   logger: Logger;
   webhookHeaderName: string;
   webhookHeaderValue: string | null;
+  /** The recorded windows DefectDojo skipped and the last heal (the bridge's database). */
+  outages?: () => Promise<WebhookOutageState>;
   now?: () => number;
 }): DefectDojoAccess {
   const now = options.now ?? Date.now;
@@ -74,13 +84,14 @@ export function createDefectDojoAccess(options: {
     webhookHeader: { name: options.webhookHeaderName, value: options.webhookHeaderValue },
     webhookStatus,
     async connection() {
+      const outages = (await options.outages?.().catch(() => NO_OUTAGES)) ?? NO_OUTAGES;
       let reading;
       try {
         reading = await webhookStatus.refresh();
       } catch (error) {
         // Its messages name the call and the cause, never the key; nothing more is asked of a DefectDojo that is not there.
         const problem = error instanceof DojoApiError ? error.message : "DefectDojo could not be read";
-        return { reachable: false, version: null, authorizationModel: null, webhookStatus: null, webhookNote: null, problem };
+        return { reachable: false, version: null, authorizationModel: null, webhookStatus: null, webhookNote: null, problem, ...outages };
       }
       const [model, dojoVersion] = await Promise.all([options.directory.authorizationModel().catch(() => null), readVersion()]);
       return {
@@ -90,6 +101,7 @@ export function createDefectDojoAccess(options: {
         webhookStatus: reading?.status ?? null,
         webhookNote: reading?.note ?? null,
         problem: null,
+        ...outages,
       };
     },
   };

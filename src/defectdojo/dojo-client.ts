@@ -74,9 +74,16 @@ export interface DojoClient {
    * @throws DojoApiError
    */
   post<T>(path: string, body: Record<string, unknown>, schema: z.ZodType<T>): Promise<T>;
+  /**
+   * DELETE one object (`path` e.g. `notification_webhooks/4/`). Retried like a GET: an object
+   * already gone answers 404 (`not_found`), which the caller may take as done. Optional only for
+   * test doubles of readers, which never delete.
+   * @throws DojoApiError
+   */
+  delete?(path: string): Promise<void>;
 }
 
-type Method = "GET" | "PATCH" | "POST";
+type Method = "GET" | "PATCH" | "POST" | "DELETE";
 
 /** One page of DefectDojo's LimitOffsetPagination. */
 export interface Page<T> {
@@ -139,6 +146,10 @@ export function createDojoClient(options: DojoClientOptions): DojoClient {
           redirect: "manual",
           signal: AbortSignal.timeout(timeoutMs),
         });
+        if (response.ok && method === "DELETE") {
+          await response.body?.cancel().catch(() => undefined);
+          return null;
+        }
         if (response.ok) {
           // Read inside the try: a connection lost or timed out mid-body is worth a retry; bad JSON is not.
           const text = await response.text();
@@ -186,6 +197,9 @@ export function createDojoClient(options: DojoClientOptions): DojoClient {
     page: async (path, query, item) => validated(path, pageOf(item), await request("GET", path, query)),
     patch: async (path, body, schema) => validated(path, schema, await request("PATCH", path, {}, body), "PATCH"),
     post: async (path, body, schema) => validated(path, schema, await request("POST", path, {}, body), "POST"),
+    delete: async (path) => {
+      await request("DELETE", path, {});
+    },
     async list(path, query, item) {
       const rows: Array<z.infer<typeof item>> = [];
       // Offsets rather than the `next` links themselves: those carry DefectDojo's SITE_URL, which may

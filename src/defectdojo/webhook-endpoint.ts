@@ -26,6 +26,9 @@ export const dojoWebhookEndpointRow = z.object({
   status: z.string(),
   note: z.string().nullish(),
   owner: z.number().int().nullish(),
+  // When the endpoint's errors began and last happened (read-only in DefectDojo's API).
+  first_error: z.string().nullish(),
+  last_error: z.string().nullish(),
 });
 export type DojoWebhookEndpoint = z.infer<typeof dojoWebhookEndpointRow>;
 
@@ -54,6 +57,19 @@ export interface WebhookStatusReading {
   status: string;
   /** DefectDojo's note on the last error, e.g. `Response status code: 401`; the header value is masked. */
   note: string | null;
+  /** DefectDojo's `first_error` (epoch ms): when the errors that turned it off began; null when none. */
+  firstErrorAt: number | null;
+  /** DefectDojo's `last_error` (epoch ms). */
+  lastErrorAt: number | null;
+  url: string;
+  name: string;
+}
+
+/** A DefectDojo date-time (ISO, microseconds) as epoch ms; null when absent or unreadable. */
+export function dojoTime(text: string | null | undefined): number | null {
+  if (!text) return null;
+  const ms = Date.parse(text);
+  return Number.isFinite(ms) ? ms : null;
 }
 
 /** Reads the bridge's endpoint status, shared by /readyz, /metrics and the defectDojoConnection query. */
@@ -87,6 +103,10 @@ export function createWebhookStatusMonitor(options: {
       endpointId: ours.id,
       status: ours.status,
       note: ours.note ? redactSecrets(ours.note, [options.headerValue]) : null,
+      firstErrorAt: dojoTime(ours.first_error),
+      lastErrorAt: dojoTime(ours.last_error),
+      url: ours.url,
+      name: ours.name,
     };
     const key = reading !== null && INACTIVE_STATUSES.includes(reading.status) ? `${reading.endpointId}:${reading.status}` : null;
     if (reading !== null && key !== null && key !== warnedFor) {

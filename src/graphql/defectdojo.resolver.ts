@@ -1,5 +1,5 @@
 import { Args, Authorized, Ctx, Mutation, Query, Resolver } from "type-graphql";
-import { DefectDojoAccess, DefectDojoConnection } from "../defectdojo/connection";
+import { DefectDojoAccess, DefectDojoConnection, NO_OUTAGES } from "../defectdojo/connection";
 import { DojoApiError } from "../defectdojo/dojo-client";
 import { importFromDefectDojo } from "../defectdojo/settings-import";
 import { DOJO_WEBHOOK_HEADER_MAX_LENGTH, endpointUrlFor, registerWebhook, WebhookRegistration } from "../defectdojo/webhook-registration";
@@ -18,7 +18,15 @@ export class DefectDojoResolver {
   })
   async defectDojoConnection(@Ctx() { services }: RelayContext): Promise<DefectDojoConnection> {
     if (!services.defectDojo) {
-      return { reachable: false, version: null, authorizationModel: null, webhookStatus: null, webhookNote: null, problem: missing(services) };
+      return {
+        reachable: false,
+        version: null,
+        authorizationModel: null,
+        webhookStatus: null,
+        webhookNote: null,
+        problem: missing(services),
+        ...NO_OUTAGES,
+      };
     }
     return services.defectDojo.connection();
   }

@@ -1,4 +1,4 @@
-import { Field, Int, ObjectType, registerEnumType } from "type-graphql";
+import { Field, GraphQLISODateTime, Int, ObjectType, registerEnumType } from "type-graphql";
 import { ImportItem, ImportReport } from "../defectdojo/settings-import";
 import { WebhookRegistration } from "../defectdojo/webhook-registration";
 
@@ -66,6 +66,23 @@ export class WebhookRegistrationType implements WebhookRegistration {
   notes: string[];
 }
 
+@ObjectType("SkippedWindow", {
+  description: "A time in which DefectDojo skipped its webhook to the bridge (its endpoint inactive): the poller recovers what it can infer, not the rest.",
+})
+export class SkippedWindowType {
+  @Field(() => GraphQLISODateTime, { description: "The endpoint's first_error in DefectDojo." })
+  from: Date;
+
+  @Field(() => GraphQLISODateTime, { nullable: true, description: "When the bridge healed it or saw it active again; null while DefectDojo still skips it." })
+  to: Date | null;
+
+  @Field(() => Boolean, { description: "Ended by the bridge re-creating the endpoint." })
+  healed: boolean;
+
+  @Field(() => String, { description: "When, and which kinds of event may be missing." })
+  message: string;
+}
+
 @ObjectType("DefectDojoConnection", { description: "What the bridge sees of DefectDojo with its service key (DOJO_API_KEY)." })
 export class DefectDojoConnectionType {
   @Field(() => Boolean, { description: "DefectDojo answered the service key's requests." })
@@ -89,4 +106,16 @@ export class DefectDojoConnectionType {
 
   @Field(() => String, { nullable: true, description: "Why DefectDojo is not reachable (or not configured)." })
   problem: string | null;
+
+  @Field(() => GraphQLISODateTime, {
+    nullable: true,
+    description: "When the bridge last re-created its webhook endpoint after DefectDojo had turned it off for good (inactive_permanent); null: never.",
+  })
+  lastHealedAt: Date | null;
+
+  @Field(() => SkippedWindowType, { nullable: true, description: "The latest window in which DefectDojo skipped its webhook to the bridge; null: none." })
+  skippedWindow: SkippedWindowType | null;
+
+  @Field(() => [SkippedWindowType], { description: "The latest such windows, newest first (a short history)." })
+  skippedWindows: SkippedWindowType[];
 }

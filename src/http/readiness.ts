@@ -21,6 +21,8 @@ export interface ReadinessOptions {
    * `defectdojo_webhook`.
    */
   webhookStatus?: () => Promise<string | null>;
+  /** True once the bridge is shutting down: it still takes webhooks for a while, but asks for no new traffic. */
+  draining?: () => boolean;
   cacheMs?: number;
   dojoTimeoutMs?: number;
   fetch?: typeof fetch;
@@ -29,14 +31,14 @@ export interface ReadinessOptions {
 
 /**
  * `GET /readyz`: may this bridge be sent traffic? 200 when the database answers (`SELECT 1`, every
- * time), no migration is pending and DefectDojo (when DOJO_URL is set) answers HTTP at all; the last
- * two are cached for `cacheMs`. Otherwise 503 naming the failing checks. `/healthz` stays the
- * liveness check: DefectDojo being away is no reason to restart the bridge.
+ * time) and no migration is pending (cached for `cacheMs`); 503 naming the failing checks, and 503
+ * `draining` once SIGTERM came (so a load balancer stops sending before the bridge stops).
+ * `/healthz` stays the liveness check.
  *
- * DefectDojo having stopped sending its webhooks to the bridge (its endpoint inactive_tmp or
- * inactive_permanent) is reported loudly, as `warnings`, but does not fail the probe: every replica
- * would then leave the load balancer, and DefectDojo's retries and its reactivation ping would find
- * nobody, keeping the endpoint disabled for good.
+ * DefectDojo not answering, and DefectDojo having stopped sending its webhooks to the bridge (its
+ * endpoint inactive_tmp or inactive_permanent), are reported loudly, as `warnings`, but never fail
+ * the probe: a replica out of its Service refuses DefectDojo's connections, and DefectDojo's sender
+ * turns its webhook off for good on a refused connection (dojo/notifications/helper.py).
  */
 export function createReadinessHandler(options: ReadinessOptions): Handler {
   const now = options.now ?? Date.now;
@@ -47,13 +49,12 @@ export function createReadinessHandler(options: ReadinessOptions): Handler {
       settled(options.db.dataSource.showMigrations().then((pending) => (pending ? "pending" : "ok")), "could not be checked"),
     ),
   };
+  const advisories: Record<string, () => Promise<CheckResult>> = {};
   if (options.dojoUrl !== null) {
-    checks.defectdojo = cached(cacheMs, now, () =>
+    advisories.defectdojo = cached(cacheMs, now, () =>
       dojoReachable(options.dojoUrl!, options.dojoTimeoutMs ?? DOJO_READINESS_TIMEOUT_MS, options.fetch ?? fetch),
     );
   }
-
-  const advisories: Record<string, () => Promise<CheckResult>> = {};
   if (options.webhookStatus) {
     const status = options.webhookStatus;
     advisories.defectdojo_webhook = () =>
@@ -64,6 +65,10 @@ export function createReadinessHandler(options: ReadinessOptions): Handler {
   }
 
   return async (_req, res) => {
+    if (options.draining?.()) {
+      res.setHeader("Cache-Control", "no-store");
+      return sendJson(res, 503, { status: "draining", failing: ["shutdown"] });
+    }
     const all = { ...checks, ...advisories };
     const names = Object.keys(all);
     const results = await Promise.all(names.map((name) => all[name]()));

@@ -35,6 +35,8 @@ export interface Metrics {
   httpRequest(method: string, route: string, status: number, seconds: number): void;
   /** Rows retention deleted from `table` (RETENTION_DAYS). */
   rowsPruned(table: string, count: number): void;
+  /** The bridge re-created its inactive_permanent webhook endpoint in DefectDojo. */
+  webhookHealed(): void;
 }
 
 export interface MetricsOptions {
@@ -143,6 +145,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     registers,
   });
 
+  const webhookHeals = new Counter({
+    name: "dojo_relay_defectdojo_webhook_heals_total",
+    help: "Times the bridge re-created its webhook endpoint in DefectDojo after DefectDojo had turned it off for good (inactive_permanent).",
+    registers,
+  });
+
   return {
     registry,
     eventReceived: (source, event, stored) => events.inc({ source, event, outcome: stored ? "stored" : "duplicate" }),
@@ -154,6 +162,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     httpRequest: (method, route, status, seconds) =>
       httpDuration.observe({ method: KNOWN_METHODS.has(method) ? method : "other", route, status: String(status) }, seconds),
     rowsPruned: (table, count) => pruned.inc({ table }, count),
+    webhookHealed: () => webhookHeals.inc(),
   };
 }
 

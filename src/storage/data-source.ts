@@ -10,6 +10,7 @@ import { LeaderLease1764662400000 } from "../../migrations/1764662400000-leader-
 import { RoutingRules1764748800000 } from "../../migrations/1764748800000-routing-rules";
 import { MessageTemplates1764835200000 } from "../../migrations/1764835200000-message-templates";
 import { KeptAsideRequests1764921600000 } from "../../migrations/1764921600000-kept-aside-requests";
+import { WebhookOutages1765180800000 } from "../../migrations/1765180800000-webhook-outages";
 import { PrunedEventKeys1765353600000 } from "../../migrations/1765353600000-pruned-event-keys";
 import { DeliveryEntity } from "./entities/delivery.entity";
 import { DigestEntity, DigestItemEntity } from "./entities/digest.entity";
@@ -23,6 +24,7 @@ import { SystemNotificationEntity } from "./entities/system-notification.entity"
 import { SystemSettingsEntity } from "./entities/system-settings.entity";
 import { UserContactEntity } from "./entities/user-contact.entity";
 import { UserNotificationEntity } from "./entities/user-notification.entity";
+import { WebhookOutageEntity } from "./entities/webhook-outage.entity";
 
 export const ENTITIES = [
   SystemSettingsEntity,
@@ -38,6 +40,7 @@ export const ENTITIES = [
   DigestItemEntity,
   MessageTemplateEntity,
   KeptAsideRequestEntity,
+  WebhookOutageEntity,
 ];
 /** In timestamp order, the order they run in. */
 export const MIGRATIONS = [
@@ -49,6 +52,7 @@ export const MIGRATIONS = [
   RoutingRules1764748800000,
   MessageTemplates1764835200000,
   KeptAsideRequests1764921600000,
+  WebhookOutages1765180800000,
   PrunedEventKeys1765353600000,
 ];
 

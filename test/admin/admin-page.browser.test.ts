@@ -398,6 +398,29 @@ describe("the admin page", () => {
       await context.close();
     }, 60_000);
 
+    // DefectDojo HEAD and 2.58.2-changelog dojo/notifications/helper.py: a refused connection turns the endpoint
+    // inactive_permanent; the bridge re-creates it and tells what DefectDojo skipped meanwhile.
+    it("tells on the Connect page when DefectDojo skipped its webhook, and when the bridge turned it back on", async () => {
+      const ours =
+        peers.dojo.webhookEndpoints().find((endpoint) => endpoint.owner === null && endpoint.name === "Dojo Relay")?.id ??
+        peers.dojo.addWebhookEndpoint({ name: "Dojo Relay", url: `${relay.relay.url}/webhooks/defectdojo`, headerName: "Authorization", headerValue: WEBHOOK_SECRET });
+      peers.dojo.setWebhookStatus(ours, "inactive_permanent", "Exception: Connection refused");
+      // The bridge looks every 10 s (DOJO_WEBHOOK_CHECK_MS).
+      await eventually(async () => {
+        const result = await relay.graphql<{ defectDojoConnection: { lastHealedAt: string | null } }>("{ defectDojoConnection { lastHealedAt } }");
+        return result.data?.defectDojoConnection.lastHealedAt ?? undefined;
+      }, 25_000);
+      const { context, page, problems } = await openPage();
+      await signIn(page, SUPERUSER_TOKEN);
+      await go(page, "Connect DefectDojo");
+      await page.getByText(/^DefectDojo skipped its webhook from \S+ to \S+; events of these kinds may be missing: jira_update/).waitFor();
+      await page.getByText("Last turned back on").waitFor();
+      await page.getByText("Active (active)").waitFor();
+      await screenshot(page, "11-connect-healed");
+      expect(problems).toEqual([]);
+      await context.close();
+    }, 60_000);
+
     it("shows a refused key's error next to the form and stays signed out", async () => {
       const { context, page, problems } = await openPage();
       await page.getByLabel("DefectDojo API key").fill("not-a-key");

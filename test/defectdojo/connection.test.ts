@@ -46,6 +46,10 @@ describe.each([
       webhookStatus: null,
       webhookNote: null,
       problem: null,
+      // No database of windows given: nothing healed, nothing skipped.
+      lastHealedAt: null,
+      skippedWindow: null,
+      skippedWindows: [],
     });
     // Someone's personal endpoint is not the bridge's; the one named Dojo Relay is.
     peer.addUser({ id: 2, username: "alice" });
@@ -77,7 +81,17 @@ describe("connection() to a DefectDojo that is not there", () => {
   ])("says why when DefectDojo is %s, without the key", async (_case, breakIt, problem) => {
     await breakIt();
     const connection = await access().connection();
-    expect(connection).toEqual({ reachable: false, version: null, authorizationModel: null, webhookStatus: null, webhookNote: null, problem: expect.stringMatching(problem) });
+    expect(connection).toEqual({
+      reachable: false,
+      version: null,
+      authorizationModel: null,
+      webhookStatus: null,
+      webhookNote: null,
+      problem: expect.stringMatching(problem),
+      lastHealedAt: null,
+      skippedWindow: null,
+      skippedWindows: [],
+    });
     expect(JSON.stringify(connection)).not.toContain(peer.serviceToken);
     await peer.close().catch(() => undefined);
   });
@@ -93,14 +107,24 @@ describe("the webhook status monitor", () => {
     const dojo = access();
     const id = peer.addWebhookEndpoint({ name: "Dojo Relay", url: "https://relay.example.com/webhooks/defectdojo", headerValue: HEADER_VALUE });
     const calls = () => peer.callsTo("notification_webhooks");
-    expect(await dojo.webhookStatus.current()).toEqual({ endpointId: id, status: "active", note: null });
+    const where = { url: "https://relay.example.com/webhooks/defectdojo", name: "Dojo Relay" };
+    expect(await dojo.webhookStatus.current()).toEqual({ endpointId: id, status: "active", note: null, firstErrorAt: null, lastErrorAt: null, ...where });
 
     peer.setWebhookStatus(id, "inactive_permanent", "Response status code: 401");
     clock += 9_999;
     expect((await dojo.webhookStatus.current())?.status).toBe("active");
     expect(calls()).toBe(1);
     clock += 1;
-    expect(await dojo.webhookStatus.current()).toEqual({ endpointId: id, status: "inactive_permanent", note: "Response status code: 401" });
+    const errorAt = Date.parse(peer.webhookEndpointRow(id)!.firstError!);
+    expect(await dojo.webhookStatus.current()).toEqual({
+      endpointId: id,
+      status: "inactive_permanent",
+      note: "Response status code: 401",
+      // DefectDojo's first_error and last_error, read as epoch ms.
+      firstErrorAt: errorAt,
+      lastErrorAt: errorAt,
+      ...where,
+    });
     clock += 10_000;
     await dojo.webhookStatus.current();
     expect(calls()).toBe(3);

@@ -366,16 +366,24 @@ describe("the bridge process killed, stopped and restarted", () => {
 
   it("on SIGTERM stops accepting, finishes the sends in flight, exits 0, and the restart sends the rest once", async () => {
     const EVENTS = 30;
-    const relay = await start();
+    const relay = await start({ SHUTDOWN_DRAIN_MS: "3000" });
     await configureChannels(relay, { slackToken: SLACK_PEER_TOKEN, msteamsUrl: peers.teams.url });
-    peers.slack.delayAnswers(1500);
-    for (let n = 0; n < EVENTS; n++) expect((await relay.postWebhook(taggedProductAdded("term", n, 400_000))).status).toBe(202);
+    peers.slack.delayAnswers(3000);
+    for (let n = 0; n < EVENTS - 1; n++) expect((await relay.postWebhook(taggedProductAdded("term", n, 400_000))).status).toBe(202);
     const unanswered = () => peers.slack.calls.filter((call) => call.answeredAt === undefined).length;
     await eventually(() => (unanswered() === DEFAULT_PER_TARGET_BOUND ? true : undefined));
 
     const port = new URL(relay.url).port;
     expect(await acceptsConnections(port)).toBe(true);
     relay.process.child.kill("SIGTERM");
+    // Draining first: not ready, yet still taking webhooks, so a load balancer stops sending before the port closes
+    // (DefectDojo's sender turns its webhook off for good on a refused connection: dojo/notifications/helper.py).
+    const draining = await eventually(async () => {
+      const answer = await rawRequest(`${relay.url}/readyz`, { method: "GET" });
+      return answer.status === 503 ? answer : undefined;
+    });
+    expect(JSON.parse(draining.body)).toEqual({ status: "draining", failing: ["shutdown"] });
+    expect((await relay.postWebhook(taggedProductAdded("term", EVENTS - 1, 400_000))).status).toBe(202);
     // No longer accepting connections, while still running: its Slack sends take 1.5 s.
     await eventually(async () => ((await acceptsConnections(port)) ? undefined : true));
     const stillSending = unanswered();

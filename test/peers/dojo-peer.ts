@@ -397,7 +397,16 @@ export interface DojoPeer {
   /** How many calls went to one resource (`"users"`, `"product_members"`), list and detail alike. */
   callsTo(resource: string): number;
   close(): Promise<void>;
+
+  // --- For DefectDojo's webhook sender (test/peers/dojo-webhook-sender.ts) ---
+  /** The stored webhook endpoint rows themselves, errors included: the sender changes them as DefectDojo's does. */
+  webhookEndpointRows(): DojoPeerWebhookRow[];
+  /** One stored row; undefined once deleted. */
+  webhookEndpointRow(id: number): DojoPeerWebhookRow | undefined;
 }
+
+/** A webhook endpoint row as stored, with DefectDojo's `first_error` and `last_error` (ISO, microseconds). */
+export type DojoPeerWebhookRow = DojoPeerWebhookEndpoint & { firstError: string | null; lastError: string | null };
 
 // Endpoints DefectDojo 3.x open source no longer has (moved to Pro): they answer 404 there.
 const RBAC_ONLY = [
@@ -434,7 +443,7 @@ type TestImportRecord = Required<Omit<DojoPeerTestImport, "actions">> & { modifi
 type RiskAcceptanceRecord = Required<DojoPeerRiskAcceptance> & { owner: number };
 type SystemSettingsRecord = { id: number } & Record<string, string | number | boolean | null>;
 type NotificationsRecord = { id: number; user: number | null; product: number | null; template: boolean; channels: Record<DojoNotificationField, string[]> };
-type WebhookRecord = DojoPeerWebhookEndpoint & { firstError: string | null; lastError: string | null };
+type WebhookRecord = DojoPeerWebhookRow;
 type ContactInfoRecord = { id: number; userId: number; slackUsername: string | null; slackUserId: string | null };
 
 // DRF's LimitOffsetPagination with DefectDojo's PAGE_SIZE; it sets no max_limit.
@@ -1247,10 +1256,20 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel; v
   }
 
   /** The writes DefectDojo takes where the bridge writes, by resource: the methods of its list and detail routes. */
-  const writable: Record<string, { list: string[]; detail: string[]; write: Write }> = {
+  const writable: Record<string, { list: string[]; detail: string[]; write: Write; remove?: (res: ServerResponse, id: number) => void }> = {
     system_settings: { list: [], detail: ["PUT", "PATCH"], write: writeSystemSettings },
     notifications: { list: ["POST"], detail: ["PUT", "PATCH"], write: writeNotifications },
-    notification_webhooks: { list: ["POST"], detail: ["PUT", "PATCH"], write: writeWebhookEndpoint },
+    // ModelViewSet's destroy: 204 without a body, 404 for an id that is gone.
+    notification_webhooks: {
+      list: ["POST"],
+      detail: ["PUT", "PATCH", "DELETE"],
+      write: writeWebhookEndpoint,
+      remove: (res, id) => {
+        if (!webhookEndpoints.delete(id)) return json(res, 404, { detail: "Not found." });
+        res.writeHead(204, {});
+        res.end();
+      },
+    },
   };
 
   /** A write, in DRF's order: route, authentication and permissions, method, then the body. */
@@ -1287,6 +1306,7 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel; v
       // DELETE is real on these ModelViewSets; nothing here deletes.
       return method === "DELETE" && route.list.length > 0 ? notModelled(res, `DELETE on ${resource}`) : json(res, 405, { detail: `Method "${method}" not allowed.` });
     }
+    if (method === "DELETE" && route.remove) return route.remove(res, Number(idText));
     if (!/^application\/json\b/.test(req.headers["content-type"] ?? "")) {
       return json(res, 415, { detail: `Unsupported media type "${req.headers["content-type"] ?? ""}" in request.` });
     }
@@ -1784,6 +1804,10 @@ export async function startDojoPeer(options: { model?: DojoAuthorizationModel; v
       return apiCalls.filter((path) => path.startsWith(`/api/v2/${name}/`)).length;
     },
     close: () => closeServer(server),
+
+    // --- For DefectDojo's webhook sender ---
+    webhookEndpointRows: () => sortedBy(webhookEndpoints.values(), (a, b) => a.id - b.id),
+    webhookEndpointRow: (id) => webhookEndpoints.get(id),
   };
 }
 

@@ -20,6 +20,7 @@ describePostgres("migrations on PostgreSQL", () => {
         "delivery",
         "digest",
         "digest_item",
+        "dojo_webhook_outage",
         "event",
         "kept_aside_request",
         "leader_lease",

@@ -12,6 +12,10 @@ interface Connection {
   webhookNote: string | null;
   /** Why DefectDojo is not reachable, or not configured. */
   problem: string | null;
+  /** When the bridge last re-created its endpoint in DefectDojo. */
+  lastHealedAt: string | null;
+  /** The latest time DefectDojo skipped its webhook, with the sentence that says what may be missing. */
+  skippedWindow: { from: string; to: string | null; healed: boolean; message: string } | null;
 }
 
 interface ReportLine {
@@ -91,7 +95,18 @@ function ConnectionState({ connection }: { connection: Connection }) {
           )}
           {connection.webhookNote ? <span class="sub"> {connection.webhookNote}</span> : null}
         </dd>
+        {connection.lastHealedAt ? (
+          <>
+            <dt>Last turned back on</dt>
+            <dd>{connection.lastHealedAt} (the bridge re-created its endpoint after DefectDojo had turned it off)</dd>
+          </>
+        ) : null}
       </dl>
+      {connection.skippedWindow ? (
+        <div class="alert" role="status">
+          <p>{connection.skippedWindow.message}</p>
+        </div>
+      ) : null}
       {inactive ? (
         <div class="alert" role="alert">
           <p>
@@ -99,7 +114,9 @@ function ConnectionState({ connection }: { connection: Connection }) {
             {status === "inactive_permanent"
               ? "permanently inactive: DefectDojo gave up after repeated errors."
               : "temporarily inactive after an error; DefectDojo tries again later."}{" "}
-            Register the webhook again below once the bridge is reachable from DefectDojo.
+            {status === "inactive_permanent"
+              ? "The bridge re-creates it by itself within a minute (unless DOJO_WEBHOOK_SELF_HEAL=off); otherwise register the webhook again below."
+              : "Nothing to do: DefectDojo turns it back on within minutes."}
           </p>
         </div>
       ) : null}

@@ -1,7 +1,7 @@
 import BetterSqlite3 from "better-sqlite3";
 import fc from "fast-check";
 import { KeptAsideReason } from "../../../src/storage/entities/kept-aside-request.entity";
-import { deliverDojoWebhook } from "../../peers/dojo-webhook-sender";
+import { createDojoWebhookSender, SenderLogEntry } from "../../peers/dojo-webhook-sender";
 import { allWebhookFixtures, webhookFixture } from "../../support/fixtures";
 import { rawRequest, RawResponse } from "../../support/http-client";
 import { scrape } from "../../support/prometheus-text";
@@ -148,17 +148,30 @@ describe("kept-aside webhook requests on a running bridge", () => {
       JSON.stringify({ title: "", description: "only words" }),
       JSON.stringify({ title: "big", padding: "x".repeat(MAX_BYTES * 50) }),
     ];
-    for (const rawBody of unusable) {
-      expect(await deliverDojoWebhook(peers.dojo, endpoint, "product_added", { rawBody })).toEqual({ outcome: "sent", status: 202 });
-    }
-    expect(await deliverDojoWebhook(peers.dojo, endpoint, "ping", { body: webhookFixture("ping") })).toEqual({ outcome: "sent", status: 202 });
-    expect(peers.dojo.webhookEndpoints().find((e) => e.id === endpoint)?.status).toBe("active");
+    const sender = createDojoWebhookSender(peers.dojo);
+    const outcomes = (entries: SenderLogEntry[]) => entries.map(({ endpointId, outcome, detail }) => ({ endpointId, outcome, detail }));
+    try {
+      for (const rawBody of unusable) {
+        expect(outcomes(await sender.send("product_added", { rawBody }))).toEqual([{ endpointId: endpoint, outcome: "sent", detail: "202" }]);
+      }
+      expect(outcomes(await sender.send("ping", { body: webhookFixture("ping") }))).toEqual([{ endpointId: endpoint, outcome: "sent", detail: "202" }]);
+      expect(peers.dojo.webhookEndpoints().find((e) => e.id === endpoint)?.status).toBe("active");
 
-    // The same sender with a wrong header value: DefectDojo's rule turns the endpoint off for good.
-    const wrong = peers.dojo.addWebhookEndpoint({ name: "Wrong", url, headerName: "Authorization", headerValue: "Token wrong" });
-    expect(await deliverDojoWebhook(peers.dojo, wrong, "product_added", { body: webhookFixture("product_added") })).toEqual({ outcome: "permanent", status: 401 });
-    expect(peers.dojo.webhookEndpoints().find((e) => e.id === wrong)?.status).toBe("inactive_permanent");
-    expect(await deliverDojoWebhook(peers.dojo, wrong, "product_added", { body: webhookFixture("product_added") })).toEqual({ outcome: "skipped" });
+      // An endpoint with a wrong header value: DefectDojo's rule turns it off for good, and skips it from then on.
+      const wrong = peers.dojo.addWebhookEndpoint({ name: "Wrong", url, headerName: "Authorization", headerValue: "Token wrong" });
+      const product = { body: webhookFixture("product_added") };
+      expect(outcomes(await sender.send("product_added", product))).toEqual([
+        { endpointId: endpoint, outcome: "sent", detail: "202" },
+        { endpointId: wrong, outcome: "permanent", detail: "401" },
+      ]);
+      expect(peers.dojo.webhookEndpoints().find((e) => e.id === wrong)?.status).toBe("inactive_permanent");
+      expect(outcomes(await sender.send("product_added", product))).toEqual([
+        { endpointId: endpoint, outcome: "sent", detail: "200" },
+        { endpointId: wrong, outcome: "skipped", detail: "inactive_permanent" },
+      ]);
+    } finally {
+      sender.close();
+    }
   });
 
   it("keeps a ping working as before: 202 accepted, recorded, nothing sent, nothing kept aside", async () => {
