@@ -9,6 +9,7 @@ import { PollCursors1764576000000 } from "../../migrations/1764576000000-poll-cu
 import { LeaderLease1764662400000 } from "../../migrations/1764662400000-leader-lease";
 import { RoutingRules1764748800000 } from "../../migrations/1764748800000-routing-rules";
 import { MessageTemplates1764835200000 } from "../../migrations/1764835200000-message-templates";
+import { SecurityRoundTwo1765267200000 } from "../../migrations/1765267200000-security-round-two";
 import { DeliveryEntity } from "./entities/delivery.entity";
 import { DigestEntity, DigestItemEntity } from "./entities/digest.entity";
 import { EventEntity } from "./entities/event.entity";
@@ -44,6 +45,7 @@ export const MIGRATIONS = [
   LeaderLease1764662400000,
   RoutingRules1764748800000,
   MessageTemplates1764835200000,
+  SecurityRoundTwo1765267200000,
 ];
 
 const POSTGRES_POOL_SIZE = 10;
