@@ -129,7 +129,7 @@ export async function startBridge(databaseUrl: string, dojoUrl: string, peers: B
     WEBHOOK_HEADER_VALUE: WEBHOOK_SECRET,
     SLACK_API_URL: slack,
     SMTP_URL: smtp,
-    SECRET_KEY: "bench",
+    SECRET_KEY: "bench secret key of thirty-two characters or more",
     LOG_LEVEL: "warn",
     POLL_CRON: "off",
     // The drain measures the bridge; paced, it would measure Slack's one message a second.

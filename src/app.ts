@@ -29,6 +29,7 @@ import { createDataSource } from "./storage/data-source";
 import { Database } from "./storage/database";
 import { leaderLease } from "./storage/leader-lease";
 import { loadSecretKey, SecretBox } from "./storage/secret-box";
+import { resealLegacySecrets } from "./storage/secret-reseal";
 import { PreferencesStore } from "./storage/preferences-store";
 import { RoutingRuleStore } from "./storage/routing-rule-store";
 import { SettingsStore } from "./storage/settings-store";
@@ -55,12 +56,16 @@ export interface StartOptions {
  */
 export async function startRelay(config: Config, options: StartOptions = {}): Promise<Relay> {
   const logger = options.logger ?? createLogger(config.logLevel);
+  // Before the database is opened: a key that breaks the rules stops the start with its reason.
+  const secretKey = loadSecretKey(config.secretKey, config.database);
+  const secretBox = new SecretBox(secretKey);
   const dataSource = createDataSource(config.database);
   await dataSource.initialize();
   const applied = await dataSource.runMigrations({ transaction: "each" });
   if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.name) }, "database migrated");
 
   const db = new Database(dataSource);
+  await resealLegacySecrets(db, { box: secretBox, legacyKey: config.previousSecretKey ?? secretKey, logger });
   // Personal notifications and polling need DefectDojo's API: who may see what, and what changed.
   const dojoClient =
     config.dojoUrl && config.dojoApiKey ? createDojoClient({ baseUrl: config.dojoUrl, apiKey: config.dojoApiKey }) : null;
@@ -80,7 +85,6 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
       : null;
   const webhookStatus = dojoAccess ? async () => (await dojoAccess.webhookStatus.current())?.status ?? null : undefined;
   const metrics = createMetrics({ outbox: () => outboxStats(db), logger, webhookStatus });
-  const secretBox = new SecretBox(loadSecretKey(config.secretKey, config.database));
   const settings = new SettingsStore(db, secretBox);
   const preferences = new PreferencesStore(db, secretBox);
   const templates = new TemplateStore(db);

@@ -9,7 +9,7 @@ import { Database } from "../storage/database";
 import { DeliveryEntity, DeliveryStatus } from "../storage/entities/delivery.entity";
 import { presentedEvent } from "../routing/presentation";
 import { PreferencesStore } from "../storage/preferences-store";
-import { SecretBox } from "../storage/secret-box";
+import { SecretBox, secretFields } from "../storage/secret-box";
 import { TemplateStore } from "../storage/template-store";
 import { SettingsStore, SystemSettingsWithSecrets } from "../storage/settings-store";
 import { retryDelayMs } from "./backoff";
@@ -163,7 +163,8 @@ export class DeliveryWorker {
     try {
       const { settings: current, templates } = await contextNow;
       // A rule's Teams target carries its own sealed URL; the system one is in the settings.
-      const msteamsUrl = row.targetSecret ? this.deps.secretBox.open(row.targetSecret) : current.msteamsUrl;
+      // Sealed for the rule's target, whose label is this row's target.
+      const msteamsUrl = row.targetSecret ? this.deps.secretBox.open(row.targetSecret, secretFields.ruleTeamsUrl(row.target)) : current.msteamsUrl;
       const channelSettings: ChannelSettings = { slackToken: current.slackToken, slackUsername: current.slackUsername, msteamsUrl };
       secrets = [current.slackToken, current.msteamsUrl, msteamsUrl];
       let recipient: Recipient | undefined;

@@ -30,7 +30,7 @@ describe("loadConfig", () => {
       SMTP_URL: "smtp://u:p@127.0.0.1:2525",
       MAIL_FROM: "relay@example.com",
       WEBHOOK_MAX_BYTES: "1000",
-      SECRET_KEY: "s",
+      SECRET_KEY: "s".repeat(32),
       LOG_LEVEL: "DEBUG",
     });
     expect(config).toMatchObject({
@@ -65,8 +65,8 @@ describe("loadConfig", () => {
 describe("loadConfig: database", () => {
   it("takes a PostgreSQL URL, which needs SECRET_KEY (every replica must read what another encrypted)", () => {
     const url = "postgres://relay:pw@db.internal:5432/relay";
-    expect(loadConfig({ DATABASE_URL: url, SECRET_KEY: "k" }).database).toEqual({ type: "postgres", url });
-    expect(loadConfig({ DATABASE_URL: "postgresql://db/relay", SECRET_KEY: "k" }).database.type).toBe("postgres");
+    expect(loadConfig({ DATABASE_URL: url, SECRET_KEY: "k".repeat(32) }).database).toEqual({ type: "postgres", url });
+    expect(loadConfig({ DATABASE_URL: "postgresql://db/relay", SECRET_KEY: "k".repeat(32) }).database.type).toBe("postgres");
     expect(() => loadConfig({ DATABASE_URL: url })).toThrow(/SECRET_KEY must be set when DATABASE_URL is PostgreSQL/);
   });
 

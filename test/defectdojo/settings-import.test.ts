@@ -56,7 +56,7 @@ async function importBed(model: DojoAuthorizationModel) {
   const peer = await startDojoPeer({ model });
   seed(peer);
   const database = await migratedDatabase();
-  const secretBox = new SecretBox("import test key");
+  const secretBox = new SecretBox("import test key, thirty-two characters or more");
   const settings = new SettingsStore(database.db, secretBox);
   const preferences = new PreferencesStore(database.db, secretBox);
   const client = createDojoClient({ baseUrl: peer.url, apiKey: peer.serviceToken, retryBaseMs: 5 });
@@ -232,7 +232,7 @@ describe("importFromDefectDojo and values the bridge would refuse", () => {
     const peer = await startDojoPeer();
     const database = await migratedDatabase();
     try {
-      const secretBox = new SecretBox("k");
+      const secretBox = new SecretBox("k, thirty-two characters or more");
       const settings = new SettingsStore(database.db, secretBox);
       const report = await importFromDefectDojo({
         client: createDojoClient({ baseUrl: peer.url, apiKey: peer.serviceToken }),

@@ -416,7 +416,7 @@ describe("the bridge process killed, stopped and restarted", () => {
       webhook: "Token webhook-secret-Jd5Tg2",
       dojoApiKey: "dojo-service-secret-Wf4Qa8",
       userToken: "dojo-user-secret-Pr6Ys1",
-      secretKey: "relay-secret-key-Xe2Uo7",
+      secretKey: "relay-secret-key-Xe2Uo7-long-enough-for-hkdf",
     };
     // Peers of its own, that accept only these secrets.
     await peers.close();

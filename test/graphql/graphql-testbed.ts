@@ -65,7 +65,7 @@ export async function graphqlTestbed(
   options: { webhookAllowlist?: WebhookAllowlist; dojo?: FactsSource; defectDojo?: DefectDojoAccess } = {},
 ): Promise<Testbed> {
   const database = await migratedDatabase();
-  const secretBox = new SecretBox("graphql test key");
+  const secretBox = new SecretBox("graphql test key, thirty-two characters or more");
   const settings = new SettingsStore(database.db, secretBox);
   const preferences = new PreferencesStore(database.db, secretBox);
   const templates = new TemplateStore(database.db);

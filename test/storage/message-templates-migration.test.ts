@@ -12,9 +12,12 @@ for (const backend of BOTH_DATABASES) backend.describe(`the message template mig
   const count = async (table: string) =>
     Number((await database.db.dataSource.query(`SELECT count(*) AS n FROM ${table}`))[0].n);
 
-  it("runs last, keys templates by event and channel, and comes down and up again with rows in it", async () => {
+  it("keys templates by event and channel, and comes down and up again with rows in it", async () => {
     const { dataSource } = database.db;
-    expect(MIGRATIONS[MIGRATIONS.length - 1]).toBe(MessageTemplates1764835200000);
+    expect(MIGRATIONS).toContain(MessageTemplates1764835200000);
+    // The migrations after it come down first.
+    const later = MIGRATIONS.length - 1 - MIGRATIONS.indexOf(MessageTemplates1764835200000);
+    for (let i = 0; i < later; i++) await dataSource.undoLastMigration();
     // Beyond 32 bits, as epoch milliseconds are.
     await dataSource.query(`${INSERT}('SCAN_ADDED', 'SLACK', 'a title', NULL, 1764835200123)`);
     await dataSource.query(`${INSERT}('SCAN_ADDED', 'MAIL', NULL, 'a text', 1)`);

@@ -54,7 +54,7 @@ export function relayEnv(peers: Peers, databasePath: string, extra: Record<strin
     SLACK_API_URL: peers.slack.url,
     SMTP_URL: peers.smtp.url,
     MAIL_FROM: "DefectDojo <dojo@example.com>",
-    SECRET_KEY: "test secret key",
+    SECRET_KEY: "test secret key of thirty-two characters or more",
     DELIVERY_RETRY_BASE_MS: "50",
     // Off unless a test is about pacing: many tests send bursts to one channel and measure other things.
     SLACK_CHANNEL_INTERVAL_MS: "0",
