@@ -95,6 +95,7 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
     mailFrom: config.mailFrom,
     dojoUrl: config.dojoUrl,
     personalWebhookAllowlist: config.personalWebhookAllowlist,
+    systemWebhookAllowlist: config.systemWebhookAllowlist,
   });
   const worker = new DeliveryWorker({ db, settings, preferences, secretBox, templates, channels, tuning: config.delivery, logger, metrics });
 
@@ -163,6 +164,7 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
       templates,
       dojoUrl: config.dojoUrl,
       webhookAllowlist: config.personalWebhookAllowlist,
+      systemWebhookAllowlist: config.systemWebhookAllowlist,
       lookupUser: async (id) => {
         if (!directory) throw notConfigured("DOJO_URL and DOJO_API_KEY must be set to look up other users");
         const user = await directory.user(id);
