@@ -20,6 +20,12 @@ import { WakeableLoop } from "./wakeable-loop";
 
 /** A crashed worker's rows come back after this long; a live one finishes a send well within it. */
 export const LEASE_MS = 30_000;
+/**
+ * Sends in flight to one personal target (a user's own webhook, address or Slack DM), whatever
+ * DELIVERY_MAX_IN_FLIGHT_PER_TARGET says: a user's endpoint may be slow on purpose, and must not
+ * take more of the worker's slots than this.
+ */
+export const PERSONAL_MAX_IN_FLIGHT_PER_TARGET = 2;
 
 export interface DeliveryWorkerDeps {
   db: Database;
@@ -52,6 +58,8 @@ export class DeliveryWorker {
   private readonly inFlight = new Set<Promise<void>>();
   /** Sends in flight by `targetKey`, for the per-target bound. */
   private readonly inFlightPerTarget = new Map<string, number>();
+  /** The keys of `inFlightPerTarget` that are personal targets (their bound is PERSONAL_MAX_IN_FLIGHT_PER_TARGET). */
+  private readonly personalInFlight = new Set<string>();
   private readonly pausedUntil = new Map<string, number>();
   /** Per process: each replica paces its own sends (see TargetPacer). */
   private readonly slackPacer: TargetPacer;
@@ -105,6 +113,8 @@ export class DeliveryWorker {
     const rows = await claimDue(this.deps.db, free, this.now(), LEASE_MS, {
       max: this.deps.tuning.maxInFlightPerTarget,
       inFlight: this.inFlightPerTarget,
+      maxPersonal: PERSONAL_MAX_IN_FLIGHT_PER_TARGET,
+      personal: this.personalInFlight,
     });
     // Read once for the rows claimed together (the secrets decrypted once), yet fresh for each claim.
     const context = rows.length > 0 ? this.readSendContext() : null;
@@ -143,10 +153,14 @@ export class DeliveryWorker {
   private send(row: DeliveryEntity, context: Promise<SendContext>): Promise<void> {
     const key = targetKey(row);
     this.inFlightPerTarget.set(key, (this.inFlightPerTarget.get(key) ?? 0) + 1);
+    if (row.recipientUserId !== null) this.personalInFlight.add(key);
     return this.track(this.attempt(row, context)).finally(() => {
       const left = (this.inFlightPerTarget.get(key) ?? 1) - 1;
       if (left > 0) this.inFlightPerTarget.set(key, left);
-      else this.inFlightPerTarget.delete(key);
+      else {
+        this.inFlightPerTarget.delete(key);
+        this.personalInFlight.delete(key);
+      }
     });
   }
 
