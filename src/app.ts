@@ -150,10 +150,12 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
         })
       : null;
 
+  const callerAuth = createCallerAuth({ dojoUrl: config.dojoUrl });
   const graphql = createGraphqlHandler({
     schema: await buildRelaySchema(),
     logger,
-    authenticate: createCallerAuth({ dojoUrl: config.dojoUrl }).authenticate,
+    authenticate: callerAuth.authenticate,
+    refusedAtOnce: callerAuth.refusedAtOnce,
     limits: config.graphql,
     introspection: config.graphql.introspection,
     detailedErrors: config.graphql.detailedErrors,
