@@ -132,6 +132,16 @@ describe("loadConfig: delivery", () => {
     }
   });
 
+  it("reads SYSTEM_WEBHOOK_ALLOWLIST (empty by default) in PERSONAL_WEBHOOK_ALLOWLIST's syntax, and names a bad entry", () => {
+    expect(loadConfig({}).systemWebhookAllowlist.entries).toEqual([]);
+    const config = loadConfig({ SYSTEM_WEBHOOK_ALLOWLIST: "http://127.0.0.1:8123/, http://relay.internal/teams/" });
+    expect(config.systemWebhookAllowlist.entries.map((entry) => [entry.host, entry.literalHost])).toEqual([
+      ["127.0.0.1", true],
+      ["relay.internal", true],
+    ]);
+    expect(() => loadConfig({ SYSTEM_WEBHOOK_ALLOWLIST: "ftp://relay.internal/" })).toThrow(/SYSTEM_WEBHOOK_ALLOWLIST: "ftp:\/\/relay.internal\/" is not a valid allowlist entry/);
+  });
+
   it("reads DELIVERY_MAX_IN_FLIGHT_PER_TARGET and DELIVERY_RETRY_MAX_MS, and names bad values", () => {
     const config = loadConfig({ DELIVERY_MAX_IN_FLIGHT_PER_TARGET: "2", DELIVERY_RETRY_MAX_MS: "60000", DELIVERY_CONCURRENCY: "64" });
     expect(config.delivery).toMatchObject({ maxInFlightPerTarget: 2, maxRetryDelayMs: 60_000, concurrency: 64 });

@@ -13,6 +13,7 @@ import { migratedDatabase } from "../support/database";
 import { webhookFixture } from "../support/fixtures";
 import { legacySeal } from "../support/legacy-seal";
 import { describePostgres, migratedPostgres } from "../support/postgres";
+import { startPeers, startTestRelay } from "../support/relay-harness";
 import { quietLogger } from "../support/quiet-logger";
 import { testDraft } from "../support/routing-rules";
 
@@ -119,6 +120,31 @@ describePostgres("re-sealing secrets on PostgreSQL", () => {
     try {
       await expectResealed(database.db);
     } finally {
+      await database.close();
+    }
+  });
+});
+
+describe("the bridge's start-up with secrets stored by the old scheme", () => {
+  it("re-seals them with PREVIOUS_SECRET_KEY and then sends with them", async () => {
+    const peers = await startPeers();
+    const database = await migratedDatabase();
+    try {
+      await new SettingsStore(database.db, new SecretBox(NEW_KEY)).updateSystemSettings({ enableMsteamsNotifications: true, msteamsUrl: "https://x.example/" });
+      await database.db.write((manager) =>
+        sql(manager, "UPDATE system_settings SET msteams_url_encrypted = ?", [legacySeal(peers.teams.url, OLD_KEY)]),
+      );
+
+      const relay = await startTestRelay(peers, { databasePath: database.path, env: { SECRET_KEY: NEW_KEY, PREVIOUS_SECRET_KEY: OLD_KEY } });
+      try {
+        const sent = await relay.graphql<{ sendTestNotification: { status: string } }>(`mutation { sendTestNotification(channel: MSTEAMS) { status } }`);
+        expect(sent.data?.sendTestNotification.status).toBe("SENT");
+        expect(peers.teams.requests).toHaveLength(1);
+      } finally {
+        await relay.close();
+      }
+    } finally {
+      await peers.close();
       await database.close();
     }
   });

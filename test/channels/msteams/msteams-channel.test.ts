@@ -412,6 +412,23 @@ describe("Microsoft Teams channel", () => {
       expect(peer.requests).toHaveLength(0);
     });
 
+    // Security review (issue 17): a user's own endpoint may be slow on purpose; it gets its own, shorter timeout.
+    it("gives a user's own URL its own timeout, shorter than the system one", async () => {
+      const origin = new URL(peer.url).origin;
+      const channel = createMsteamsChannel({
+        dojoUrl: DOJO_URL,
+        timeoutMs: 5000,
+        personalTimeoutMs: 100,
+        personalAllowlist: parseWebhookAllowlist(`${origin}/workflows/`),
+        systemAllowlist: exempting(peer.url),
+      });
+      peer.respondNext([{ status: 202, delayMs: 1000 }]);
+      const slow = channel.send({ event: event("product_added"), target: "personal Teams webhook of alice", settings, recipient: { userId: 2, msteamsUrl: peer.url } });
+      expect(await failure(slow)).toMatchObject({ kind: "timeout", retryable: true });
+      peer.respondNext([{ status: 202, delayMs: 300 }]);
+      await expect(channel.send({ event: event("product_added"), target: LABEL, settings })).resolves.toBeUndefined();
+    });
+
     it("says so when the user has no URL", async () => {
       expect(await failure(personal(null))).toMatchObject({ kind: "not_configured", retryable: false });
     });
