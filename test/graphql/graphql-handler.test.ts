@@ -1,6 +1,6 @@
 import { Server } from "node:http";
 import { AddressInfo, connect } from "node:net";
-import { createCallerAuth } from "../../src/graphql/caller-auth";
+import { createCallerAuth, LOOKUP_BURST } from "../../src/graphql/caller-auth";
 import { createGraphqlHandler, GraphqlHandler } from "../../src/graphql/graphql-handler";
 import { createHttpServer } from "../../src/http/http-server";
 import { DojoPeer, startDojoPeer } from "../peers/dojo-peer";
@@ -91,6 +91,15 @@ describe("POST /graphql over HTTP", () => {
       socket.destroy();
     }
     expect(dojo.profileCalls).toBe(0);
+  });
+
+  it("answers 429 RATE_LIMITED with Retry-After once one address sprayed unknown keys, asking DefectDojo no more", async () => {
+    for (let i = 0; i < LOOKUP_BURST; i++) expect((await post({ query: "{ slackAppManifest }" }, { Authorization: `Token sprayed-${i}` })).status).toBe(401);
+    const limited = await post({ query: "{ slackAppManifest }" }, { Authorization: "Token sprayed-more" });
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers["retry-after"])).toBeGreaterThan(0);
+    expect(errorsOf(limited)[0].extensions?.code).toBe("RATE_LIMITED");
+    expect(dojo.profileCalls).toBe(LOOKUP_BURST);
   });
 
   it("answers an unknown token with 401 UNAUTHENTICATED", async () => {
