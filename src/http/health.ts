@@ -7,8 +7,8 @@ import { sendJson } from "./respond";
  * `GET /healthz`: 200 while the database answers, 503 when it does not. Cheap: one `SELECT 1`.
  * A poller that DefectDojo refuses, or that fails, makes the status `degraded`; it is not a reason
  * to restart the bridge, so the answer stays 200. Unauthenticated, so it shows states only, never
- * an error's text (which may name hosts or paths): the log, /readyz and the authenticated
- * `pollerStatus` query say why.
+ * an error's text (which may name hosts or paths): the log and the authenticated `pollerStatus`
+ * query say why.
  */
 export function createHealthHandler(db: Database, poller: { status(): PollerHealth } | null = null): Handler {
   return async (_req, res) => {
