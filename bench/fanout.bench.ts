@@ -33,7 +33,7 @@ export async function benchFanout(): Promise<Record<string, number>> {
   await dataSource.runMigrations();
   try {
     const db = new Database(dataSource);
-    const box = new SecretBox("bench");
+    const box = new SecretBox("bench, thirty-two characters or more");
     const settings = new SettingsStore(db, box);
     const preferences = new PreferencesStore(db, box);
     await settings.updateSystemSettings({ enableSlackNotifications: true, enableMailNotifications: true, slackToken: "xoxb-bench" });

@@ -89,8 +89,8 @@ async function pollerOn(
   await dataSource.initialize();
   await dataSource.runMigrations();
   const db = new Database(dataSource);
-  const settings = new SettingsStore(db, new SecretBox("bench"));
-  const intake = createEventIntake({ db, settings, rules: new RoutingRuleStore(db, new SecretBox("bench")), personalNotifications: false, onStored: () => undefined });
+  const settings = new SettingsStore(db, new SecretBox("bench, thirty-two characters or more"));
+  const intake = createEventIntake({ db, settings, rules: new RoutingRuleStore(db, new SecretBox("bench, thirty-two characters or more")), personalNotifications: false, onStored: () => undefined });
   const poller = new Poller({
     client,
     db,

@@ -120,7 +120,7 @@ export function productAddedBody(id: number): string {
  * polling off. It runs at LOG_LEVEL=warn: logging every request at info would measure the terminal.
  */
 export async function startBridge(databaseUrl: string, dojoUrl: string, peers: BenchProcess): Promise<BenchProcess> {
-  const { slack, smtp } = peers.announced as { slack: string; smtp: string };
+  const { slack, smtp, teams } = peers.announced as { slack: string; smtp: string; teams: string };
   const port = await freePort();
   const env = {
     PORT: String(port),
@@ -129,7 +129,9 @@ export async function startBridge(databaseUrl: string, dojoUrl: string, peers: B
     WEBHOOK_HEADER_VALUE: WEBHOOK_SECRET,
     SLACK_API_URL: slack,
     SMTP_URL: smtp,
-    SECRET_KEY: "bench",
+    SECRET_KEY: "bench secret key of thirty-two characters or more",
+    // The Teams stand-in listens on 127.0.0.1, which a superuser's URL may reach only when named here.
+    SYSTEM_WEBHOOK_ALLOWLIST: `${new URL(teams).origin}/`,
     LOG_LEVEL: "warn",
     POLL_CRON: "off",
     // The drain measures the bridge; paced, it would measure Slack's one message a second.

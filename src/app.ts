@@ -36,6 +36,7 @@ import { EventEntity } from "./storage/entities/event.entity";
 import { leaderLease } from "./storage/leader-lease";
 import { startRetention } from "./storage/retention";
 import { loadSecretKey, SecretBox } from "./storage/secret-box";
+import { resealLegacySecrets } from "./storage/secret-reseal";
 import { PreferencesStore } from "./storage/preferences-store";
 import { RoutingRuleStore } from "./storage/routing-rule-store";
 import { SettingsStore } from "./storage/settings-store";
@@ -67,12 +68,16 @@ export interface StartOptions {
  */
 export async function startRelay(config: Config, options: StartOptions = {}): Promise<Relay> {
   const logger = options.logger ?? createLogger(config.logLevel);
+  // Before the database is opened: a key that breaks the rules stops the start with its reason.
+  const secretKey = loadSecretKey(config.secretKey, config.database);
+  const secretBox = new SecretBox(secretKey);
   const dataSource = createDataSource(config.database);
   await dataSource.initialize();
   const applied = await dataSource.runMigrations({ transaction: "each" });
   if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.name) }, "database migrated");
 
   const db = new Database(dataSource);
+  await resealLegacySecrets(db, { box: secretBox, legacyKey: config.previousSecretKey ?? secretKey, logger });
   // Personal notifications and polling need DefectDojo's API: who may see what, and what changed.
   const dojoClient =
     config.dojoUrl && config.dojoApiKey ? createDojoClient({ baseUrl: config.dojoUrl, apiKey: config.dojoApiKey }) : null;
@@ -93,7 +98,6 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
       : null;
   const webhookStatus = dojoAccess ? async () => (await dojoAccess.webhookStatus.current())?.status ?? null : undefined;
   const metrics = createMetrics({ outbox: () => outboxStats(db), logger, webhookStatus });
-  const secretBox = new SecretBox(loadSecretKey(config.secretKey, config.database));
   const settings = new SettingsStore(db, secretBox);
   const preferences = new PreferencesStore(db, secretBox);
   const templates = new TemplateStore(db);
@@ -104,6 +108,7 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
     mailFrom: config.mailFrom,
     dojoUrl: config.dojoUrl,
     personalWebhookAllowlist: config.personalWebhookAllowlist,
+    systemWebhookAllowlist: config.systemWebhookAllowlist,
   });
   // Personal messages are checked again at send time: the recipient may have lost access while one waited.
   const recipients = directory
@@ -168,6 +173,7 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
         })
       : null;
 
+  const callerAuth = createCallerAuth({ dojoUrl: config.dojoUrl });
   // Watches the bridge's endpoint in DefectDojo: records what DefectDojo skipped, re-creates it when it is off for good.
   const webhookWatch =
     dojoAccess && dojoClient
@@ -190,7 +196,8 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
   const graphql = createGraphqlHandler({
     schema: await buildRelaySchema(),
     logger,
-    authenticate: createCallerAuth({ dojoUrl: config.dojoUrl }).authenticate,
+    authenticate: callerAuth.authenticate,
+    refusedAtOnce: callerAuth.refusedAtOnce,
     limits: config.graphql,
     introspection: config.graphql.introspection,
     detailedErrors: config.graphql.detailedErrors,
@@ -201,6 +208,7 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
       templates,
       dojoUrl: config.dojoUrl,
       webhookAllowlist: config.personalWebhookAllowlist,
+      systemWebhookAllowlist: config.systemWebhookAllowlist,
       lookupUser: async (id) => {
         if (!directory) throw notConfigured("DOJO_URL and DOJO_API_KEY must be set to look up other users");
         const user = await directory.user(id);

@@ -11,12 +11,14 @@ export interface ChannelsOptions {
   mailFrom: string;
   dojoUrl: string | null;
   personalWebhookAllowlist: WebhookAllowlist;
+  systemWebhookAllowlist: WebhookAllowlist;
 }
 
 /** Every channel the bridge speaks, one line each: a new channel is a folder plus a line here. */
 const CHANNEL_FACTORIES: ReadonlyArray<(options: ChannelsOptions) => NotificationChannel> = [
   (options) => createSlackChannel({ slackApiUrl: options.slackApiUrl, dojoUrl: options.dojoUrl }),
-  (options) => createMsteamsChannel({ dojoUrl: options.dojoUrl, personalAllowlist: options.personalWebhookAllowlist }),
+  (options) =>
+    createMsteamsChannel({ dojoUrl: options.dojoUrl, personalAllowlist: options.personalWebhookAllowlist, systemAllowlist: options.systemWebhookAllowlist }),
   (options) => createMailChannel({ smtpUrl: options.smtpUrl, mailFrom: options.mailFrom, dojoUrl: options.dojoUrl }),
 ];
 

@@ -1,6 +1,7 @@
 import { validate as isCronExpression } from "node-cron";
 import { DEFAULT_PERSONAL_WEBHOOK_ALLOWLIST, parseWebhookAllowlist, WebhookAllowlist } from "../channels/msteams/webhook-allowlist";
 import { DEFAULT_GRAPHQL_LIMITS, GraphqlLimits } from "../graphql/limits";
+import { secretKeyProblem } from "../storage/secret-box";
 import { Env, gatherSettings, Settings } from "./sources";
 
 /** Levels the logger accepts through LOG_LEVEL. */
@@ -22,13 +23,21 @@ export interface Config {
   smtpUrl: string | null;
   mailFrom: string;
   webhookMaxBytes: number;
-  /** Null: a key is generated into the data directory on first start. */
+  /** Null: a key is generated into the data directory on first start. At least 32 characters. */
   secretKey: string | null;
+  /** PREVIOUS_SECRET_KEY: the key secrets were stored with before SECRET_KEY changed, to re-seal them at start-up. */
+  previousSecretKey: string | null;
   logLevel: LogLevel;
   /** Where users' personal Teams webhook URLs may point (PERSONAL_WEBHOOK_ALLOWLIST). */
   personalWebhookAllowlist: WebhookAllowlist;
   /** RETENTION_DAYS: finished deliveries, events and kept-aside requests older than this are pruned. */
   retentionDays: number;
+  /**
+   * SYSTEM_WEBHOOK_ALLOWLIST: hosts the superusers' Teams URLs (system settings, routing rules) may
+   * reach at private or loopback addresses, named literally; empty by default. Any other system URL
+   * must resolve to public addresses only.
+   */
+  systemWebhookAllowlist: WebhookAllowlist;
   delivery: DeliveryTuning;
   poll: PollSettings;
   graphql: GraphqlSettings;
@@ -118,6 +127,7 @@ export const SETTING_NAMES = [
   "POLL_BACKFILL_SINCE",
   "POLL_FINDING_SEVERITIES",
   "PERSONAL_WEBHOOK_ALLOWLIST",
+  "SYSTEM_WEBHOOK_ALLOWLIST",
   "WEBHOOK_HEADER_NAME",
   "WEBHOOK_HEADER_VALUE",
   "SLACK_API_URL",
@@ -125,6 +135,7 @@ export const SETTING_NAMES = [
   "MAIL_FROM",
   "WEBHOOK_MAX_BYTES",
   "SECRET_KEY",
+  "PREVIOUS_SECRET_KEY",
   "LOG_LEVEL",
   "RETENTION_DAYS",
   "DELIVERY_MAX_ATTEMPTS",
@@ -222,6 +233,20 @@ export function validateSettings(settings: Settings, problems: string[] = []): C
     }
   }
 
+  let systemWebhookAllowlist = parseWebhookAllowlist("");
+  const systemAllowlistText = read("SYSTEM_WEBHOOK_ALLOWLIST");
+  if (systemAllowlistText !== undefined) {
+    try {
+      systemWebhookAllowlist = parseWebhookAllowlist(systemAllowlistText);
+    } catch (error) {
+      problems.push(`SYSTEM_WEBHOOK_ALLOWLIST: ${(error as Error).message}`);
+    }
+  }
+
+  const secretKey = read("SECRET_KEY");
+  const secretKeyRule = secretKey === undefined ? null : secretKeyProblem(secretKey);
+  if (secretKeyRule) problems.push(secretKeyRule);
+
   const pollCron = read("POLL_CRON") ?? "* * * * *";
   if (pollCron !== "off" && !isCronExpression(pollCron)) {
     problems.push(`POLL_CRON must be a cron expression (e.g. "* * * * *", every minute) or "off", got "${pollCron}"`);
@@ -255,10 +280,12 @@ export function validateSettings(settings: Settings, problems: string[] = []): C
     smtpUrl,
     mailFrom: read("MAIL_FROM") ?? "Dojo Relay <no-reply@localhost>",
     webhookMaxBytes: integer("WEBHOOK_MAX_BYTES", DEFAULT_WEBHOOK_MAX_BYTES, 1, 1024 * 1024 * 1024),
-    secretKey: read("SECRET_KEY") ?? null,
+    secretKey: secretKey ?? null,
+    previousSecretKey: read("PREVIOUS_SECRET_KEY") ?? null,
     logLevel: logLevel as LogLevel,
     personalWebhookAllowlist,
     retentionDays: integer("RETENTION_DAYS", DEFAULT_RETENTION_DAYS, 1, 36_500),
+    systemWebhookAllowlist,
     delivery: {
       maxAttempts: integer("DELIVERY_MAX_ATTEMPTS", 10, 1, 100),
       retryBaseMs: integer("DELIVERY_RETRY_BASE_MS", 2000, 1, 3_600_000),

@@ -10,10 +10,10 @@ export type Settings = Record<string, string>;
  * Settings that may hold a password or key. Each may also come from a file named by `NAME_FILE`
  * (Docker and Kubernetes secrets), and no message ever shows its value.
  */
-export const SECRET_SETTINGS = ["DATABASE_URL", "DOJO_API_KEY", "WEBHOOK_HEADER_VALUE", "SMTP_URL", "SECRET_KEY"] as const;
+export const SECRET_SETTINGS = ["DATABASE_URL", "DOJO_API_KEY", "WEBHOOK_HEADER_VALUE", "SMTP_URL", "SECRET_KEY", "PREVIOUS_SECRET_KEY"] as const;
 
 /** Comma-separated settings, which a config file may also give as a list. */
-const LIST_SETTINGS = new Set(["POLL_FINDING_SEVERITIES", "PERSONAL_WEBHOOK_ALLOWLIST"]);
+const LIST_SETTINGS = new Set(["POLL_FINDING_SEVERITIES", "PERSONAL_WEBHOOK_ALLOWLIST", "SYSTEM_WEBHOOK_ALLOWLIST"]);
 
 const fileVariable = (name: string) => `${name}_FILE`;
 

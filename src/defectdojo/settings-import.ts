@@ -1,5 +1,6 @@
 import { isEmail } from "class-validator";
 import { ALL_CHANNELS, Channel } from "../channels/channel-id";
+import { nonPublicLiteralReason, parseWebhookAllowlist, WebhookAllowlist } from "../channels/msteams/webhook-allowlist";
 import { ALL_NOTIFICATION_EVENTS } from "../events/notification-event";
 import { isPersonalOnlyEvent, PERSONAL_ONLY_EVENTS, PERSONAL_ONLY_NOTE } from "../events/personal-only-events";
 // The same rules as a superuser's own input: what the bridge would refuse there is not imported either.
@@ -64,8 +65,11 @@ export async function importFromDefectDojo(deps: {
   client: DojoClient;
   settings: SettingsStore;
   preferences: PreferencesStore;
+  /** SYSTEM_WEBHOOK_ALLOWLIST: a Teams URL at an address that is not public is skipped unless it names the host. */
+  systemWebhookAllowlist?: WebhookAllowlist;
 }): Promise<ImportReport> {
   const { client, settings, preferences } = deps;
+  const exempt = deps.systemWebhookAllowlist ?? parseWebhookAllowlist("");
   const [dojoSettings, rows, users, contacts] = await Promise.all([
     readSystemSettings(client),
     readNotificationRows(client),
@@ -76,14 +80,19 @@ export async function importFromDefectDojo(deps: {
   const usernames = new Map(users.map((user) => [user.id, user.username]));
   const nameOf = (userId: number) => usernames.get(userId) ?? `user ${userId}`;
 
-  await importSystemSettings(settings, dojoSettings, report);
+  await importSystemSettings(settings, dojoSettings, report, exempt);
   await importSystemMatrix(settings, systemRowOf(rows), report);
   await importPersonalMatrices(preferences, rows, nameOf, report);
   await importSlackEmails(preferences, contacts, nameOf, report);
   return report;
 }
 
-async function importSystemSettings(settings: SettingsStore, dojo: DojoSystemSettings, report: ImportReport): Promise<void> {
+async function importSystemSettings(
+  settings: SettingsStore,
+  dojo: DojoSystemSettings,
+  report: ImportReport,
+  exempt: WebhookAllowlist,
+): Promise<void> {
   const current = await settings.systemSettings();
   const update: SystemSettingsUpdate = {};
   /** Records one setting; `problem` skips it, and an unchanged one is not written. */
@@ -113,7 +122,7 @@ async function importSystemSettings(settings: SettingsStore, dojo: DojoSystemSet
 
   consider("enableMsteamsNotifications", dojo.enable_msteams_notifications, dojo.enable_msteams_notifications === current.enableMsteamsNotifications);
   considerSecret("msteamsUrl", dojo.msteams_url.trim(), current, consider, (url) =>
-    isHttpUrl(url) && url.length <= MSTEAMS_URL_MAX_LENGTH ? undefined : "not an http(s) URL",
+    isHttpUrl(url) && url.length <= MSTEAMS_URL_MAX_LENGTH ? (nonPublicLiteralReason(exempt, url) ?? undefined) : "not an http(s) URL",
   );
 
   consider("enableMailNotifications", dojo.enable_mail_notifications, dojo.enable_mail_notifications === current.enableMailNotifications);

@@ -10,7 +10,7 @@ import { Database } from "../storage/database";
 import { DeliveryEntity, DeliveryStatus } from "../storage/entities/delivery.entity";
 import { presentedEvent } from "../routing/presentation";
 import { PreferencesStore } from "../storage/preferences-store";
-import { SecretBox } from "../storage/secret-box";
+import { SecretBox, secretFields } from "../storage/secret-box";
 import { TemplateStore } from "../storage/template-store";
 import { SettingsStore, SystemSettingsWithSecrets } from "../storage/settings-store";
 import { retryDelayMs } from "./backoff";
@@ -24,6 +24,13 @@ import { WakeableLoop } from "./wakeable-loop";
 export const LEASE_MS = 30_000;
 /** A personal message whose recipient cannot be checked (DefectDojo unreadable) waits at most this long between tries, as fan-out does. */
 export const RECHECK_MAX_HOLD_MS = 5 * 60_000;
+
+/**
+ * Sends in flight to one personal target (a user's own webhook, address or Slack DM), whatever
+ * DELIVERY_MAX_IN_FLIGHT_PER_TARGET says: a user's endpoint may be slow on purpose, and must not
+ * take more of the worker's slots than this.
+ */
+export const PERSONAL_MAX_IN_FLIGHT_PER_TARGET = 2;
 
 export interface DeliveryWorkerDeps {
   db: Database;
@@ -61,6 +68,8 @@ export class DeliveryWorker {
   private readonly inFlight = new Set<Promise<void>>();
   /** Sends in flight by `targetKey`, for the per-target bound. */
   private readonly inFlightPerTarget = new Map<string, number>();
+  /** The keys of `inFlightPerTarget` that are personal targets (their bound is PERSONAL_MAX_IN_FLIGHT_PER_TARGET). */
+  private readonly personalInFlight = new Set<string>();
   private readonly pausedUntil = new Map<string, number>();
   /** Per process: each replica paces its own sends (see TargetPacer). */
   private readonly slackPacer: TargetPacer;
@@ -117,6 +126,8 @@ export class DeliveryWorker {
     const rows = await claimDue(this.deps.db, free, this.now(), LEASE_MS, {
       max: this.deps.tuning.maxInFlightPerTarget,
       inFlight: this.inFlightPerTarget,
+      maxPersonal: PERSONAL_MAX_IN_FLIGHT_PER_TARGET,
+      personal: this.personalInFlight,
     });
     // Read once for the rows claimed together (the secrets decrypted once), yet fresh for each claim.
     const context = rows.length > 0 ? this.readSendContext() : null;
@@ -155,10 +166,14 @@ export class DeliveryWorker {
   private send(row: DeliveryEntity, context: Promise<SendContext>): Promise<void> {
     const key = targetKey(row);
     this.inFlightPerTarget.set(key, (this.inFlightPerTarget.get(key) ?? 0) + 1);
+    if (row.recipientUserId !== null) this.personalInFlight.add(key);
     return this.track(this.attempt(row, context)).finally(() => {
       const left = (this.inFlightPerTarget.get(key) ?? 1) - 1;
       if (left > 0) this.inFlightPerTarget.set(key, left);
-      else this.inFlightPerTarget.delete(key);
+      else {
+        this.inFlightPerTarget.delete(key);
+        this.personalInFlight.delete(key);
+      }
     });
   }
 
@@ -181,7 +196,8 @@ export class DeliveryWorker {
     try {
       const { settings: current, templates } = await contextNow;
       // A rule's Teams target carries its own sealed URL; the system one is in the settings.
-      const msteamsUrl = row.targetSecret ? this.deps.secretBox.open(row.targetSecret) : current.msteamsUrl;
+      // Sealed for the rule's target, whose label is this row's target.
+      const msteamsUrl = row.targetSecret ? this.deps.secretBox.open(row.targetSecret, secretFields.ruleTeamsUrl(row.target)) : current.msteamsUrl;
       const channelSettings: ChannelSettings = { slackToken: current.slackToken, slackUsername: current.slackUsername, msteamsUrl };
       secrets = [current.slackToken, current.msteamsUrl, msteamsUrl];
       let recipient: Recipient | undefined;

@@ -127,11 +127,13 @@ export class FanoutWorker {
       const settings = await this.deps.settings.systemSettings();
       const now = this.now();
       const systemWide = event.rulesPending ? await this.ruleRoutes(event, settings, now) : [];
+      // Where the rules sent the event: decided now, or on an earlier try whose personal part was held.
+      const ruleTargets = event.rulesPending ? systemWide.map(({ channel, target }) => ({ channel, target })) : event.ruleTargets;
       let personal: RouteTarget[] = [];
       let held: string | null = null;
       try {
         if (directory) {
-          personal = await personalRoutes({ ...this.deps, directory }, event.data, settings, now, event.rulesPending ? systemWide : undefined);
+          personal = await personalRoutes({ ...this.deps, directory }, event.data, settings, now, ruleTargets ?? undefined);
         }
       } catch (error) {
         held = error instanceof Error ? error.message : String(error);
@@ -141,7 +143,7 @@ export class FanoutWorker {
       const atOnce = await db.write(async (manager) => {
         const written = await placeRoutes(manager, event.id, routes, now);
         const next = retry ?? { fanoutStatus: FanoutStatus.DONE, fanoutError: null };
-        const updated = await manager.update(EventEntity, { id: event.id, fanoutNextAt: lease }, { ...next, rulesPending: false });
+        const updated = await manager.update(EventEntity, { id: event.id, fanoutNextAt: lease }, { ...next, rulesPending: false, ruleTargets });
         // Another replica took the event after this one's lease ran out: roll back, it routes it.
         if (updated.affected !== 1) throw new LostLeaseError();
         return written;

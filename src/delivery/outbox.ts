@@ -150,6 +150,10 @@ export interface TargetBound {
   max: number;
   /** Rows in flight now, by `targetKey`. */
   inFlight: ReadonlyMap<string, number>;
+  /** Rows one personal target (a user's own address or webhook) may have in flight: it may be slow on purpose. */
+  maxPersonal?: number;
+  /** Which keys of `inFlight` are personal targets. */
+  personal?: ReadonlySet<string>;
 }
 
 /**
@@ -169,24 +173,26 @@ async function leaseWithinTargetBound(
   limit: number,
   now: number,
   leaseMs: number,
-  { max, inFlight }: TargetBound,
+  { max, inFlight, maxPersonal = max, personal: personalInFlight }: TargetBound,
 ): Promise<number[]> {
   const held = new Map(inFlight);
+  const personal = new Set(personalInFlight);
+  const bound = (key: string) => (personal.has(key) ? Math.min(max, maxPersonal) : max);
   const picked: number[] = [];
   // On PostgreSQL, rows another replica is claiming right now are skipped, not waited for or taken.
-  const due = (take: string) => `SELECT id, channel, target, next_attempt_at FROM delivery
+  const due = (take: string) => `SELECT id, channel, target, recipient_user_id, next_attempt_at FROM delivery
     WHERE status IN ('${DeliveryStatus.PENDING}', '${DeliveryStatus.RETRYING}')
       AND next_attempt_at <= ? AND (lease_expires_at IS NULL OR lease_expires_at < ?)
     ORDER BY next_attempt_at, id LIMIT ${take}${isPostgres(manager) ? " FOR UPDATE SKIP LOCKED" : ""}`;
   for (;;) {
     const want = limit - picked.length;
-    const full = [...held].filter(([, count]) => count >= max).map(([key]) => key);
-    const rows: Array<{ id: number; channel: string; target: string }> =
+    const full = [...held].filter(([key, count]) => count >= bound(key)).map(([key]) => key);
+    const rows: Array<{ id: number; channel: string; target: string; recipient_user_id: number | null }> =
       full.length === 0
         ? await sql(manager, due("?"), [now, now, want])
         : await sql(
             manager,
-            `SELECT id, channel, target FROM (${due(String(CLAIM_SCAN_ROWS))}) AS due
+            `SELECT id, channel, target, recipient_user_id FROM (${due(String(CLAIM_SCAN_ROWS))}) AS due
               WHERE (channel || '|' || target) NOT IN (${full.map(() => "?").join(", ")})
                 ${picked.length > 0 ? `AND id NOT IN (${picked.map(() => "?").join(", ")})` : ""}
               ORDER BY next_attempt_at, id LIMIT ?`,
@@ -195,8 +201,9 @@ async function leaseWithinTargetBound(
     let metFullTarget = false;
     for (const row of rows) {
       const key = targetKey(row);
+      if (row.recipient_user_id !== null) personal.add(key);
       const count = held.get(key) ?? 0;
-      if (count >= max) {
+      if (count >= bound(key)) {
         metFullTarget = true;
         continue;
       }

@@ -10,12 +10,28 @@ import { Caller } from "./context";
 export const CALLER_CACHE_TTL_MS = 60_000;
 /** Distinct tokens remembered at once; the oldest entry goes first. Bounds memory under token spraying. */
 export const CALLER_CACHE_MAX_ENTRIES = 1_000;
+/**
+ * How long a key DefectDojo refused stays refused without asking again: a caller retrying a wrong
+ * key (or spraying one) costs DefectDojo one lookup per this long, and a key created in DefectDojo
+ * works within it.
+ */
+export const FAILED_LOOKUP_TTL_MS = 10_000;
+/**
+ * Lookups of unknown keys one client address may cause: a burst of this many, then one per
+ * LOOKUP_REFILL_MS. A lookup that finds a user is given back, so callers with good keys are never
+ * held up, however many share an address (a proxy); only refused and failed lookups count.
+ */
+export const LOOKUP_BURST = 10;
+export const LOOKUP_REFILL_MS = 6_000;
+/** Client addresses tracked at once (in memory, per replica); the least recently seen goes first. */
+export const MAX_TRACKED_CLIENTS = 10_000;
 /** DRF keys are 40 hex characters; anything much longer is not a DefectDojo key and is not forwarded. */
 const MAX_TOKEN_LENGTH = 256;
 /** `Token <key>` as DRF's TokenAuthentication reads it: keyword case-insensitive, one printable-ASCII key. */
 const TOKEN_HEADER = /^token +([\x21-\x7e]+) *$/i;
 
-export type Authenticate = (authorizationHeader: string | undefined) => Promise<Caller>;
+/** `clientAddress`: the TCP peer (no proxy header is trusted), for the per-address limit on lookups. */
+export type Authenticate = (authorizationHeader: string | undefined, clientAddress?: string) => Promise<Caller>;
 
 export interface CallerAuthOptions {
   /** DefectDojo's base URL (DOJO_URL); null refuses every request, saying why. */
@@ -38,11 +54,23 @@ export interface CallerAuth {
   authenticate: Authenticate;
   /** The cache as it is now, oldest first (for tests and diagnostics). */
   cached(): CachedCaller[];
+  /**
+   * Why a request with this Authorization header is refused before anything else, without asking
+   * DefectDojo (no DOJO_URL, no header, not `Token <key>`), or null: checked before a body is read.
+   */
+  refusedAtOnce(authorizationHeader: string | undefined): GraphQLError | null;
 }
 
 /** `Token <key>` errors: HTTP 401 through Apollo's `extensions.http`. */
 export function unauthenticated(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: "UNAUTHENTICATED", http: { status: 401 } } });
+}
+
+function tooManyLookups(retryAfterMs: number): GraphQLError {
+  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  return new GraphQLError(`too many unknown API keys from this address, try again in ${seconds} s`, {
+    extensions: { code: "RATE_LIMITED", http: { status: 429, headers: new Map([["retry-after", String(seconds)]]) } },
+  });
 }
 
 function defectDojoUnavailable(reason: string): GraphQLError {
@@ -54,14 +82,19 @@ function defectDojoUnavailable(reason: string): GraphQLError {
 /**
  * Resolves `Authorization: Token <key>` to the DefectDojo user behind it, with a small cache in
  * front of DefectDojo's user-profile endpoint. The cache is keyed by the SHA-256 of the key, so
- * the bridge never holds a caller's key after the lookup. Failures are not cached: a wrong token
- * costs a lookup each time, and a token fixed in DefectDojo works at once.
+ * the bridge never holds a caller's key after the lookup. An unauthenticated caller must not make
+ * the bridge hammer DefectDojo: a refused key stays refused for FAILED_LOOKUP_TTL_MS, and each
+ * client address may cause only so many lookups that find nobody (LOOKUP_BURST, then one per
+ * LOOKUP_REFILL_MS), in memory and bounded in size.
  */
 export function createCallerAuth(options: CallerAuthOptions): CallerAuth {
   const ttlMs = options.ttlMs ?? CALLER_CACHE_TTL_MS;
   const maxEntries = options.maxEntries ?? CALLER_CACHE_MAX_ENTRIES;
   const now = options.now ?? Date.now;
   const cache = new Map<string, { caller: Caller; expiresAt: number }>();
+  const refused = new Map<string, number>();
+  // Per client address: lookups left and when that was counted (a token bucket).
+  const budgets = new Map<string, { tokens: number; at: number }>();
   // Concurrent requests with one uncached token share one lookup.
   const inFlight = new Map<string, Promise<Caller>>();
 
@@ -74,32 +107,62 @@ export function createCallerAuth(options: CallerAuthOptions): CallerAuth {
       while (cache.size > maxEntries) cache.delete(cache.keys().next().value as string);
       return caller;
     } catch (error) {
-      if (error instanceof NotAuthenticatedError) throw unauthenticated(error.message);
+      if (error instanceof NotAuthenticatedError) {
+        refused.delete(key);
+        refused.set(key, now() + FAILED_LOOKUP_TTL_MS);
+        while (refused.size > maxEntries) refused.delete(refused.keys().next().value as string);
+        throw unauthenticated(error.message);
+      }
       if (error instanceof DefectDojoUnavailableError) throw defectDojoUnavailable(error.message);
       throw error;
     }
   };
 
-  const authenticate: Authenticate = async (authorizationHeader) => {
-    const dojoUrl = options.dojoUrl;
-    if (!dojoUrl) {
-      throw unauthenticated("DOJO_URL is not configured: the bridge cannot ask DefectDojo who an API token belongs to");
+  const tokenOf = (authorizationHeader: string | undefined): string | GraphQLError => {
+    if (!options.dojoUrl) {
+      return unauthenticated("DOJO_URL is not configured: the bridge cannot ask DefectDojo who an API token belongs to");
     }
-    if (!authorizationHeader) throw unauthenticated("send your DefectDojo API key as `Authorization: Token <key>`");
+    if (!authorizationHeader) return unauthenticated("send your DefectDojo API key as `Authorization: Token <key>`");
     const match = TOKEN_HEADER.exec(authorizationHeader);
     if (!match || match[1].length > MAX_TOKEN_LENGTH) {
-      throw unauthenticated("the Authorization header must be `Token <DefectDojo API key>`");
+      return unauthenticated("the Authorization header must be `Token <DefectDojo API key>`");
     }
-    const token = match[1];
+    return match[1];
+  };
+
+  /** Takes one lookup from the address's budget; the returned function gives it back. */
+  const takeLookup = (address: string): (() => void) => {
+    const time = now();
+    const budget = budgets.get(address) ?? { tokens: LOOKUP_BURST, at: time };
+    budgets.delete(address);
+    budget.tokens = Math.min(LOOKUP_BURST, budget.tokens + (time - budget.at) / LOOKUP_REFILL_MS);
+    budget.at = time;
+    budgets.set(address, budget); // most recently seen last
+    while (budgets.size > MAX_TRACKED_CLIENTS) budgets.delete(budgets.keys().next().value as string);
+    if (budget.tokens < 1) throw tooManyLookups((1 - budget.tokens) * LOOKUP_REFILL_MS);
+    budget.tokens -= 1;
+    return () => {
+      budget.tokens = Math.min(LOOKUP_BURST, budget.tokens + 1);
+    };
+  };
+
+  const authenticate: Authenticate = async (authorizationHeader, clientAddress = "unknown") => {
+    const token = tokenOf(authorizationHeader);
+    if (token instanceof GraphQLError) throw token;
     const key = createHash("sha256").update(token, "utf8").digest("hex");
 
     const hit = cache.get(key);
     if (hit && hit.expiresAt > now()) return hit.caller;
     if (hit) cache.delete(key);
+    const refusedUntil = refused.get(key);
+    if (refusedUntil !== undefined && refusedUntil > now()) throw unauthenticated("DefectDojo does not accept this API token");
+    if (refusedUntil !== undefined) refused.delete(key);
 
     let pending = inFlight.get(key);
     if (!pending) {
-      pending = lookup(dojoUrl, token, key).finally(() => inFlight.delete(key));
+      const giveBack = takeLookup(clientAddress);
+      pending = lookup(options.dojoUrl!, token, key).finally(() => inFlight.delete(key));
+      pending.then(giveBack, () => undefined);
       inFlight.set(key, pending);
     }
     return pending;
@@ -108,5 +171,9 @@ export function createCallerAuth(options: CallerAuthOptions): CallerAuth {
   return {
     authenticate,
     cached: () => [...cache].map(([keyHash, entry]) => ({ keyHash, ...entry })),
+    refusedAtOnce: (authorizationHeader) => {
+      const token = tokenOf(authorizationHeader);
+      return token instanceof GraphQLError ? token : null;
+    },
   };
 }

@@ -23,6 +23,8 @@ export interface GraphqlServices {
   dojoUrl: string | null;
   /** Where a user's personal Teams URL may point (PERSONAL_WEBHOOK_ALLOWLIST). */
   webhookAllowlist: WebhookAllowlist;
+  /** SYSTEM_WEBHOOK_ALLOWLIST: private hosts a superuser's Teams URL (settings, rules) may name. */
+  systemWebhookAllowlist: WebhookAllowlist;
   /**
    * The DefectDojo user with this id, or null when DefectDojo has none. Called only by
    * superuser operations on another user (`user`, `setUserNotification`), once per operation;

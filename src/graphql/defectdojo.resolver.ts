@@ -40,7 +40,12 @@ export class DefectDojoResolver {
   async importFromDefectDojo(@Ctx() { services }: RelayContext): Promise<ImportReportType> {
     const dojo = configured(services, "import from DefectDojo");
     const report = await askDefectDojo(() =>
-      importFromDefectDojo({ client: dojo.client, settings: services.settings, preferences: services.preferences }),
+      importFromDefectDojo({
+        client: dojo.client,
+        settings: services.settings,
+        preferences: services.preferences,
+        systemWebhookAllowlist: services.systemWebhookAllowlist,
+      }),
     );
     return { ...report, importedCount: report.imported.length, unchangedCount: report.unchanged.length, skippedCount: report.skipped.length };
   }

@@ -2,7 +2,7 @@ import { IncomingMessage, ServerResponse } from "node:http";
 import { ApolloServer, HeaderMap } from "@apollo/server";
 import { unwrapResolverError } from "@apollo/server/errors";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
-import { GraphQLSchema } from "graphql";
+import { GraphQLError, GraphQLSchema } from "graphql";
 import getRawBody from "raw-body";
 import { sendJson } from "../http/respond";
 import { Logger } from "../logging/logger";
@@ -21,8 +21,14 @@ const SUGGESTION = / ?Did you mean .+?\?$/;
 export interface GraphqlHandlerOptions {
   schema: GraphQLSchema;
   services: GraphqlServices;
-  /** Resolves the Authorization header to a caller or throws a coded GraphQLError (401 / 503). */
+  /** Resolves the Authorization header to a caller or throws a coded GraphQLError (401 / 429 / 503). */
   authenticate: Authenticate;
+  /**
+   * Why a request is refused on its Authorization header alone (missing, not `Token <key>`), or
+   * null: asked before any body is read, so a caller without a well-formed key makes the bridge
+   * buffer nothing.
+   */
+  refusedAtOnce?: (authorizationHeader: string | undefined) => GraphQLError | null;
   logger?: Logger;
   maxBodyBytes?: number;
   /** Depth, cost and alias limits of every operation; DEFAULT_GRAPHQL_LIMITS when absent. */
@@ -108,6 +114,13 @@ export function createGraphqlHandler(options: GraphqlHandlerOptions): GraphqlHan
     }
     const method = (req.method ?? "GET").toUpperCase();
 
+    const refused = options.refusedAtOnce?.(req.headers.authorization);
+    if (refused) {
+      // The body is not read; the connection closes after the answer rather than draining it.
+      res.setHeader("Connection", "close");
+      return sendError(res, 401, String(refused.extensions.code ?? "UNAUTHENTICATED"), refused.message);
+    }
+
     let body: unknown;
     if (method === "POST") {
       let text: string;
@@ -131,7 +144,7 @@ export function createGraphqlHandler(options: GraphqlHandlerOptions): GraphqlHan
 
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method, headers, search: new URL(req.url ?? "/", "http://relay").search, body },
-      context: async () => ({ caller: await options.authenticate(req.headers.authorization), services: options.services }),
+      context: async () => ({ caller: await options.authenticate(req.headers.authorization, req.socket.remoteAddress), services: options.services }),
     });
 
     res.statusCode = response.status ?? 200;

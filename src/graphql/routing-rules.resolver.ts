@@ -1,5 +1,6 @@
 import { Arg, Args, Authorized, Ctx, ID, Mutation, Query, Resolver } from "type-graphql";
 import { Channel } from "../channels/channel-id";
+import { nonPublicLiteralReason, WebhookAllowlist } from "../channels/msteams/webhook-allowlist";
 import { RoutePreview } from "../routing/preview";
 import { DigestGroupBy } from "../routing/routing-rule";
 import { MissingTeamsUrlError, RuleDraft, RuleTargetDraft } from "../storage/routing-rule-store";
@@ -44,6 +45,7 @@ export class RoutingRulesResolver {
     @Ctx() { services }: RelayContext,
   ): Promise<RoutingRuleType> {
     const draft = ruleDraft(input, services.dojoApiConfigured);
+    refuseNonPublicLiterals(input, services.systemWebhookAllowlist);
     // Named here, where the place is known; on update the store decides whether a URL can be kept.
     const missing = input.targets.findIndex((target) => target.channel === Channel.MSTEAMS && !target.msteamsUrl);
     if (missing >= 0) throw badUserInput(`input.targets.${missing}.msteamsUrl`, "is required for MSTEAMS targets");
@@ -63,6 +65,7 @@ export class RoutingRulesResolver {
   ): Promise<RoutingRuleType> {
     const ruleId = parseRowId(id, "id", "a routing rule");
     const draft = ruleDraft(input, services.dojoApiConfigured);
+    refuseNonPublicLiterals(input, services.systemWebhookAllowlist);
     let saved;
     try {
       saved = await services.rules.update(ruleId, draft);
@@ -99,6 +102,14 @@ export class RoutingRulesResolver {
 }
 
 /** The validated input as the store takes it: trimmed, defaults filled in, lists without repeats. */
+/** A Teams URL at an IP address that is not public is refused when set (a host name is checked at each send). */
+function refuseNonPublicLiterals(input: RoutingRuleInput, exempt: WebhookAllowlist): void {
+  input.targets.forEach((target, index) => {
+    const refused = target.msteamsUrl ? nonPublicLiteralReason(exempt, target.msteamsUrl) : null;
+    if (refused) throw badUserInput(`input.targets.${index}.msteamsUrl`, refused);
+  });
+}
+
 function ruleDraft(input: RoutingRuleInput, dojoApiConfigured: boolean): RuleDraft {
   const tags = unique((input.tags ?? []).map((tag) => tag.trim()), (tag) => tag.toLowerCase());
   if (!dojoApiConfigured) {

@@ -1,7 +1,9 @@
 import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from "type-graphql";
+import { nonPublicLiteralReason } from "../channels/msteams/webhook-allowlist";
 import { publicSettings, SystemSettings, SystemSettingsUpdate } from "../storage/settings-store";
 import { SUPERUSER } from "./auth-checker";
 import { RelayContext } from "./context";
+import { badUserInput } from "./errors";
 import { SystemSettingsInput } from "./system-settings.input";
 import { SystemSettingsType } from "./system-settings.type";
 
@@ -24,6 +26,8 @@ export class SystemSettingsResolver {
     const update: SystemSettingsUpdate = Object.fromEntries(
       Object.entries(input).filter(([, value]) => value !== null && value !== undefined),
     );
+    const refused = update.msteamsUrl ? nonPublicLiteralReason(services.systemWebhookAllowlist, update.msteamsUrl) : null;
+    if (refused) throw badUserInput("msteamsUrl", refused);
     return services.settings.updateSystemSettings(update);
   }
 }

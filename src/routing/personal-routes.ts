@@ -28,7 +28,7 @@ export async function personalRoutes(
   settings: SystemSettingsWithSecrets,
   now: number,
   /** Where the event goes system-wide, when routing rules decided it; else the system-wide settings say. */
-  systemWide?: RouteTarget[],
+  systemWide?: ReadonlyArray<Pick<RouteTarget, "channel" | "target">>,
 ): Promise<RouteTarget[]> {
   const switchedOn = new Set<Channel>();
   if (settings.enableSlackNotifications) switchedOn.add(Channel.SLACK);

@@ -11,6 +11,7 @@ import { RoutingRules1764748800000 } from "../../migrations/1764748800000-routin
 import { MessageTemplates1764835200000 } from "../../migrations/1764835200000-message-templates";
 import { KeptAsideRequests1764921600000 } from "../../migrations/1764921600000-kept-aside-requests";
 import { WebhookOutages1765180800000 } from "../../migrations/1765180800000-webhook-outages";
+import { SecurityRoundTwo1765267200000 } from "../../migrations/1765267200000-security-round-two";
 import { PrunedEventKeys1765353600000 } from "../../migrations/1765353600000-pruned-event-keys";
 import { DeliveryEntity } from "./entities/delivery.entity";
 import { DigestEntity, DigestItemEntity } from "./entities/digest.entity";
@@ -53,6 +54,7 @@ export const MIGRATIONS = [
   MessageTemplates1764835200000,
   KeptAsideRequests1764921600000,
   WebhookOutages1765180800000,
+  SecurityRoundTwo1765267200000,
   PrunedEventKeys1765353600000,
 ];
 

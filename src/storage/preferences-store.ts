@@ -6,7 +6,7 @@ import { QuietHours } from "../routing/quiet-hours";
 import { Database } from "./database";
 import { UserContactEntity } from "./entities/user-contact.entity";
 import { UserNotificationEntity } from "./entities/user-notification.entity";
-import { SecretBox } from "./secret-box";
+import { SecretBox, secretFields } from "./secret-box";
 import { EventChannels } from "./settings-store";
 
 /** What a user set as their own addresses, as the API may show it: the Teams URL only as "set or not". */
@@ -120,7 +120,7 @@ export class PreferencesStore {
       if (update.slackEmail !== undefined) row.slackEmail = update.slackEmail || null;
       if (update.email !== undefined) row.email = update.email || null;
       if (update.msteamsUrl !== undefined) {
-        row.msteamsUrlEncrypted = update.msteamsUrl ? this.secrets.seal(update.msteamsUrl) : null;
+        row.msteamsUrlEncrypted = update.msteamsUrl ? this.secrets.seal(update.msteamsUrl, secretFields.personalTeamsUrl(userId)) : null;
       }
       if (update.minSeverity !== undefined) row.minSeverity = update.minSeverity;
       if (update.digestWindowSeconds !== undefined) row.digestWindowSeconds = update.digestWindowSeconds;
@@ -163,7 +163,7 @@ export class PreferencesStore {
   }
 
   private open(row: UserContactEntity): UserContactWithSecret {
-    const msteamsUrl = row.msteamsUrlEncrypted ? this.secrets.open(row.msteamsUrlEncrypted) : null;
+    const msteamsUrl = row.msteamsUrlEncrypted ? this.secrets.open(row.msteamsUrlEncrypted, secretFields.personalTeamsUrl(row.userId)) : null;
     const quietHours =
       row.quietHoursStart && row.quietHoursEnd
         ? { start: row.quietHoursStart, end: row.quietHoursEnd, timeZone: row.timeZone ?? "UTC" }

@@ -2,7 +2,7 @@ import { Channel } from "../channels/channel-id";
 import { msteamsLabel, RoutingRule, ruleFromEntity, teamsTargetLabel } from "../routing/routing-rule";
 import { Database } from "./database";
 import { RoutingRuleEntity, StoredRuleTarget } from "./entities/routing-rule.entity";
-import { SecretBox } from "./secret-box";
+import { SecretBox, secretFields } from "./secret-box";
 
 /** A target as an administrator writes it; `msteamsUrl` omitted on update keeps the stored URL. */
 export interface RuleTargetDraft {
@@ -47,9 +47,11 @@ export class RoutingRuleStore {
 
   async create(draft: RuleDraft): Promise<PublicRule> {
     const now = Date.now();
-    const saved = await this.db.write((manager) =>
-      manager.save(manager.create(RoutingRuleEntity, { ...this.fields(draft, []), createdAt: now, updatedAt: now })),
-    );
+    const saved = await this.db.write(async (manager) => {
+      // Saved first without targets: a Teams URL is sealed for its target, whose label names the rule's id.
+      const row = await manager.save(manager.create(RoutingRuleEntity, { ...this.fields(draft, [], null), createdAt: now, updatedAt: now }));
+      return manager.save(Object.assign(row, this.fields(draft, [], row.id)));
+    });
     return publicRule(saved);
   }
 
@@ -58,7 +60,7 @@ export class RoutingRuleStore {
     const saved = await this.db.write(async (manager) => {
       const row = await manager.findOneBy(RoutingRuleEntity, { id });
       if (!row) return null;
-      Object.assign(row, this.fields(draft, row.targets), { updatedAt: Date.now() });
+      Object.assign(row, this.fields(draft, row.targets, row.id), { updatedAt: Date.now() });
       return manager.save(row);
     });
     return saved && publicRule(saved);
@@ -73,26 +75,31 @@ export class RoutingRuleStore {
     return this.db.manager.find(RoutingRuleEntity, { order: { position: "ASC", id: "ASC" } });
   }
 
-  /** The draft as columns. A Teams target without a URL keeps the URL of the old rule's Teams target in the same place. */
-  private fields(draft: RuleDraft, previous: StoredRuleTarget[]): Partial<RoutingRuleEntity> {
+  /**
+   * The draft as columns. A Teams target without a URL keeps the URL of the old rule's Teams target
+   * in the same place. Without the rule's id (before its first save) no Teams target is written.
+   */
+  private fields(draft: RuleDraft, previous: StoredRuleTarget[], ruleId: number | null): Partial<RoutingRuleEntity> {
     const oldTeams = previous.filter((target) => target.channel === Channel.MSTEAMS);
     const teamsCount = draft.targets.filter((target) => target.channel === Channel.MSTEAMS).length;
     let teamsIndex = 0;
-    const targets = draft.targets.map((target): StoredRuleTarget => {
+    const targets = draft.targets.flatMap((target): StoredRuleTarget[] => {
       switch (target.channel) {
         case Channel.SLACK:
-          return { channel: target.channel, slackChannel: target.slackChannel?.trim() ?? "" };
+          return [{ channel: target.channel, slackChannel: target.slackChannel?.trim() ?? "" }];
         case Channel.MAIL:
-          return { channel: target.channel, emails: target.emails ?? [] };
+          return [{ channel: target.channel, emails: target.emails ?? [] }];
         case Channel.MSTEAMS: {
           const index = teamsIndex++;
           // Kept by place only while the rule has as many Teams targets as before: after one was added
           // or removed, "the same place" may be another workflow, and a message would go to the wrong team.
           const kept = oldTeams.length === teamsCount ? oldTeams[index]?.msteamsUrlSealed : undefined;
           if (!target.msteamsUrl && !kept) throw new MissingTeamsUrlError(`Teams target ${index + 1} needs msteamsUrl`);
-          const sealed = target.msteamsUrl ? this.secrets.seal(target.msteamsUrl) : kept!;
-          const url = target.msteamsUrl ?? this.secrets.open(kept!);
-          return { channel: target.channel, msteamsUrlSealed: sealed, msteamsLabel: msteamsLabel(url, index, teamsCount) };
+          if (ruleId === null) return [];
+          if (!target.msteamsUrl) return [oldTeams[index]]; // same URL, place and count: the same label it was sealed for
+          const stored = { channel: target.channel, msteamsLabel: msteamsLabel(target.msteamsUrl, index, teamsCount) };
+          const sealed = this.secrets.seal(target.msteamsUrl, secretFields.ruleTeamsUrl(teamsTargetLabel(stored, ruleId)));
+          return [{ ...stored, msteamsUrlSealed: sealed }];
         }
       }
     });

@@ -4,7 +4,7 @@ import { isPersonalOnlyEvent } from "../events/personal-only-events";
 import { Database } from "./database";
 import { SystemNotificationEntity } from "./entities/system-notification.entity";
 import { SystemSettingsEntity } from "./entities/system-settings.entity";
-import { SecretBox } from "./secret-box";
+import { SecretBox, secretFields } from "./secret-box";
 
 /** System-wide settings as everyone but a channel may see them: secrets only as "set or not". */
 export interface SystemSettings {
@@ -67,8 +67,8 @@ export class SettingsStore {
 
   async systemSettings(): Promise<SystemSettingsWithSecrets> {
     const row = await this.db.manager.findOneBy(SystemSettingsEntity, { id: SETTINGS_ROW_ID });
-    const slackToken = row?.slackTokenEncrypted ? this.secrets.open(row.slackTokenEncrypted) : null;
-    const msteamsUrl = row?.msteamsUrlEncrypted ? this.secrets.open(row.msteamsUrlEncrypted) : null;
+    const slackToken = row?.slackTokenEncrypted ? this.secrets.open(row.slackTokenEncrypted, secretFields.slackToken(row.id)) : null;
+    const msteamsUrl = row?.msteamsUrlEncrypted ? this.secrets.open(row.msteamsUrlEncrypted, secretFields.systemTeamsUrl(row.id)) : null;
     return {
       enableSlackNotifications: row?.enableSlackNotifications ?? false,
       slackChannel: row?.slackChannel ?? "",
@@ -104,8 +104,10 @@ export class SettingsStore {
       for (const [key, value] of Object.entries(plain)) {
         if (value !== undefined) (row as unknown as Record<string, unknown>)[key] = value;
       }
-      if (slackToken !== undefined) row.slackTokenEncrypted = slackToken ? this.secrets.seal(slackToken) : null;
-      if (msteamsUrl !== undefined) row.msteamsUrlEncrypted = msteamsUrl ? this.secrets.seal(msteamsUrl) : null;
+      if (slackToken !== undefined) row.slackTokenEncrypted = slackToken ? this.secrets.seal(slackToken, secretFields.slackToken(row.id)) : null;
+      if (msteamsUrl !== undefined) {
+        row.msteamsUrlEncrypted = msteamsUrl ? this.secrets.seal(msteamsUrl, secretFields.systemTeamsUrl(row.id)) : null;
+      }
       row.updatedAt = Date.now();
       await manager.save(row);
     });

@@ -145,7 +145,11 @@ describe("injection corpus through every channel", () => {
   beforeAll(async () => {
     [slackPeer, teamsPeer, smtpPeer] = await Promise.all([startSlackPeer(), startTeamsPeer(), startSmtpPeer()]);
     slack = createSlackChannel({ slackApiUrl: slackPeer.url, dojoUrl: DOJO_URL });
-    teams = createMsteamsChannel({ dojoUrl: DOJO_URL, personalAllowlist: parseWebhookAllowlist(DEFAULT_PERSONAL_WEBHOOK_ALLOWLIST) });
+    teams = createMsteamsChannel({
+      dojoUrl: DOJO_URL,
+      personalAllowlist: parseWebhookAllowlist(DEFAULT_PERSONAL_WEBHOOK_ALLOWLIST),
+      systemAllowlist: parseWebhookAllowlist(`${new URL(teamsPeer.url).origin}/`),
+    });
     mail = createMailChannel({ smtpUrl: smtpPeer.url, mailFrom: "Dojo Relay <relay@example.com>", dojoUrl: DOJO_URL });
   });
   afterAll(async () => {

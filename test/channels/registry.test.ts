@@ -10,6 +10,7 @@ describe("channel registry", () => {
     mailFrom: "relay@example.com",
     dojoUrl: null,
     personalWebhookAllowlist: parseWebhookAllowlist(DEFAULT_PERSONAL_WEBHOOK_ALLOWLIST),
+    systemWebhookAllowlist: parseWebhookAllowlist(""),
   };
 
   it("has one channel for every Channel id, under its own id", () => {

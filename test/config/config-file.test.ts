@@ -40,7 +40,7 @@ describe("loadConfig: RELAY_CONFIG file", () => {
         "GRAPHQL_INTROSPECTION: false",
         "LOG_LEVEL: warn",
         "POLL_FINDING_SEVERITIES: [critical, High, Medium]",
-        "SECRET_KEY: 0123e4", // a number in YAML's eyes; must stay the text as written
+        "SECRET_KEY: 0123456789012345678901234567890123e4", // a number in YAML's eyes; must stay the text as written
         "MAIL_FROM:", // empty: unset, the default applies
         "",
       ].join("\n"),
@@ -51,7 +51,7 @@ describe("loadConfig: RELAY_CONFIG file", () => {
       dojoUrl: "https://dojo.example.com",
       webhookMaxBytes: 1000,
       logLevel: "warn",
-      secretKey: "0123e4",
+      secretKey: "0123456789012345678901234567890123e4",
       mailFrom: "Dojo Relay <no-reply@localhost>",
     });
     expect(config.graphql.introspection).toBe(false);
@@ -143,29 +143,29 @@ describe("loadConfig: secrets from *_FILE", () => {
       DOJO_API_KEY_FILE: file("dojo-api-key", "dojo-key\n"),
       WEBHOOK_HEADER_VALUE_FILE: file("webhook", "Token abc\r\n"),
       SMTP_URL_FILE: file("smtp-url", "smtp://u:p@mail:587"),
-      SECRET_KEY_FILE: file("secret-key", "secret\n"),
+      SECRET_KEY_FILE: file("secret-key", "secret of thirty-two characters or more\n"),
     });
     expect(config).toMatchObject({
       database: { type: "postgres", url: "postgres://relay:pw@db:5432/relay" },
       dojoApiKey: "dojo-key",
       webhookHeaderValue: "Token abc",
       smtpUrl: "smtp://u:p@mail:587",
-      secretKey: "secret",
+      secretKey: "secret of thirty-two characters or more",
     });
   });
 
   it("takes *_FILE from the config file too, and lets the environment's NAME replace the file's NAME_FILE", () => {
-    const secret = file("secret-key", "from-secret-file\n");
+    const secret = file("secret-key", "from-secret-file, thirty-two characters or more\n");
     const path = file("relay.yaml", `SECRET_KEY_FILE: ${secret}\nDOJO_API_KEY: from-config-file\n`);
-    expect(loadConfig({ RELAY_CONFIG: path }).secretKey).toBe("from-secret-file");
-    expect(loadConfig({ RELAY_CONFIG: path, SECRET_KEY: "from-env" }).secretKey).toBe("from-env");
+    expect(loadConfig({ RELAY_CONFIG: path }).secretKey).toBe("from-secret-file, thirty-two characters or more");
+    expect(loadConfig({ RELAY_CONFIG: path, SECRET_KEY: "from-env, thirty-two characters or more" }).secretKey).toBe("from-env, thirty-two characters or more");
     const other = file("dojo-api-key", "from-env-file");
     expect(loadConfig({ RELAY_CONFIG: path, DOJO_API_KEY_FILE: other }).dojoApiKey).toBe("from-env-file");
   });
 
   it("refuses NAME and NAME_FILE set together", () => {
     const path = file("secret-key", "s");
-    expect(problemsOf({ SECRET_KEY: "s", SECRET_KEY_FILE: path })).toEqual(["SECRET_KEY and SECRET_KEY_FILE are both set; set only one"]);
+    expect(problemsOf({ SECRET_KEY: "s".repeat(32), SECRET_KEY_FILE: path })).toEqual(["SECRET_KEY and SECRET_KEY_FILE are both set; set only one"]);
     const config = file("relay.yaml", `DOJO_API_KEY: k\nDOJO_API_KEY_FILE: ${path}\n`);
     expect(problemsOf({ RELAY_CONFIG: config })).toEqual(["DOJO_API_KEY and DOJO_API_KEY_FILE are both set; set only one"]);
   });

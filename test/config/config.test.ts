@@ -30,7 +30,7 @@ describe("loadConfig", () => {
       SMTP_URL: "smtp://u:p@127.0.0.1:2525",
       MAIL_FROM: "relay@example.com",
       WEBHOOK_MAX_BYTES: "1000",
-      SECRET_KEY: "s",
+      SECRET_KEY: "s".repeat(32),
       LOG_LEVEL: "DEBUG",
     });
     expect(config).toMatchObject({
@@ -65,8 +65,8 @@ describe("loadConfig", () => {
 describe("loadConfig: database", () => {
   it("takes a PostgreSQL URL, which needs SECRET_KEY (every replica must read what another encrypted)", () => {
     const url = "postgres://relay:pw@db.internal:5432/relay";
-    expect(loadConfig({ DATABASE_URL: url, SECRET_KEY: "k" }).database).toEqual({ type: "postgres", url });
-    expect(loadConfig({ DATABASE_URL: "postgresql://db/relay", SECRET_KEY: "k" }).database.type).toBe("postgres");
+    expect(loadConfig({ DATABASE_URL: url, SECRET_KEY: "k".repeat(32) }).database).toEqual({ type: "postgres", url });
+    expect(loadConfig({ DATABASE_URL: "postgresql://db/relay", SECRET_KEY: "k".repeat(32) }).database.type).toBe("postgres");
     expect(() => loadConfig({ DATABASE_URL: url })).toThrow(/SECRET_KEY must be set when DATABASE_URL is PostgreSQL/);
   });
 
@@ -138,6 +138,16 @@ describe("loadConfig: delivery", () => {
     for (const bad of ["0", "-5", "2.5", "forever"]) {
       expect(() => loadConfig({ RETENTION_DAYS: bad })).toThrow(`RETENTION_DAYS must be a whole number from 1 to 36500, got "${bad}"`);
     }
+  });
+
+  it("reads SYSTEM_WEBHOOK_ALLOWLIST (empty by default) in PERSONAL_WEBHOOK_ALLOWLIST's syntax, and names a bad entry", () => {
+    expect(loadConfig({}).systemWebhookAllowlist.entries).toEqual([]);
+    const config = loadConfig({ SYSTEM_WEBHOOK_ALLOWLIST: "http://127.0.0.1:8123/, http://relay.internal/teams/" });
+    expect(config.systemWebhookAllowlist.entries.map((entry) => [entry.host, entry.literalHost])).toEqual([
+      ["127.0.0.1", true],
+      ["relay.internal", true],
+    ]);
+    expect(() => loadConfig({ SYSTEM_WEBHOOK_ALLOWLIST: "ftp://relay.internal/" })).toThrow(/SYSTEM_WEBHOOK_ALLOWLIST: "ftp:\/\/relay.internal\/" is not a valid allowlist entry/);
   });
 
   it("reads DELIVERY_MAX_IN_FLIGHT_PER_TARGET and DELIVERY_RETRY_MAX_MS, and names bad values", () => {

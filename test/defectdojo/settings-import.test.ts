@@ -56,7 +56,7 @@ async function importBed(model: DojoAuthorizationModel) {
   const peer = await startDojoPeer({ model });
   seed(peer);
   const database = await migratedDatabase();
-  const secretBox = new SecretBox("import test key");
+  const secretBox = new SecretBox("import test key, thirty-two characters or more");
   const settings = new SettingsStore(database.db, secretBox);
   const preferences = new PreferencesStore(database.db, secretBox);
   const client = createDojoClient({ baseUrl: peer.url, apiKey: peer.serviceToken, retryBaseMs: 5 });
@@ -228,11 +228,22 @@ describe("importFromDefectDojo and values the bridge would refuse", () => {
     expect(JSON.stringify(report)).not.toContain("TEAMSSIG");
   });
 
+  // Security review (issue 17): a superuser's Teams URL at an address that is not public is refused when set, imported too.
+  it("skips a Teams URL at an address that is not public, saying how to allow it", async () => {
+    bed.peer.setSystemSettings({ msteams_url: "http://169.254.169.254/latest/meta-data?sig=TEAMSSIG" });
+    const report = await bed.run();
+    expect(report.skipped).toEqual(
+      expect.arrayContaining([{ what: "system setting msteamsUrl", reason: expect.stringMatching(/not a public address.*SYSTEM_WEBHOOK_ALLOWLIST/) }]),
+    );
+    expect((await bed.settings.systemSettings()).msteamsUrlSet).toBe(false);
+    expect(JSON.stringify(report)).not.toContain("TEAMSSIG");
+  });
+
   it("skips the system matrix when DefectDojo has no system row yet", async () => {
     const peer = await startDojoPeer();
     const database = await migratedDatabase();
     try {
-      const secretBox = new SecretBox("k");
+      const secretBox = new SecretBox("k, thirty-two characters or more");
       const settings = new SettingsStore(database.db, secretBox);
       const report = await importFromDefectDojo({
         client: createDojoClient({ baseUrl: peer.url, apiKey: peer.serviceToken }),

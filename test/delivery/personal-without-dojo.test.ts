@@ -27,7 +27,7 @@ describe("a personal delivery without DefectDojo's API to check its recipient", 
     slack = await startSlackPeer({ users: { "alice@example.com": "UALICE" } });
     database = await migratedDatabase();
     const config = loadConfig({ SLACK_API_URL: slack.url, DELIVERY_RETRY_BASE_MS: "50" });
-    const secretBox = new SecretBox("test secret key");
+    const secretBox = new SecretBox("test secret key of thirty-two characters or more");
     const settings = new SettingsStore(database.db, secretBox);
     await settings.updateSystemSettings({ enableSlackNotifications: true, slackChannel: "#security", slackToken: SLACK_PEER_TOKEN });
     worker = new DeliveryWorker({

@@ -28,7 +28,7 @@ const TOLERANCE_MS = 5;
 async function startWorker(slack: SlackPeer, env: Record<string, string>) {
   const database = await migratedDatabase();
   const config = loadConfig({ SLACK_API_URL: slack.url, DELIVERY_RETRY_BASE_MS: "50", ...env });
-  const secretBox = new SecretBox("test secret key");
+  const secretBox = new SecretBox("test secret key, thirty-two characters or more");
   const settings = new SettingsStore(database.db, secretBox);
   await settings.updateSystemSettings({ enableSlackNotifications: true, slackChannel: "#busy", slackToken: SLACK_PEER_TOKEN });
   const worker = new DeliveryWorker({

@@ -1,7 +1,13 @@
 import { createHash } from "node:crypto";
 import { createServer } from "node:net";
 import { GraphQLError } from "graphql";
-import { CALLER_CACHE_TTL_MS, createCallerAuth } from "../../src/graphql/caller-auth";
+import {
+  CALLER_CACHE_TTL_MS,
+  createCallerAuth,
+  FAILED_LOOKUP_TTL_MS,
+  LOOKUP_BURST,
+  LOOKUP_REFILL_MS,
+} from "../../src/graphql/caller-auth";
 import { DojoPeer, startDojoPeer } from "../peers/dojo-peer";
 
 const ADMIN_TOKEN = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1";
@@ -71,17 +77,51 @@ describe("createCallerAuth", () => {
     expect(dojo.profileCalls).toBe(4);
   });
 
-  it("answers an unknown key with UNAUTHENTICATED (HTTP 401) and does not cache the refusal", async () => {
+  // Security review (issue 17): an unknown key cost a DefectDojo lookup on every request.
+  it("answers an unknown key with UNAUTHENTICATED (HTTP 401) and keeps the refusal briefly", async () => {
     const auth = createCallerAuth({ dojoUrl: dojo.url, now });
     const error = await graphqlError(auth.authenticate("Token not-a-known-key"));
     expect(error.extensions).toEqual({ code: "UNAUTHENTICATED", http: { status: 401 } });
     expect(error.message).not.toContain("not-a-known-key");
 
-    // The key is created in DefectDojo a moment later: it works at once.
+    // Asked again within FAILED_LOOKUP_TTL_MS: refused without asking DefectDojo.
     dojo.addUser({ id: 9, username: "late", token: "not-a-known-key" });
+    clock += FAILED_LOOKUP_TTL_MS - 1;
+    expect((await graphqlError(auth.authenticate("Token not-a-known-key"))).extensions.code).toBe("UNAUTHENTICATED");
+    expect(dojo.profileCalls).toBe(1);
+
+    // Then the key created in DefectDojo meanwhile works.
+    clock += 1;
     await expect(auth.authenticate("Token not-a-known-key")).resolves.toMatchObject({ id: 9 });
     expect(dojo.profileCalls).toBe(2);
     expect(auth.cached()).toHaveLength(1);
+  });
+
+  it(`lets one client address cause ${LOOKUP_BURST} lookups of unknown keys, then one per ${LOOKUP_REFILL_MS / 1000} s (HTTP 429)`, async () => {
+    const auth = createCallerAuth({ dojoUrl: dojo.url, now });
+    for (let i = 0; i < LOOKUP_BURST; i++) await graphqlError(auth.authenticate(`Token sprayed-${i}`, "203.0.113.7"));
+    expect(dojo.profileCalls).toBe(LOOKUP_BURST);
+
+    const limited = await graphqlError(auth.authenticate("Token sprayed-next", "203.0.113.7"));
+    expect(limited.extensions).toMatchObject({ code: "RATE_LIMITED", http: { status: 429 } });
+    expect(dojo.profileCalls).toBe(LOOKUP_BURST);
+    // Another address is not held up, and a key already known is served from the cache.
+    await expect(auth.authenticate(`Token ${ADMIN_TOKEN}`, "198.51.100.9")).resolves.toMatchObject({ id: 1 });
+    await expect(auth.authenticate(`Token ${ADMIN_TOKEN}`, "203.0.113.7")).resolves.toMatchObject({ id: 1 });
+
+    clock += LOOKUP_REFILL_MS;
+    await graphqlError(auth.authenticate("Token sprayed-next", "203.0.113.7"));
+    expect(dojo.profileCalls).toBe(LOOKUP_BURST + 2);
+    expect((await graphqlError(auth.authenticate("Token sprayed-last", "203.0.113.7"))).extensions.code).toBe("RATE_LIMITED");
+  });
+
+  it("never limits lookups that find a user, however many come from one address (a proxy)", async () => {
+    const auth = createCallerAuth({ dojoUrl: dojo.url, now });
+    for (let i = 0; i < 3 * LOOKUP_BURST; i++) {
+      clock += CALLER_CACHE_TTL_MS; // each one a fresh lookup
+      await expect(auth.authenticate(`Token ${i % 2 ? ADMIN_TOKEN : READER_TOKEN}`, "10.0.0.1")).resolves.toBeDefined();
+    }
+    expect(dojo.profileCalls).toBe(3 * LOOKUP_BURST);
   });
 
   it.each([

@@ -1,6 +1,6 @@
 import { Server } from "node:http";
-import { AddressInfo } from "node:net";
-import { createCallerAuth } from "../../src/graphql/caller-auth";
+import { AddressInfo, connect } from "node:net";
+import { createCallerAuth, LOOKUP_BURST } from "../../src/graphql/caller-auth";
 import { createGraphqlHandler, GraphqlHandler } from "../../src/graphql/graphql-handler";
 import { createHttpServer } from "../../src/http/http-server";
 import { DojoPeer, startDojoPeer } from "../peers/dojo-peer";
@@ -26,10 +26,12 @@ describe("POST /graphql over HTTP", () => {
     dojo.addUser({ id: 2, username: "reader", token: READER_TOKEN });
     bed = await graphqlTestbed();
     const logger = quietLogger();
+    const callerAuth = createCallerAuth({ dojoUrl: dojo.url });
     graphql = createGraphqlHandler({
       schema: await relaySchema(),
       services: bed.services,
-      authenticate: createCallerAuth({ dojoUrl: dojo.url }).authenticate,
+      authenticate: callerAuth.authenticate,
+      refusedAtOnce: callerAuth.refusedAtOnce,
       logger,
       maxBodyBytes: MAX_BODY_BYTES,
     });
@@ -61,6 +63,43 @@ describe("POST /graphql over HTTP", () => {
       expect(JSON.parse(response.body).data).toBeUndefined();
     }
     expect(dojo.profileCalls).toBe(0);
+  });
+
+  // Security review (issue 17): the body was read (up to the limit, as slowly as the caller sent it) before the token was looked at.
+  it.each([
+    ["no Authorization header", ""],
+    ["a Bearer token", "Authorization: Bearer abc\r\n"],
+    ["a key with a space", "Authorization: Token a b\r\n"],
+  ])("answers %s with 401 before reading any body", async (_label, authorization) => {
+    const socket = connect(Number(new URL(url).port), "127.0.0.1");
+    const answer = new Promise<string>((resolve, reject) => {
+      let text = "";
+      socket.on("data", (chunk) => {
+        text += chunk.toString("latin1");
+        if (text.includes("\r\n\r\n")) resolve(text);
+      });
+      socket.on("error", reject);
+      socket.on("close", () => resolve(text));
+    });
+    // Headers announcing 900 KB, then nothing: a bridge that waits for the body never answers.
+    socket.write(`POST /graphql HTTP/1.1\r\nHost: relay\r\nContent-Type: application/json\r\n${authorization}Content-Length: 900000\r\n\r\n{"query":`);
+    try {
+      const head = await answer;
+      expect(head).toMatch(/^HTTP\/1\.1 401 /);
+      expect(head).toMatch(/connection: close/i);
+    } finally {
+      socket.destroy();
+    }
+    expect(dojo.profileCalls).toBe(0);
+  });
+
+  it("answers 429 RATE_LIMITED with Retry-After once one address sprayed unknown keys, asking DefectDojo no more", async () => {
+    for (let i = 0; i < LOOKUP_BURST; i++) expect((await post({ query: "{ slackAppManifest }" }, { Authorization: `Token sprayed-${i}` })).status).toBe(401);
+    const limited = await post({ query: "{ slackAppManifest }" }, { Authorization: "Token sprayed-more" });
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers["retry-after"])).toBeGreaterThan(0);
+    expect(errorsOf(limited)[0].extensions?.code).toBe("RATE_LIMITED");
+    expect(dojo.profileCalls).toBe(LOOKUP_BURST);
   });
 
   it("answers an unknown token with 401 UNAUTHENTICATED", async () => {

@@ -43,11 +43,13 @@ export async function graphqlOverHttp(
   const bed = await graphqlTestbed();
   const logs: Array<Record<string, unknown>> = [];
   const logger = createLogger("debug", { write: (line: string) => logs.push(JSON.parse(line)) } as never);
+  const callerAuth = createCallerAuth({ dojoUrl: dojo.url });
   const graphql: GraphqlHandler = createGraphqlHandler({
     ...options,
     schema: await relaySchema(),
     services: bed.services,
-    authenticate: createCallerAuth({ dojoUrl: dojo.url }).authenticate,
+    authenticate: callerAuth.authenticate,
+    refusedAtOnce: callerAuth.refusedAtOnce,
     logger,
   });
   await graphql.start();

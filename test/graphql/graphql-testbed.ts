@@ -62,10 +62,10 @@ export async function graphqlTestbed(
   sendTestNotification: (services: GraphqlServices, channel: Channel) => Promise<DeliveryEntity> = async () => {
     throw new Error("sendTestNotification is not part of this test");
   },
-  options: { webhookAllowlist?: WebhookAllowlist; dojo?: FactsSource; defectDojo?: DefectDojoAccess } = {},
+  options: { webhookAllowlist?: WebhookAllowlist; systemWebhookAllowlist?: WebhookAllowlist; dojo?: FactsSource; defectDojo?: DefectDojoAccess } = {},
 ): Promise<Testbed> {
   const database = await migratedDatabase();
-  const secretBox = new SecretBox("graphql test key");
+  const secretBox = new SecretBox("graphql test key, thirty-two characters or more");
   const settings = new SettingsStore(database.db, secretBox);
   const preferences = new PreferencesStore(database.db, secretBox);
   const templates = new TemplateStore(database.db);
@@ -78,6 +78,7 @@ export async function graphqlTestbed(
     templates,
     dojoUrl: TESTBED_DOJO_URL,
     webhookAllowlist: options.webhookAllowlist ?? parseWebhookAllowlist(DEFAULT_PERSONAL_WEBHOOK_ALLOWLIST),
+    systemWebhookAllowlist: options.systemWebhookAllowlist ?? parseWebhookAllowlist(""),
     // DefectDojo's user list, as a Map: the lookup the composition root makes over the REST API.
     lookupUser: async (id) => users.get(id) ?? null,
     sendTestNotification: (channel) => sendTestNotification(services, channel),

@@ -232,6 +232,9 @@ describe("routing rules over GraphQL", () => {
       ["no targets", rule({ targets: [] }), "input.targets"],
       ["21 targets", rule({ targets: ids(21).map((n) => slack(`#c${n}`)) }), "input.targets"],
       ["a Slack target without a channel", rule({ targets: [{ channel: "SLACK" }] }), "input.targets.0.slackChannel"],
+      // Security review (issue 17): a rule's Teams URL at an address that is not public is refused when set.
+      ["a Teams URL at a link-local address", rule({ targets: [slack("#a"), teams("http://169.254.169.254/latest?sig=S")] }), "input.targets.1.msteamsUrl"],
+      ["a Teams URL at a loopback address", rule({ targets: [teams("http://127.0.0.1:8080/workflows/x?sig=S")] }), "input.targets.0.msteamsUrl"],
       ["a blank Slack channel", rule({ targets: [slack("  ")] }), "input.targets.0.slackChannel"],
       ["a Slack channel of 101 characters", rule({ targets: [slack("c".repeat(101))] }), "input.targets.0.slackChannel"],
       ["addresses on a Slack target", rule({ targets: [{ ...slack("#x"), emails: ["a@example.com"] }] }), "input.targets.0.emails"],

@@ -1,3 +1,4 @@
+import { parseWebhookAllowlist } from "../../src/channels/msteams/webhook-allowlist";
 import { errorCodes, graphqlTestbed, READER, SUPERUSER, Testbed } from "./graphql-testbed";
 
 const SLACK_TOKEN = "xoxb-1234-5678-SLACKSECRET";
@@ -109,9 +110,8 @@ describe("system settings over GraphQL", () => {
     ["a #channel", { slackChannel: "#sec_ops-2" }],
     ["a channel id", { slackChannel: "C0123ABCD" }],
     ["no channel", { slackChannel: "" }],
-    ["a loopback Teams URL", { msteamsUrl: "http://127.0.0.1:9999/hook" }],
+    // A name is not resolved when set: what it resolves to is checked at each send.
     ["a localhost Teams URL", { msteamsUrl: "http://localhost:8081/teams?sig=x" }],
-    ["an IPv6 loopback Teams URL", { msteamsUrl: "https://[::1]:8443/teams" }],
     ["no mail addresses", { mailNotificationsTo: [] }],
     ["a 100-character username", { slackUsername: "u".repeat(100) }],
   ])("accepts %s", async (_label, input) => {
@@ -141,6 +141,31 @@ describe("system settings over GraphQL", () => {
     expect(result.errors?.[0].extensions?.field).toBe(field);
     expect(result.data).toBeNull();
     expect(await bed.settings.systemSettings()).toEqual(before);
+  });
+
+  // Security review (issue 17): a superuser's Teams URL was checked for http(s) only.
+  it.each([
+    "http://169.254.169.254/latest/meta-data/?sig=S1",
+    "http://10.0.0.1:8080/hook?sig=S1",
+    "https://[::1]:8443/hook?sig=S1",
+    "http://127.0.0.1:9999/hook?sig=S1",
+    "http://[::ffff:127.0.0.1]/?sig=S1",
+  ])("refuses a Teams URL at an address that is not public (%s), saying how to allow it", async (url) => {
+    const result = await bed.run(SUPERUSER, UPDATE, { input: { msteamsUrl: url } });
+    expect(errorCodes(result)).toEqual(["BAD_USER_INPUT"]);
+    expect(result.errors?.[0].message).toMatch(/not a public address.*SYSTEM_WEBHOOK_ALLOWLIST/);
+    expect(JSON.stringify(result)).not.toContain("S1");
+    expect((await bed.settings.systemSettings()).msteamsUrlSet).toBe(false);
+  });
+
+  it("takes a private address SYSTEM_WEBHOOK_ALLOWLIST names, and a host name unresolved (it is checked at each send)", async () => {
+    const named = await bed.run(SUPERUSER, UPDATE, { input: { msteamsUrl: "http://metadata.internal/hook" } });
+    expect(named.errors).toBeUndefined();
+    await bed.close();
+    bed = await graphqlTestbed(undefined, { systemWebhookAllowlist: parseWebhookAllowlist("http://10.0.0.1:8080/") });
+    const allowed = await bed.run(SUPERUSER, UPDATE, { input: { msteamsUrl: "http://10.0.0.1:8080/hook" } });
+    expect(allowed.errors).toBeUndefined();
+    expect((await bed.settings.systemSettings()).msteamsUrl).toBe("http://10.0.0.1:8080/hook");
   });
 
   it("does not echo a rejected value", async () => {

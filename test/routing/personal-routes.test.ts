@@ -43,7 +43,7 @@ describe("personal routes: severity, digest window and quiet hours", () => {
     dojo.addProduct({ id: 4, name: "notif prod", productTypeId: 4 });
     dojo.addProductMember(4, ALICE);
     database = await migratedDatabase();
-    preferences = new PreferencesStore(database.db, new SecretBox("k"));
+    preferences = new PreferencesStore(database.db, new SecretBox("k, thirty-two characters or more"));
     directory = createDojoDirectory(createDojoClient({ baseUrl: dojo.url, apiKey: dojo.serviceToken }));
     for (const event of [NotificationEvent.SCAN_ADDED, NotificationEvent.PRODUCT_ADDED]) {
       await preferences.setNotification(ALICE, event, [Channel.SLACK, Channel.MAIL]);

@@ -117,6 +117,34 @@ describe("routing rules through the bridge", () => {
     expect(slackTo(peers, "#ruled")).toHaveLength(1);
   });
 
+  // Security review (issue 17): the retry of a held personal part lost the rules' targets (rules_pending was
+  // cleared), so it compared with the system-wide settings instead: a user the rule's mail reached got a
+  // second copy, and a user on the settings' list (which the rule replaced) got none.
+  it("keeps the rules' targets for a retried personal part: nobody mailed twice, nobody skipped", async () => {
+    await createRule(relay, { name: "all", position: 1, targets: [{ channel: "MAIL", emails: ["admin@example.com"] }] });
+    const subscribed = await relay.graphql(`mutation { setMyNotification(event: PRODUCT_ADDED, channels: [MAIL]) { event } }`);
+    expect(subscribed.errors).toBeUndefined();
+    // secops@ is on the system-wide list, which the rule replaces for this event: its personal copy is its only one.
+    peers.dojo.addUser({ id: 3, username: "secops", email: "secops@example.com", isSuperuser: true, token: "dojo-secops-key-0003" });
+    const secops = await relay.graphql(`mutation { setMyNotification(event: PRODUCT_ADDED, channels: [MAIL]) { event } }`, undefined, "dojo-secops-key-0003");
+    expect(secops.errors).toBeUndefined();
+    peers.dojo.failApiWith(503);
+
+    await relay.postWebhook("product_added", productAdded(5, "other prod"));
+    await peers.smtp.waitForMessages(1);
+    peers.dojo.failApiWith(null);
+
+    const rows = await eventually(async () => {
+      const result = await relay.graphql<{ deliveries: { edges: Array<{ node: Row & { recipient?: unknown } }> } }>(DELIVERIES);
+      const nodes = result.data!.deliveries.edges.map((edge) => edge.node);
+      return nodes.some((row) => row.target === "secops@example.com") && nodes.every((row) => row.status === "SENT") ? nodes : undefined;
+    }, 15_000);
+    const mailed = rows.filter((row) => row.channel === "MAIL").map((row) => row.target).sort();
+    expect(mailed).toEqual(["admin@example.com", "secops@example.com"]);
+    const messages = await peers.smtp.waitForMessages(2);
+    expect(messages.flatMap((message) => message.envelopeTo).sort()).toEqual(["admin@example.com", "secops@example.com"]);
+  });
+
   it("gathers matching events into one message per window and target, sent when the window is over", async () => {
     await createRule(relay, {
       name: "batched",

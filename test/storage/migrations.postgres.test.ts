@@ -1,3 +1,7 @@
+import { KeptAsideRequests1764921600000 } from "../../migrations/1764921600000-kept-aside-requests";
+import { WebhookOutages1765180800000 } from "../../migrations/1765180800000-webhook-outages";
+import { SecurityRoundTwo1765267200000 } from "../../migrations/1765267200000-security-round-two";
+import { PrunedEventKeys1765353600000 } from "../../migrations/1765353600000-pruned-event-keys";
 import { createDataSource, MIGRATIONS } from "../../src/storage/data-source";
 import { describePostgres, freshPostgresDatabase } from "../support/postgres";
 
@@ -58,9 +62,18 @@ describePostgres("migrations on PostgreSQL", () => {
         dataSource.query("INSERT INTO event (idempotency_key, name, source, data, received_at) VALUES ('k', 'x', 'webhook', '{}', 1)"),
       ).rejects.toThrow(/duplicate key/);
 
-      for (let left = MIGRATIONS.length; left > 0; left -= 1) {
+      // Newest first; each checked just after it came down.
+      for (const migration of [...MIGRATIONS].reverse()) {
         await dataSource.undoLastMigration();
-        if (left === MIGRATIONS.length) expect(await tables()).not.toContain("pruned_event_key");
+        if (migration === PrunedEventKeys1765353600000) expect(await tables()).not.toContain("pruned_event_key");
+        if (migration === SecurityRoundTwo1765267200000) {
+          // The event keeps its rows and loses rule_targets.
+          const columns = await dataSource.query("SELECT column_name FROM information_schema.columns WHERE table_name = 'event'");
+          expect(columns.map((row: { column_name: string }) => row.column_name)).not.toContain("rule_targets");
+          expect(await dataSource.query("SELECT count(*)::int AS n FROM event")).toEqual([{ n: 1 }]);
+        }
+        if (migration === WebhookOutages1765180800000) expect(await tables()).not.toContain("dojo_webhook_outage");
+        if (migration === KeptAsideRequests1764921600000) expect(await tables()).not.toContain("kept_aside_request");
       }
       expect(await tables()).toEqual([]);
 

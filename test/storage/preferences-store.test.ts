@@ -18,7 +18,7 @@ describe("PreferencesStore", () => {
 
   beforeEach(async () => {
     database = await migratedDatabase();
-    store = new PreferencesStore(database.db, new SecretBox("test key"));
+    store = new PreferencesStore(database.db, new SecretBox("test key, thirty-two characters or more"));
   });
   afterEach(() => database.close());
 
@@ -103,7 +103,7 @@ describe("PreferencesStore", () => {
     expect(JSON.stringify(publicContact(await store.contact(5)))).not.toContain("logic.azure.com");
 
     const [row] = await rows("SELECT msteams_url_encrypted AS sealed FROM user_contact WHERE user_id = 5");
-    expect(row.sealed).toMatch(/^v1:/);
+    expect(row.sealed).toMatch(/^v2:/);
     expect(row.sealed).not.toContain("PERSONALSIG77");
 
     // The bytes on disk (database and WAL) hold the plain e-mail, never the URL.
@@ -113,8 +113,8 @@ describe("PreferencesStore", () => {
     expect(onDisk).not.toContain("PERSONALSIG77");
     expect(onDisk).not.toContain("westeurope.logic.azure.com");
 
-    const otherKey = new PreferencesStore(database.db, new SecretBox("another key"));
-    await expect(otherKey.contact(5)).rejects.toThrow("Unsupported state or unable to authenticate data");
+    const otherKey = new PreferencesStore(database.db, new SecretBox("another key, thirty-two characters or more"));
+    await expect(otherKey.contact(5)).rejects.toThrow(/does not open with this SECRET_KEY|unable to authenticate/);
   });
 
   it("returns the contacts of many users at once, every id asked for included", async () => {

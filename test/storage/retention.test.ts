@@ -92,7 +92,7 @@ for (const backend of BOTH_DATABASES) backend.describe(`retention on ${backend.n
     // DefectDojo 3.2.0 (HEAD) dojo/product/signals.py: product_added is sent when a product is created,
     // once per product. Keyed by the product (src/events/idempotency.ts), a duplicate for ever.
     const { db } = database;
-    const secretBox = new SecretBox("retention-test-key");
+    const secretBox = new SecretBox("retention-test-key, thirty-two characters or more");
     const intake = createEventIntake({
       db,
       settings: new SettingsStore(db, secretBox),

@@ -14,7 +14,7 @@ describe("SettingsStore", () => {
 
   beforeEach(async () => {
     database = await migratedDatabase();
-    store = new SettingsStore(database.db, new SecretBox("test key"));
+    store = new SettingsStore(database.db, new SecretBox("test key, thirty-two characters or more"));
   });
   afterEach(() => database.close());
 
@@ -60,8 +60,8 @@ describe("SettingsStore", () => {
 
   it("cannot open secrets with another key", async () => {
     await store.updateSystemSettings({ slackToken: TOKEN });
-    const other = new SettingsStore(database.db, new SecretBox("another key"));
-    await expect(other.systemSettings()).rejects.toThrow("Unsupported state or unable to authenticate data");
+    const other = new SettingsStore(database.db, new SecretBox("another key, thirty-two characters or more"));
+    await expect(other.systemSettings()).rejects.toThrow(/does not open with this SECRET_KEY|unable to authenticate/);
   });
 
   it("stores the system notification matrix per event, without repeats", async () => {

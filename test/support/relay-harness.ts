@@ -54,7 +54,9 @@ export function relayEnv(peers: Peers, databasePath: string, extra: Record<strin
     SLACK_API_URL: peers.slack.url,
     SMTP_URL: peers.smtp.url,
     MAIL_FROM: "DefectDojo <dojo@example.com>",
-    SECRET_KEY: "test secret key",
+    SECRET_KEY: "test secret key of thirty-two characters or more",
+    // The Teams stand-in listens on 127.0.0.1, which a superuser's URL may reach only when named here.
+    SYSTEM_WEBHOOK_ALLOWLIST: `${new URL(peers.teams.url).origin}/`,
     DELIVERY_RETRY_BASE_MS: "50",
     // Off unless a test is about pacing: many tests send bursts to one channel and measure other things.
     SLACK_CHANNEL_INTERVAL_MS: "0",

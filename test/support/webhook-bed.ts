@@ -45,7 +45,7 @@ export interface WebhookBed {
  */
 export async function startWebhookBed(options: { secret: string; maxBodyBytes: number }): Promise<WebhookBed> {
   const database = await migratedDatabase();
-  const settings = new SettingsStore(database.db, new SecretBox("k"));
+  const settings = new SettingsStore(database.db, new SecretBox("k, thirty-two characters or more"));
   await settings.updateSystemSettings({
     enableSlackNotifications: true,
     slackChannel: "#sec",
@@ -54,7 +54,7 @@ export async function startWebhookBed(options: { secret: string; maxBodyBytes: n
     enableMailNotifications: true,
     mailNotificationsTo: ["a@example.com"],
   });
-  const intake = createEventIntake({ db: database.db, settings, rules: new RoutingRuleStore(database.db, new SecretBox("k")), personalNotifications: false, onStored: () => undefined });
+  const intake = createEventIntake({ db: database.db, settings, rules: new RoutingRuleStore(database.db, new SecretBox("k, thirty-two characters or more")), personalNotifications: false, onStored: () => undefined });
   const server: Server = createHttpServer(
     {
       [WEBHOOK_PATH]: {

@@ -1,6 +1,12 @@
 import { MessageContent, truncate, unlistedFindingsLine } from "../message-content";
 
 /**
+ * The longest description rendered: every character takes at least a byte of the envelope, so a
+ * longer one could never fit, and each escape and serialisation is then over a bounded text.
+ */
+export const TEAMS_TEXT_MAX_CHARS = 20_000;
+
+/**
  * Budget for the whole serialized request body. Teams documents a 28 KB message limit
  * (https://learn.microsoft.com/en-us/microsoftteams/platform/webhooks-and-connectors/how-to/add-incoming-webhook), but
  * notifier libraries report rejections below it (one caps at 21,000 bytes after testing), and the
@@ -16,7 +22,8 @@ type CardElement = Record<string, unknown>;
  * kept within TEAMS_ENVELOPE_MAX_BYTES by dropping finding rows (an "and N more" line stands for
  * them), then by cutting the description.
  */
-export function renderTeamsMessage(content: MessageContent): string {
+export function renderTeamsMessage(untrusted: MessageContent): string {
+  const content = untrusted.text ? { ...untrusted, text: truncate(untrusted.text, TEAMS_TEXT_MAX_CHARS) } : untrusted;
   const fits = (body: string) => Buffer.byteLength(body, "utf8") <= TEAMS_ENVELOPE_MAX_BYTES;
   let listed = content.findings.length;
   let body = envelope(content, listed, content.text);
@@ -47,13 +54,15 @@ export function renderTeamsMessage(content: MessageContent): string {
 
 /**
  * Backslash-escapes the markdown subset a TextBlock renders (emphasis, links, list markers at a line
- * start), so `[click](http://evil)`, `**x**`, `_x_` or "- item" arrive as typed.
+ * start), so `[click](http://evil)`, `**x**`, `_x_` or "- item" arrive as typed. Linear in the
+ * text: a line's indentation is whitespace that is no line break, so a line start does not scan on
+ * through the lines after it (`^\s*` with the `m` flag was quadratic in a run of newlines).
  */
 export function escapeMarkdown(text: string): string {
   return text
     .replace(/[\\*_[\]]/g, "\\$&")
-    .replace(/^(\s*)([-+])(?=\s)/gm, "$1\\$2")
-    .replace(/^(\s*\d+)([.)])(?=\s)/gm, "$1\\$2");
+    .replace(/^([^\S\n\r\u2028\u2029]*)([-+])(?=\s)/gm, "$1\\$2")
+    .replace(/^([^\S\n\r\u2028\u2029]*\d+)([.)])(?=\s)/gm, "$1\\$2");
 }
 
 function envelope(content: MessageContent, listed: number, text: string | null): string {

@@ -5,19 +5,38 @@ import { Channel } from "../channel-id";
 import { describeEvent } from "../message-content";
 import { renderTeamsMessage } from "./adaptive-card";
 import { PinnedFetch, pinnedFetch } from "./pinned-fetch";
-import { allowlistPermits, assertSafeDestination, DestinationLookupError, WebhookAllowlist } from "./webhook-allowlist";
+import {
+  allowlistPermits,
+  assertPublicDestination,
+  assertSafeDestination,
+  DestinationLookupError,
+  WebhookAllowlist,
+} from "./webhook-allowlist";
 
 /** Well below the delivery worker's 30 s lease, so an attempt ends before its row could be claimed again. */
 export const TEAMS_TIMEOUT_MS = 10_000;
-
-// How much of an error body a failure message quotes.
-const BODY_EXCERPT_CHARS = 200;
+/**
+ * A user's own webhook gets less: it may be slow on purpose, and each of its sends holds one of the
+ * worker's slots (at most PERSONAL_MAX_IN_FLIGHT_PER_TARGET of them) for as long as it takes.
+ */
+export const PERSONAL_TEAMS_TIMEOUT_MS = 5_000;
+/**
+ * How much of an answer is read: enough for a legacy connector's throttling notice. A body is never
+ * quoted in an error (it may carry what an internal service answered), only looked at.
+ */
+export const TEAMS_ANSWER_MAX_BYTES = 4096;
 
 export interface MsteamsChannelOptions {
   dojoUrl: string | null;
   /** Where users' own webhook URLs may point; checked again, after DNS resolution, before each send. */
   personalAllowlist: WebhookAllowlist;
+  /**
+   * SYSTEM_WEBHOOK_ALLOWLIST: the superusers' URLs (settings, rules) whose host may be private,
+   * named literally; any other must resolve to public addresses, checked before each send.
+   */
+  systemAllowlist: WebhookAllowlist;
   timeoutMs?: number;
+  personalTimeoutMs?: number;
   /** Injected in tests; the global fetch otherwise. */
   fetch?: typeof fetch;
 }
@@ -30,12 +49,13 @@ export interface MsteamsChannelOptions {
 export function createMsteamsChannel(options: MsteamsChannelOptions): NotificationChannel {
   const fetchFn = options.fetch ?? fetch;
   const timeoutMs = options.timeoutMs ?? TEAMS_TIMEOUT_MS;
+  const personalTimeoutMs = options.personalTimeoutMs ?? PERSONAL_TEAMS_TIMEOUT_MS;
 
   return {
     id: Channel.MSTEAMS,
     async send({ event, settings, recipient, linkOnly, template }: OutgoingMessage): Promise<void> {
       const url = webhookUrl(recipient ? recipient.msteamsUrl : settings.msteamsUrl, recipient !== undefined);
-      const pinned = recipient ? await guardPersonalUrl(options.personalAllowlist, url) : undefined;
+      const pinned = recipient ? await guardPersonalUrl(options.personalAllowlist, url) : await guardSystemUrl(options.systemAllowlist, url);
       // The `sig` query parameter alone is the credential of a Workflows URL.
       const secrets = [settings.msteamsUrl, url.href, url.searchParams.get("sig")];
       const body = renderTeamsMessage(describeEvent(event, options.dojoUrl, { linkOnly, template }));
@@ -48,9 +68,9 @@ export function createMsteamsChannel(options: MsteamsChannelOptions): Notificati
           body,
           // A webhook that redirects is misconfigured; following it would post the card somewhere unchecked.
           redirect: "manual",
-          signal: AbortSignal.timeout(timeoutMs),
+          signal: AbortSignal.timeout(recipient ? personalTimeoutMs : timeoutMs),
         });
-        answer = await response.text();
+        answer = await readBounded(response, TEAMS_ANSWER_MAX_BYTES);
         await pinned?.close();
       } catch (error) {
         // AbortSignal.timeout's DOMException; not checked with instanceof, which fails across realms.
@@ -62,12 +82,11 @@ export function createMsteamsChannel(options: MsteamsChannelOptions): Notificati
         const detail = error instanceof Error ? error.message : String(error);
         throw new DeliveryError("network_error", redactSecrets(`Microsoft Teams unreachable: ${detail}${cause ? ` (${cause})` : ""}`, secrets), true);
       }
-      const excerpt = redactSecrets(answer, secrets).slice(0, BODY_EXCERPT_CHARS).trim();
       const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"));
-      if (!response.ok) throw deliveryErrorForStatus(response.status, `from Microsoft Teams ${excerpt}`, retryAfterMs);
+      if (!response.ok) throw deliveryErrorForStatus(response.status, "from Microsoft Teams", retryAfterMs);
       // Legacy connectors answer throttling with a 200 whose body reports the 429 ("Connectors do not throw 429s").
       if (response.status === 200 && /\b429\b|throttl/i.test(answer)) {
-        throw new DeliveryError("rate_limited", `Microsoft Teams throttled the connector: ${excerpt}`, true, retryAfterMs);
+        throw new DeliveryError("rate_limited", "Microsoft Teams throttled the connector", true, retryAfterMs);
       }
     },
   };
@@ -92,6 +111,42 @@ async function guardPersonalUrl(allowlist: WebhookAllowlist, url: URL): Promise<
     }
     throw new DeliveryError("client_error", `the personal Teams URL was refused: ${reason}`, false);
   }
+}
+
+/**
+ * A superuser's URL (system settings, a routing rule): only to public addresses, unless
+ * SYSTEM_WEBHOOK_ALLOWLIST names the host (SSRF).
+ */
+async function guardSystemUrl(exempt: WebhookAllowlist, url: URL): Promise<PinnedFetch | undefined> {
+  try {
+    const addresses = await assertPublicDestination(exempt, url.href);
+    return addresses && pinnedFetch(addresses);
+  } catch (error) {
+    const reason = error instanceof Error ? redactSecrets(error.message, [url.href, url.searchParams.get("sig")]) : "refused";
+    if (error instanceof DestinationLookupError) {
+      throw new DeliveryError("network_error", `the Teams URL's host could not be resolved: ${reason}`, true);
+    }
+    throw new DeliveryError("client_error", `the Teams URL was refused: ${reason} (SYSTEM_WEBHOOK_ALLOWLIST may name a private host)`, false);
+  }
+}
+
+/** The answer's text, up to `maxBytes`; the rest is not read (a webhook may answer with anything, slowly). */
+async function readBounded(response: Response, maxBytes: number): Promise<string> {
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < maxBytes) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  return Buffer.concat(chunks).subarray(0, maxBytes).toString("utf8");
 }
 
 function webhookUrl(url: string | null, personal: boolean): URL {

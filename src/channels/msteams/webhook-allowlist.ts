@@ -298,7 +298,52 @@ export async function assertSafeDestination(
   const entries = matchingEntries(allowlist, url);
   if (entries.length === 0) throw new UnsafeDestinationError("the URL is not on PERSONAL_WEBHOOK_ALLOWLIST");
   if (entries.some((entry) => entry.literalHost)) return undefined;
+  return publicAddresses(url, lookup);
+}
 
+/**
+ * The send-time check of a superuser's webhook URL (system settings, routing rules): any host, but
+ * only public addresses, unless an entry of SYSTEM_WEBHOOK_ALLOWLIST that permits the URL names its
+ * host literally (an on-premises relay, a test server on 127.0.0.1). A DefectDojo superuser is not
+ * thereby trusted with the bridge's network.
+ *
+ * Returns the checked addresses to connect to (pinned), or undefined for an exempt host.
+ *
+ * @throws UnsafeDestinationError when the host is or resolves to an address that is not public
+ * @throws DestinationLookupError when the host cannot be resolved
+ */
+export async function assertPublicDestination(
+  exempt: WebhookAllowlist,
+  url: string,
+  lookup: LookupAll = dns.lookup,
+): Promise<string[] | undefined> {
+  if (isExempt(exempt, url)) return undefined;
+  return publicAddresses(url, lookup);
+}
+
+/**
+ * The set-time check of a superuser's webhook URL: an IP literal that is not public is refused at
+ * once, unless SYSTEM_WEBHOOK_ALLOWLIST names it; a host name is not resolved here (what it resolves
+ * to is checked at every send). Returns why the URL is refused, or null.
+ */
+export function nonPublicLiteralReason(exempt: WebhookAllowlist, url: string): string | null {
+  let hostname: string;
+  try {
+    hostname = new URL(url).hostname;
+  } catch {
+    return null; // the http(s) check names it
+  }
+  const bareHost = hostname.startsWith("[") ? hostname.slice(1, -1) : hostname;
+  if (isIP(bareHost) === 0 || isPublicAddress(bareHost) || isExempt(exempt, url)) return null;
+  return `points at ${hostname}, which is not a public address; an administrator may allow it by naming it in SYSTEM_WEBHOOK_ALLOWLIST`;
+}
+
+function isExempt(exempt: WebhookAllowlist, url: string): boolean {
+  return matchingEntries(exempt, url).some((entry) => entry.literalHost);
+}
+
+/** Every address `url`'s host is or resolves to, all public; else the first that is not is named. */
+async function publicAddresses(url: string, lookup: LookupAll): Promise<string[]> {
   const hostname = new URL(url).hostname;
   const bareHost = hostname.startsWith("[") ? hostname.slice(1, -1) : hostname;
   const addresses = isIP(bareHost) !== 0 ? [bareHost] : (await resolveAll(lookup, bareHost)).map((found) => found.address);

@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from "typeorm";
+import { Channel } from "../../channels/channel-id";
 import { DojoEvent } from "../../events/dojo-event";
 import { epochMs } from "../columns";
 
@@ -62,4 +63,17 @@ export class EventEntity {
    */
   @Column("boolean", { name: "rules_pending", default: false })
   rulesPending: boolean;
+
+  /**
+   * Where the routing rules sent the event system-wide, once they were applied (null before, and
+   * for events routed by the system-wide settings): what a retried personal fan-out compares with.
+   */
+  @Column("simple-json", { name: "rule_targets", nullable: true })
+  ruleTargets: SystemTarget[] | null;
+}
+
+/** A system-wide destination of an event: a channel and its target (a Slack channel, mail addresses, a Teams label). */
+export interface SystemTarget {
+  channel: Channel;
+  target: string;
 }

@@ -18,6 +18,8 @@ const DOJO_URL = "https://dojo.example.com";
 /** Microsoft's hosts only: personal URLs at the local peer are refused unless a test allows them. */
 const SYSTEM_ONLY = parseWebhookAllowlist(DEFAULT_PERSONAL_WEBHOOK_ALLOWLIST);
 const LABEL = "system Teams webhook";
+/** SYSTEM_WEBHOOK_ALLOWLIST naming the hosts (and ports) of these URLs: the stand-ins listen on 127.0.0.1. */
+const exempting = (...urls: string[]) => parseWebhookAllowlist(urls.map((url) => `${new URL(url).origin}/`).join(","));
 
 const event = (fixture: string, version: DojoVersion = "2.x", changes: Record<string, unknown> = {}) =>
   parseWebhookPayload(eventNameOf(fixture), "http://localhost:8080", { ...webhookFixture(fixture, version), ...changes });
@@ -59,7 +61,7 @@ describe("Microsoft Teams channel", () => {
 
   beforeEach(async () => {
     peer = await startTeamsPeer();
-    teams = createMsteamsChannel({ dojoUrl: DOJO_URL, timeoutMs: 2000, personalAllowlist: SYSTEM_ONLY });
+    teams = createMsteamsChannel({ dojoUrl: DOJO_URL, timeoutMs: 2000, personalAllowlist: SYSTEM_ONLY, systemAllowlist: exempting(peer.url) });
     settings = { slackToken: null, slackUsername: "", msteamsUrl: peer.url };
   });
   afterEach(() => peer.close());
@@ -259,9 +261,13 @@ describe("Microsoft Teams channel", () => {
       await expect(send()).resolves.toBeUndefined();
     });
 
-    it("HTTP 400: permanent client error", async () => {
+    // Security review (issue 17): a body quoted in lastError would show what any address the URL points at answered.
+    it("HTTP 400: permanent client error, the answer's body not quoted", async () => {
       peer.respondNext([{ status: 400, body: "bad card" }]);
-      expect(await failure(send())).toMatchObject({ kind: "client_error", retryable: false, message: expect.stringContaining("bad card") });
+      const error = await failure(send());
+      expect(error).toMatchObject({ kind: "client_error", retryable: false, message: "HTTP 400 from Microsoft Teams" });
+      peer.respondNext([{ status: 200, body: "internal secrets, throttled" }]);
+      expect((await failure(send())).message).not.toContain("internal secrets");
     });
 
     it("HTTP 429 with Retry-After: retryable, not before the wait", async () => {
@@ -288,13 +294,14 @@ describe("Microsoft Teams channel", () => {
     });
 
     it("no answer in time: retryable timeout", async () => {
-      teams = createMsteamsChannel({ dojoUrl: null, timeoutMs: 100, personalAllowlist: SYSTEM_ONLY });
+      teams = createMsteamsChannel({ dojoUrl: null, timeoutMs: 100, personalAllowlist: SYSTEM_ONLY, systemAllowlist: exempting(peer.url) });
       peer.respondNext([{ status: 202, delayMs: 1000 }]);
       expect(await failure(send())).toMatchObject({ kind: "timeout", retryable: true });
     });
 
     it("connection refused: retryable network error", async () => {
       settings.msteamsUrl = await closedUrl(peer.sig);
+      teams = createMsteamsChannel({ dojoUrl: DOJO_URL, timeoutMs: 2000, personalAllowlist: SYSTEM_ONLY, systemAllowlist: exempting(settings.msteamsUrl) });
       expect(await failure(send())).toMatchObject({ kind: "network_error", retryable: true });
     });
   });
@@ -311,6 +318,7 @@ describe("Microsoft Teams channel", () => {
     ]);
     for (let i = 0; i < 5; i++) await attempt();
     settings.msteamsUrl = await closedUrl(peer.sig);
+    teams = createMsteamsChannel({ dojoUrl: DOJO_URL, timeoutMs: 2000, personalAllowlist: SYSTEM_ONLY, systemAllowlist: exempting(settings.msteamsUrl) });
     await attempt();
     settings.msteamsUrl = `https://[${peer.sig}`;
     await attempt();
@@ -320,12 +328,69 @@ describe("Microsoft Teams channel", () => {
       expect(message).not.toContain(peer.sig);
       expect(message).not.toContain("127.0.0.1");
     }
-    expect(messages[0]).toContain("<secret>");
+    for (const message of messages) expect(message).not.toMatch(/rejected|bad sig|oops/);
+  });
+
+  describe("system webhooks (settings and rules)", () => {
+    const system = (msteamsUrl: string, exempt = parseWebhookAllowlist("")) =>
+      createMsteamsChannel({ dojoUrl: DOJO_URL, timeoutMs: 2000, personalAllowlist: SYSTEM_ONLY, systemAllowlist: exempt }).send({
+        event: event("product_added"),
+        target: LABEL,
+        settings: { ...settings, msteamsUrl },
+      });
+
+    // Security review (issue 17): a superuser's URL reached any address, private and link-local included.
+    it("refuses an address that is not public, without sending, unless SYSTEM_WEBHOOK_ALLOWLIST names the host", async () => {
+      const refused = await failure(system(peer.url));
+      expect(refused).toMatchObject({ kind: "client_error", retryable: false });
+      expect(refused.message).toMatch(/not a public address.*SYSTEM_WEBHOOK_ALLOWLIST/);
+      expect(refused.message).not.toContain(peer.sig);
+      expect(peer.requests).toHaveLength(0);
+
+      await system(peer.url, exempting(peer.url));
+      expect(peer.requests).toHaveLength(1);
+    });
+
+    it("refuses a host name that resolves to a private address, checked at send time", async () => {
+      const byName = peer.url.replace("127.0.0.1", "localhost");
+      const refused = await failure(system(byName));
+      expect(refused).toMatchObject({ kind: "client_error", retryable: false });
+      expect(refused.message).toMatch(/localhost resolves to .*, which is not a public address/);
+      expect(peer.requests).toHaveLength(0);
+      // Only a host written out is exempt: the IP address's entry does not let its name through.
+      expect(await failure(system(byName, exempting(peer.url)))).toMatchObject({ kind: "client_error" });
+      expect(peer.requests).toHaveLength(0);
+    });
+
+    // Security review (issue 17): the whole answer was read, however long it went on.
+    it("reads an answer only up to a bound: an endless body does not hold the send", async () => {
+      const endless = createServer((_req, res) => {
+        res.writeHead(200, { "Content-Type": "text/plain" });
+        const chunk = "x".repeat(16 * 1024);
+        const timer = setInterval(() => res.write(chunk), 5);
+        res.on("close", () => clearInterval(timer));
+      });
+      await new Promise<void>((resolve) => endless.listen(0, "127.0.0.1", resolve));
+      const url = `http://127.0.0.1:${(endless.address() as AddressInfo).port}/workflows/x`;
+      try {
+        await expect(system(url, exempting(url))).resolves.toBeUndefined();
+      } finally {
+        endless.closeAllConnections();
+        await new Promise((resolve) => endless.close(resolve));
+      }
+    });
+
+    it.each(["http://169.254.169.254/latest/meta-data/", "http://[::ffff:10.0.0.1]/", "http://[fd00::1]:8080/hook", "http://0.0.0.0:9/"])(
+      "refuses %s before connecting",
+      async (url) => {
+        expect(await failure(system(url))).toMatchObject({ kind: "client_error", retryable: false });
+      },
+    );
   });
 
   describe("personal webhooks", () => {
     const personal = (msteamsUrl: string | null, allowlist = SYSTEM_ONLY) =>
-      createMsteamsChannel({ dojoUrl: DOJO_URL, timeoutMs: 2000, personalAllowlist: allowlist }).send({
+      createMsteamsChannel({ dojoUrl: DOJO_URL, timeoutMs: 2000, personalAllowlist: allowlist, systemAllowlist: exempting(peer.url) }).send({
         event: event("product_added"),
         target: "personal Teams webhook of alice",
         settings: { ...settings, msteamsUrl: "http://127.0.0.1:1/system-url-must-not-be-used" },
@@ -345,6 +410,23 @@ describe("Microsoft Teams channel", () => {
       expect(offList.message).toMatch(/PERSONAL_WEBHOOK_ALLOWLIST/);
       expect(offList.message).not.toContain(peer.sig);
       expect(peer.requests).toHaveLength(0);
+    });
+
+    // Security review (issue 17): a user's own endpoint may be slow on purpose; it gets its own, shorter timeout.
+    it("gives a user's own URL its own timeout, shorter than the system one", async () => {
+      const origin = new URL(peer.url).origin;
+      const channel = createMsteamsChannel({
+        dojoUrl: DOJO_URL,
+        timeoutMs: 5000,
+        personalTimeoutMs: 100,
+        personalAllowlist: parseWebhookAllowlist(`${origin}/workflows/`),
+        systemAllowlist: exempting(peer.url),
+      });
+      peer.respondNext([{ status: 202, delayMs: 1000 }]);
+      const slow = channel.send({ event: event("product_added"), target: "personal Teams webhook of alice", settings, recipient: { userId: 2, msteamsUrl: peer.url } });
+      expect(await failure(slow)).toMatchObject({ kind: "timeout", retryable: true });
+      peer.respondNext([{ status: 202, delayMs: 300 }]);
+      await expect(channel.send({ event: event("product_added"), target: LABEL, settings })).resolves.toBeUndefined();
     });
 
     it("says so when the user has no URL", async () => {

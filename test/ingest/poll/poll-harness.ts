@@ -45,8 +45,8 @@ export async function startPollBench(
   await dataSource.initialize();
   await dataSource.runMigrations();
   const db = new Database(dataSource);
-  const settings = new SettingsStore(db, new SecretBox("poll test key"));
-  const intake = createEventIntake({ db, settings, rules: new RoutingRuleStore(db, new SecretBox("poll test key")), personalNotifications: false, onStored: () => undefined });
+  const settings = new SettingsStore(db, new SecretBox("poll test key, thirty-two characters or more"));
+  const intake = createEventIntake({ db, settings, rules: new RoutingRuleStore(db, new SecretBox("poll test key, thirty-two characters or more")), personalNotifications: false, onStored: () => undefined });
   const client = createDojoClient({ baseUrl: peer.url, apiKey: options.apiKey ?? peer.serviceToken, retryBaseMs: 1, retries: 1 });
   const poller = new Poller({
     client,

@@ -47,7 +47,7 @@ describe("polling in the running bridge", () => {
       return body.poller === "unauthorized" ? body : undefined;
     });
     expect(health.status).toBe("degraded");
-    expect(JSON.stringify(health)).toContain("401");
-    expect(JSON.stringify(health)).not.toContain(peers.dojo.serviceToken);
+    // Security review (issue 17): unauthenticated, so states only, no error text.
+    expect(health).toEqual({ status: "degraded", database: "ok", poller: "unauthorized" });
   });
 });

@@ -23,7 +23,7 @@ const MAX_BYTES = 8 * 1024 * 1024;
 /** The receiver on a real HTTP server, storing into a real SQLite file through the real intake. */
 async function startReceiver(headerValue: string | null = SECRET) {
   const database = await migratedDatabase();
-  const settings = new SettingsStore(database.db, new SecretBox("k"));
+  const settings = new SettingsStore(database.db, new SecretBox("k, thirty-two characters or more"));
   await settings.updateSystemSettings({
     enableSlackNotifications: true,
     slackChannel: "#sec",
@@ -31,7 +31,7 @@ async function startReceiver(headerValue: string | null = SECRET) {
     mailNotificationsTo: ["a@example.com", "b@example.com"],
   });
   // No workers: rows stay in the outbox for the assertions.
-  const intake = createEventIntake({ db: database.db, settings, rules: new RoutingRuleStore(database.db, new SecretBox("k")), personalNotifications: false, onStored: () => undefined });
+  const intake = createEventIntake({ db: database.db, settings, rules: new RoutingRuleStore(database.db, new SecretBox("k, thirty-two characters or more")), personalNotifications: false, onStored: () => undefined });
   const server: Server = createHttpServer(
     {
       "/webhooks/defectdojo": {
