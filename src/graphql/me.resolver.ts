@@ -9,6 +9,7 @@ import { ContactType } from "./contact.type";
 import { RelayContext } from "./context";
 import { perRow } from "./cost";
 import { badUserInput } from "./errors";
+import { EventChannelsInput, validateMatrix } from "./event-channels.input";
 import { eventChannelsLine, EventChannelsType, refuseUnreceivableEvent } from "./event-channels.type";
 import { MeType, toMe } from "./me.type";
 import { PersonalNotificationArgs } from "./personal-notification.args";
@@ -55,6 +56,21 @@ export class MeResolver {
   ): Promise<EventChannelsType> {
     refuseUnreceivableEvent(event, channels);
     return eventChannelsLine(await services.preferences.setNotification(caller.id, event, channels));
+  }
+
+  @Authorized()
+  @Mutation(() => [EventChannelsType], {
+    description:
+      "Replaces the channels that notify you of every event listed, all in one transaction (one refused row changes nothing); events left out keep theirs. " +
+      "Each event at most once; channels for a personalOnly event are refused (BAD_USER_INPUT). Returns your whole matrix, in DefectDojo's order.",
+    complexity: perRow(ALL_NOTIFICATION_EVENTS.length),
+  })
+  async setMyNotifications(
+    @Arg("input", () => [EventChannelsInput]) input: EventChannelsInput[],
+    @Ctx() { caller, services }: RelayContext,
+  ): Promise<EventChannelsType[]> {
+    validateMatrix(input);
+    return (await services.preferences.setNotifications(caller.id, input)).map(eventChannelsLine);
   }
 
   @FieldResolver(() => ContactType)

@@ -1,8 +1,9 @@
-import { Args, Authorized, Ctx, Mutation, Query, Resolver } from "type-graphql";
+import { Arg, Args, Authorized, Ctx, Mutation, Query, Resolver } from "type-graphql";
 import { ALL_NOTIFICATION_EVENTS } from "../events/notification-event";
 import { SUPERUSER } from "./auth-checker";
 import { RelayContext } from "./context";
 import { perRow } from "./cost";
+import { EventChannelsInput, validateMatrix } from "./event-channels.input";
 import { eventChannelsLine, EventChannelsType, refuseUnreceivableEvent } from "./event-channels.type";
 import { SystemNotificationArgs } from "./system-notification.args";
 
@@ -27,5 +28,20 @@ export class SystemNotificationsResolver {
   ): Promise<EventChannelsType> {
     refuseUnreceivableEvent(event, channels);
     return eventChannelsLine(await services.settings.setSystemNotification(event, channels));
+  }
+
+  @Authorized(SUPERUSER)
+  @Mutation(() => [EventChannelsType], {
+    description:
+      "Replaces the channels of every event listed, all in one transaction (one refused row changes nothing); events left out keep theirs. " +
+      "Each event at most once; channels for a personalOnly event are refused (BAD_USER_INPUT). Returns the whole matrix, in DefectDojo's order.",
+    complexity: perRow(ALL_NOTIFICATION_EVENTS.length),
+  })
+  async setSystemNotifications(
+    @Arg("input", () => [EventChannelsInput]) input: EventChannelsInput[],
+    @Ctx() { services }: RelayContext,
+  ): Promise<EventChannelsType[]> {
+    validateMatrix(input);
+    return (await services.settings.setSystemNotifications(input)).map(eventChannelsLine);
   }
 }

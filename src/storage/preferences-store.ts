@@ -154,6 +154,18 @@ export class PreferencesStore {
     return { event, channels: unique };
   }
 
+  /** Replaces the user's channels for several events in one transaction: all of them are stored, or none. Returns the whole matrix. */
+  async setNotifications(userId: number, lines: readonly EventChannels[]): Promise<EventChannels[]> {
+    await this.db.write(async (manager) => {
+      for (const { event, channels } of lines) {
+        const unique = ALL_CHANNELS.filter((channel) => channels.includes(channel));
+        if (unique.length === 0) await manager.delete(UserNotificationEntity, { userId, event });
+        else await manager.save(UserNotificationEntity, { userId, event, channels: unique });
+      }
+    });
+    return this.notifications(userId);
+  }
+
   /** Every user with at least one channel for this event, by user id: one query (on the event index). */
   async subscribers(event: NotificationEvent): Promise<Subscription[]> {
     const rows = await this.db.manager.find(UserNotificationEntity, { where: { event }, order: { userId: "ASC" } });

@@ -134,6 +134,13 @@ export class SettingsStore {
     await this.db.write((manager) => manager.save(SystemNotificationEntity, { event, channels: unique }));
     return { event, channels: unique };
   }
+
+  /** Replaces the channels of several events in one transaction: all of them are stored, or none. Returns the whole matrix. */
+  async setSystemNotifications(lines: readonly EventChannels[]): Promise<EventChannels[]> {
+    const rows = lines.map(({ event, channels }) => ({ event, channels: ALL_CHANNELS.filter((channel) => channels.includes(channel)) }));
+    await this.db.write((manager) => manager.save(SystemNotificationEntity, rows));
+    return this.systemNotifications();
+  }
 }
 
 /** Drops the opened secrets: the only shape that may leave through the API. */

@@ -78,7 +78,7 @@ describe("loadConfig: database", () => {
 
 describe("loadConfig: GraphQL", () => {
   it("limits operations and answers introspection, without detailed errors, by default", () => {
-    expect(loadConfig({}).graphql).toEqual({ maxDepth: 10, maxCost: 10_000, maxAliases: 15, introspection: true, detailedErrors: false });
+    expect(loadConfig({}).graphql).toEqual({ maxDepth: 10, maxCost: 10_000, maxAliases: 40, introspection: true, detailedErrors: false });
   });
 
   it("reads GRAPHQL_MAX_DEPTH, GRAPHQL_MAX_COST, GRAPHQL_MAX_ALIASES, GRAPHQL_INTROSPECTION and GRAPHQL_DETAILED_ERRORS", () => {

@@ -110,6 +110,13 @@ const setsOwnNotification = ({ caller, data, before, after }: Allowed) => {
   );
 };
 
+/** The same through the matrix mutation, which returns the caller's whole matrix. */
+const setsOwnNotifications = (outcome: Allowed) => {
+  const lines = outcome.data as Array<{ event: string; channels: string[] }>;
+  expect(lines.map((line) => line.event)).toEqual([...ALL_NOTIFICATION_EVENTS]);
+  setsOwnNotification({ ...outcome, data: lines.find((line) => line.event === "PRODUCT_ADDED") });
+};
+
 /** Any caller sets their own contact; nobody else's changes, and the caller's Teams URL stays. */
 const updatesOwnContact = ({ caller, data, before, after }: Allowed) => {
   expect(data).toEqual({ id: caller.id, contact: { slackEmail: "changed@slack.example" } });
@@ -335,6 +342,13 @@ const MUTATIONS: Record<string, RootFieldCase> = {
     otherUser: setsOwnNotification,
     superuser: setsOwnNotification,
   },
+  setMyNotifications: {
+    operation: "mutation { setMyNotifications(input: [{ event: PRODUCT_ADDED, channels: [MAIL] }]) { event channels } }",
+    nobody: "UNAUTHENTICATED",
+    user: setsOwnNotifications,
+    otherUser: setsOwnNotifications,
+    superuser: setsOwnNotifications,
+  },
   setSystemNotification: {
     operation: "mutation { setSystemNotification(event: SCAN_ADDED, channels: [MAIL]) { event channels } }",
     nobody: "UNAUTHENTICATED",
@@ -346,6 +360,19 @@ const MUTATIONS: Record<string, RootFieldCase> = {
         ...before,
         systemNotifications: before.systemNotifications.map((line) => (line.event === "SCAN_ADDED" ? { ...line, channels: ["MAIL"] } : line)),
       });
+    },
+  },
+  setSystemNotifications: {
+    operation: "mutation { setSystemNotifications(input: [{ event: SCAN_ADDED, channels: [MAIL] }, { event: OTHER, channels: [] }]) { event channels } }",
+    nobody: "UNAUTHENTICATED",
+    user: "FORBIDDEN",
+    otherUser: "FORBIDDEN",
+    superuser: ({ data, before, after }) => {
+      const expected = before.systemNotifications.map((line) =>
+        line.event === "SCAN_ADDED" ? { ...line, channels: ["MAIL"] } : line.event === "OTHER" ? { ...line, channels: [] } : line,
+      );
+      expect(data).toEqual(expected);
+      expect(after).toEqual({ ...before, systemNotifications: expected });
     },
   },
   setUserNotification: {

@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { DocumentNode, getIntrospectionQuery, parse, specifiedRules, validate } from "graphql";
 import { maxAliasesRule } from "@escape.tech/graphql-armor-max-aliases";
 import { maxDepthRule } from "@escape.tech/graphql-armor-max-depth";
-import { NotificationEvent } from "../../src/events/notification-event";
+import { ALL_NOTIFICATION_EVENTS, NotificationEvent } from "../../src/events/notification-event";
+import { isPersonalOnlyEvent } from "../../src/events/personal-only-events";
 import { DEFAULT_GRAPHQL_LIMITS, limitValidationRules, MAX_DIRECTIVES, MAX_TOKENS, operationCost } from "../../src/graphql/limits";
 import { dataOf, errorsOf, GraphqlHttp, graphqlOverHttp } from "./graphql-http";
 import { READER, relaySchema, SUPERUSER } from "./graphql-testbed";
@@ -133,16 +134,29 @@ describe("GraphQL limits over HTTP", () => {
       expect(error.message).toContain("$first");
     });
 
-    it("refuses more than 15 aliases before running any of them", async () => {
+    it("refuses more than 40 aliases before running any of them", async () => {
+      expect(DEFAULT_GRAPHQL_LIMITS.maxAliases).toBeGreaterThanOrEqual(40);
       const aliased = (count: number) =>
         `mutation { ${Array.from({ length: count }, (_, n) => `a${n}: setMyNotification(event: OTHER, channels: [MAIL]) { event }`).join(" ")} }`;
-      const [error] = refusal(await http.post({ query: aliased(16) }));
-      expect(error.message).toBe("Aliases limit of 15 exceeded, found 16 (limit set by GRAPHQL_MAX_ALIASES).");
+      const [error] = refusal(await http.post({ query: aliased(41) }));
+      expect(error.message).toBe("Aliases limit of 40 exceeded, found 41 (limit set by GRAPHQL_MAX_ALIASES).");
       expect(error.extensions).toEqual({ code: "GRAPHQL_VALIDATION_FAILED", limit: "aliases" });
       expect(await http.bed.preferences.subscribers(NotificationEvent.OTHER)).toEqual([]);
 
-      expect((await http.post({ query: aliased(15) })).status).toBe(200);
+      expect((await http.post({ query: aliased(40) })).status).toBe(200);
       expect(await http.bed.preferences.subscribers(NotificationEvent.OTHER)).toEqual([{ userId: SUPERUSER.id, channels: ["MAIL"] }]);
+    });
+
+    it("lets a client set the whole system matrix with one aliased setSystemNotification per event", async () => {
+      // Every event, personal-only ones with [] (the only value they take); the rest to MAIL alone.
+      const rows = ALL_NOTIFICATION_EVENTS.map((event) => `${event.toLowerCase()}: setSystemNotification(event: ${event}, channels: [${isPersonalOnlyEvent(event) ? "" : "MAIL"}]) { event channels }`);
+      expect(rows).toHaveLength(18);
+      const response = await http.post({ query: `mutation { ${rows.join(" ")} }` });
+      expect(response.status).toBe(200);
+      expect(errorsOf(response)).toEqual([]);
+      expect(await http.bed.settings.systemNotifications()).toEqual(
+        ALL_NOTIFICATION_EVENTS.map((event) => ({ event, channels: isPersonalOnlyEvent(event) ? [] : ["MAIL"] })),
+      );
     });
 
     it(`refuses more than ${MAX_DIRECTIVES} directives`, async () => {
