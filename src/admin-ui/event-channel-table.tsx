@@ -11,20 +11,27 @@ export interface EventChannels {
   note: string | null;
 }
 
+/** A row as the matrix mutations take it (EventChannelsInput). */
+export interface EventChannelsRow {
+  event: string;
+  channels: Channel[];
+}
+
 function sameChannels(a: Channel[], b: Channel[]): boolean {
   return a.length === b.length && a.every((channel) => b.includes(channel));
 }
 
 /**
  * DefectDojo's notifications table: one row per event, one checkbox per channel (a personal-only
- * event shows its note instead: nothing could send it). "Save" sends one mutation per changed event,
- * in order, and stops at the first refusal (the rows before it stay saved).
+ * event shows its note instead: nothing could send it). "Save" sends the changed rows in one
+ * mutation, as DefectDojo's page posts its whole form: all are saved, or none (a refusal keeps the
+ * draft, to correct and save again). The table then shows the matrix the mutation returns.
  */
 export function EventChannelTable(props: {
   idPrefix: string;
   caption: string;
   rows: EventChannels[];
-  save(event: string, channels: Channel[]): Promise<EventChannels>;
+  save(rows: EventChannelsRow[]): Promise<EventChannels[]>;
 }) {
   const [saved, setSaved] = useState(props.rows);
   const [draft, setDraft] = useState(props.rows);
@@ -49,12 +56,9 @@ export function EventChannelTable(props: {
     event.preventDefault();
     void action.run(async () => {
       if (changed.length === 0) return "Nothing to save.";
-      let next = saved;
-      for (const row of changed) {
-        const result = await props.save(row.event, row.channels);
-        next = next.map((old) => (old.event === result.event ? result : old));
-        setSaved(next);
-      }
+      const matrix = await props.save(changed.map(({ event, channels }) => ({ event, channels })));
+      setSaved(matrix);
+      setDraft(matrix);
       return `Saved ${changed.length} ${changed.length === 1 ? "event" : "events"}.`;
     });
   };

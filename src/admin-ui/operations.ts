@@ -26,16 +26,16 @@ export const OPERATIONS = {
   }`,
 
   systemNotifications: "query SystemNotifications { systemNotifications { event channels personalOnly note } }",
-  setSystemNotification: `mutation SetSystemNotification($event: NotificationEvent!, $channels: [Channel!]!) {
-    setSystemNotification(event: $event, channels: $channels) { event channels personalOnly note }
+  setSystemNotifications: `mutation SetSystemNotifications($input: [EventChannelsInput!]!) {
+    setSystemNotifications(input: $input) { event channels personalOnly note }
   }`,
 
   profile: `query Profile { me { ${PROFILE_FIELDS} } }`,
   updateMyContact: `mutation UpdateMyContact($input: ContactInput!) { updateMyContact(input: $input) { ${PROFILE_FIELDS} } }`,
 
   myNotifications: "query MyNotifications { me { notifications { event channels personalOnly note } } }",
-  setMyNotification: `mutation SetMyNotification($event: NotificationEvent!, $channels: [Channel!]!) {
-    setMyNotification(event: $event, channels: $channels) { event channels personalOnly note }
+  setMyNotifications: `mutation SetMyNotifications($input: [EventChannelsInput!]!) {
+    setMyNotifications(input: $input) { event channels personalOnly note }
   }`,
 
   deliveries: `query Deliveries($first: Int, $after: String, $status: DeliveryStatus) {

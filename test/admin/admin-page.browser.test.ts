@@ -224,12 +224,15 @@ describe("the admin page", () => {
       await expectPersonalOnlyNotes(page, "System notifications by event and channel");
       // Off by default, as in DefectDojo.
       await page.getByLabel("Scan added empty: Slack").check();
+      await page.getByLabel("Product added: Mail").uncheck();
+      // Both rows go in one setSystemNotifications mutation.
       await page.getByRole("button", { name: "Save", exact: true }).click();
-      await page.getByRole("status").filter({ hasText: "Saved 1 event." }).waitFor();
+      await page.getByRole("status").filter({ hasText: "Saved 2 events." }).waitFor();
       const stored = await relay.graphql<{ systemNotifications: Array<{ event: string; channels: string[] }> }>(
         "{ systemNotifications { event channels } }",
       );
       expect(stored.data?.systemNotifications.find((row) => row.event === "SCAN_ADDED_EMPTY")?.channels).toEqual(["SLACK"]);
+      expect(stored.data?.systemNotifications.find((row) => row.event === "PRODUCT_ADDED")?.channels).toEqual(["SLACK", "MSTEAMS"]);
       await screenshot(page, "04-system-notifications");
 
       await go(page, "Routing rules");
@@ -259,6 +262,13 @@ describe("the admin page", () => {
       await go(page, "Personal Notifications");
       await page.getByRole("table", { name: "Your notifications by event and channel" }).waitFor();
       await expectPersonalOnlyNotes(page, "Your notifications by event and channel");
+      await page.getByLabel("Scan added: Mail").check();
+      await page.getByRole("button", { name: "Save", exact: true }).click();
+      await page.getByRole("status").filter({ hasText: "Saved 1 event." }).waitFor();
+      const mine = await relay.graphql<{ me: { notifications: Array<{ event: string; channels: string[] }> } }>(
+        "{ me { notifications { event channels } } }",
+      );
+      expect(mine.data?.me.notifications.find((row) => row.event === "SCAN_ADDED")?.channels).toEqual(["MAIL"]);
       await screenshot(page, "08-personal-notifications");
 
       await page.setViewportSize({ width: 390, height: 844 });

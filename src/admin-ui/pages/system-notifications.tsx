@@ -1,6 +1,5 @@
 import { Loading, useLoad } from "../components";
-import { EventChannels, EventChannelTable } from "../event-channel-table";
-import { Channel } from "../labels";
+import { EventChannels, EventChannelsRow, EventChannelTable } from "../event-channel-table";
 import { OPERATIONS } from "../operations";
 import type { PageProps } from "../session";
 
@@ -18,8 +17,8 @@ export function SystemNotificationsPage({ api }: PageProps) {
         idPrefix="system"
         caption="System notifications by event and channel"
         rows={loaded.data}
-        save={async (event: string, channels: Channel[]) =>
-          (await api.request<{ setSystemNotification: EventChannels }>(OPERATIONS.setSystemNotification, { event, channels })).setSystemNotification
+        save={async (input: EventChannelsRow[]) =>
+          (await api.request<{ setSystemNotifications: EventChannels[] }>(OPERATIONS.setSystemNotifications, { input })).setSystemNotifications
         }
       />
     </>
