@@ -5,7 +5,7 @@ import { importFromDefectDojo } from "../defectdojo/settings-import";
 import { DOJO_WEBHOOK_HEADER_MAX_LENGTH, endpointUrlFor, registerWebhook, WebhookRegistration } from "../defectdojo/webhook-registration";
 import { SUPERUSER } from "./auth-checker";
 import { GraphqlServices, RelayContext } from "./context";
-import { DefectDojoConnectionType, ImportReportType, WebhookRegistrationType } from "./defectdojo.type";
+import { DefectDojoStatusType, ImportReportType, WebhookRegistrationType } from "./defectdojo.type";
 import { badUserInput, defectDojoFailed, notConfigured } from "./errors";
 import { RegisterWebhookArgs } from "./register-webhook.args";
 
@@ -13,7 +13,7 @@ import { RegisterWebhookArgs } from "./register-webhook.args";
 @Resolver()
 export class DefectDojoResolver {
   @Authorized(SUPERUSER)
-  @Query(() => DefectDojoConnectionType, {
+  @Query(() => DefectDojoStatusType, {
     description: "Asks DefectDojo now: reachable with DOJO_API_KEY, its version and authorization model, the bridge's webhook status there.",
   })
   async defectDojoConnection(@Ctx() { services }: RelayContext): Promise<DefectDojoConnection> {

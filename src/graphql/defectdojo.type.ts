@@ -83,8 +83,12 @@ export class SkippedWindowType {
   message: string;
 }
 
-@ObjectType("DefectDojoConnection", { description: "What the bridge sees of DefectDojo with its service key (DOJO_API_KEY)." })
-export class DefectDojoConnectionType {
+/**
+ * Not named "…Connection": Relay-aware tools (Apollo's relayStylePagination, graphql-eslint's relay
+ * rules) take any such type for a paginated list with edges and pageInfo (test/graphql/schema-lint.test.ts).
+ */
+@ObjectType("DefectDojoStatus", { description: "What the bridge sees of DefectDojo with its service key (DOJO_API_KEY)." })
+export class DefectDojoStatusType {
   @Field(() => Boolean, { description: "DefectDojo answered the service key's requests." })
   reachable: boolean;
 

@@ -200,7 +200,7 @@ describe("the GraphQL schema", () => {
 
   it("keeps the first-run (connect and import) contract", async () => {
     const schema = await relaySchema();
-    expect(signatures(schema.getQueryType())).toEqual(expect.arrayContaining(["defectDojoConnection: DefectDojoConnection!"]));
+    expect(signatures(schema.getQueryType())).toEqual(expect.arrayContaining(["defectDojoConnection: DefectDojoStatus!"]));
     expect(signatures(schema.getMutationType())).toEqual(
       expect.arrayContaining([
         "importFromDefectDojo: ImportReport!",
@@ -223,7 +223,7 @@ describe("the GraphQL schema", () => {
         "directChannelsStopped: Boolean!",
       ]),
     );
-    expect(signatures(schema.getType("DefectDojoConnection") as GraphQLObjectType)).toEqual(
+    expect(signatures(schema.getType("DefectDojoStatus") as GraphQLObjectType)).toEqual(
       expect.arrayContaining(["reachable: Boolean!", "version: String", "authorizationModel: AuthorizationModel", "webhookStatus: String"]),
     );
     expect((schema.getType("AuthorizationModel") as GraphQLEnumType).getValues().map((v) => v.name)).toEqual(["RBAC", "LEGACY"]);
