@@ -6,10 +6,10 @@ import {
   WebAPIRequestError,
   WebClient,
 } from "@slack/web-api";
-import { DeliveryError, deliveryErrorForStatus, parseRetryAfter } from "../../delivery/delivery-error";
+import { DeliveryError, deliveryErrorForStatus, parseRetryAfter } from "../delivery-error";
 import { redactSecrets } from "../../logging/redact";
 import { NotificationChannel, OutgoingMessage } from "../channel";
-import { Channel } from "../channel-id";
+import { Channel } from "../../vocabulary/channel";
 import { describeEvent } from "../message-content";
 import { renderSlackMessage } from "./slack-message";
 

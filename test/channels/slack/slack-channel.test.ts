@@ -1,7 +1,7 @@
 import { createServer } from "node:http";
 import { AddressInfo } from "node:net";
 import { ChannelSettings, NotificationChannel } from "../../../src/channels/channel";
-import { Channel } from "../../../src/channels/channel-id";
+import { Channel } from "../../../src/vocabulary/channel";
 import { LINK_ONLY_TITLE } from "../../../src/channels/message-content";
 import { createSlackChannel } from "../../../src/channels/slack/slack-channel";
 import {
@@ -12,7 +12,7 @@ import {
   SLACK_SECTION_TEXT_MAX,
   SLACK_TEXT_MAX,
 } from "../../../src/channels/slack/slack-message";
-import { DeliveryError } from "../../../src/delivery/delivery-error";
+import { DeliveryError } from "../../../src/channels/delivery-error";
 import { eventHeading } from "../../../src/events/notification-event";
 import { parseWebhookPayload } from "../../../src/events/webhook-payload";
 import { SLACK_PEER_TOKEN, SlackCall, SlackPeer, startSlackPeer } from "../../peers/slack-peer";
