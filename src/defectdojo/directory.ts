@@ -1,3 +1,4 @@
+import { LRUCache } from "lru-cache";
 import { z } from "zod";
 import { DojoEvent } from "../events/dojo-event";
 import { DojoApiError, DojoClient } from "./dojo-client";
@@ -94,6 +95,8 @@ export interface DojoDirectory {
  * notifications soon; long enough that a burst of events costs DefectDojo a handful of requests.
  */
 export const DIRECTORY_TTL_MS = 60_000;
+/** Answers kept at once (objects, listings, memberships): each is small; a burst names a few hundred. */
+export const DIRECTORY_CACHE_MAX = 10_000;
 
 /** Ids per `findings/?id=` request: keeps the query string far below common URL limits. */
 const FINDING_IDS_PER_REQUEST = 100;
@@ -108,32 +111,37 @@ const MAX_VIEWER_SETS = 1000;
 /** Cache keys `invalidate()` keeps: who exists does not change with products or memberships. */
 const KEPT_ON_INVALIDATE = "active_users";
 
-export function createDojoDirectory(client: DojoClient, options: { ttlMs?: number; now?: () => number } = {}): DojoDirectory {
+export function createDojoDirectory(
+  client: DojoClient,
+  options: { ttlMs?: number; now?: () => number; maxEntries?: number } = {},
+): DojoDirectory {
   const ttlMs = options.ttlMs ?? DIRECTORY_TTL_MS;
   const now = options.now ?? Date.now;
-  const cache = new Map<string, { loadedAt: number; expiresAt: number; value: Promise<unknown> }>();
-  let nextSweepAt = 0;
+  // Events name ever new findings and tests: the bound keeps the cache small between expiries.
+  const cache = new LRUCache<string, { loadedAt: number; value: Promise<unknown> }>({
+    max: options.maxEntries ?? DIRECTORY_CACHE_MAX,
+    ttl: ttlMs,
+    perf: { now },
+    ttlResolution: 0,
+  });
   let model: Promise<AuthorizationModel> | undefined;
 
   /**
-   * One shared, expiring answer per key; a failed read is forgotten at once so the next call asks
-   * again. An answer whose read began before `since` is read again (and replaces it for everyone).
+   * One shared, expiring answer per key; the promise is kept from the start, so concurrent calls
+   * share one read, and a failed read is forgotten at once so the next call asks again. An answer
+   * whose read began before `since` is read again (and replaces it for everyone).
    */
   function cached<T>(key: string, load: () => Promise<T>, since = 0): Promise<T> {
     const at = now();
-    if (at >= nextSweepAt) {
-      // Events name ever new findings and tests: drop expired answers so the cache stays small.
-      for (const [stale, entry] of cache) if (entry.expiresAt <= at) cache.delete(stale);
-      nextSweepAt = at + ttlMs;
-    }
     const hit = cache.get(key);
-    if (hit && hit.expiresAt > at && hit.loadedAt >= since) return hit.value as Promise<T>;
-    const value = load();
-    cache.set(key, { loadedAt: at, expiresAt: at + ttlMs, value });
-    value.catch(() => {
-      if (cache.get(key)?.value === value) cache.delete(key);
+    // Checked here too: the library keeps an answer up to and including its last millisecond.
+    if (hit && at - hit.loadedAt < ttlMs && hit.loadedAt >= since) return hit.value as Promise<T>;
+    const entry = { loadedAt: at, value: load() };
+    cache.set(key, entry);
+    entry.value.catch(() => {
+      if (cache.peek(key) === entry) cache.delete(key);
     });
-    return value;
+    return entry.value as Promise<T>;
   }
 
   /** A single object, or null when DefectDojo says it has none. */
