@@ -1,5 +1,5 @@
-import { LRUCache } from "lru-cache";
 import { z } from "zod";
+import { createSharedAnswers } from "../cache/shared-answers";
 import { DojoEvent } from "../events/dojo-event";
 import { DojoApiError, DojoClient } from "./dojo-client";
 import {
@@ -118,31 +118,12 @@ export function createDojoDirectory(
   const ttlMs = options.ttlMs ?? DIRECTORY_TTL_MS;
   const now = options.now ?? Date.now;
   // Events name ever new findings and tests: the bound keeps the cache small between expiries.
-  const cache = new LRUCache<string, { loadedAt: number; value: Promise<unknown> }>({
-    max: options.maxEntries ?? DIRECTORY_CACHE_MAX,
-    ttl: ttlMs,
-    perf: { now },
-    ttlResolution: 0,
-  });
+  const cache = createSharedAnswers<unknown>({ max: options.maxEntries ?? DIRECTORY_CACHE_MAX, ttlMs, now });
   let model: Promise<AuthorizationModel> | undefined;
 
-  /**
-   * One shared, expiring answer per key; the promise is kept from the start, so concurrent calls
-   * share one read, and a failed read is forgotten at once so the next call asks again. An answer
-   * whose read began before `since` is read again (and replaces it for everyone).
-   */
-  function cached<T>(key: string, load: () => Promise<T>, since = 0): Promise<T> {
-    const at = now();
-    const hit = cache.get(key);
-    // Checked here too: the library keeps an answer up to and including its last millisecond.
-    if (hit && at - hit.loadedAt < ttlMs && hit.loadedAt >= since) return hit.value as Promise<T>;
-    const entry = { loadedAt: at, value: load() };
-    cache.set(key, entry);
-    entry.value.catch(() => {
-      if (cache.peek(key) === entry) cache.delete(key);
-    });
-    return entry.value as Promise<T>;
-  }
+  /** One shared answer per key (see SharedAnswers); one read before `since` is read again. */
+  const cached = <T>(key: string, load: () => Promise<T>, since = 0): Promise<T> =>
+    cache.get(key, load, { since }) as Promise<T>;
 
   /** A single object, or null when DefectDojo says it has none. */
   const objectOrNull = <T>(path: string, schema: z.ZodType<T>, since?: number): Promise<T | null> =>
@@ -384,7 +365,7 @@ export function createDojoDirectory(
       ),
 
     invalidate() {
-      for (const key of [...cache.keys()]) if (key !== KEPT_ON_INVALIDATE) cache.delete(key);
+      for (const key of cache.keys()) if (key !== KEPT_ON_INVALIDATE) cache.delete(key);
     },
   };
   return directory;
