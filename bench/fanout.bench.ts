@@ -2,7 +2,7 @@ import "reflect-metadata";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Channel } from "../src/channels/channel-id";
+import { Channel } from "../src/vocabulary/channel";
 import { createDojoClient } from "../src/defectdojo/dojo-client";
 import { createDojoDirectory } from "../src/defectdojo/directory";
 import { insertDeliveries, storeEvent } from "../src/delivery/outbox";

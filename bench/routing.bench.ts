@@ -1,9 +1,10 @@
-import { Channel } from "../src/channels/channel-id";
+import { Channel } from "../src/vocabulary/channel";
 import { ALL_NOTIFICATION_EVENTS } from "../src/events/notification-event";
 import { Severity } from "../src/events/severity";
 import { parseWebhookPayload } from "../src/events/webhook-payload";
 import { EventFacts, matchRules } from "../src/routing/rule-matching";
-import { DigestGroupBy, RoutingRule } from "../src/routing/routing-rule";
+import { RoutingRule } from "../src/routing/routing-rule";
+import { DigestGroupBy } from "../src/vocabulary/digest-group-by";
 import { ruleRoutes } from "../src/routing/rule-routes";
 import { SystemSettings } from "../src/storage/settings-store";
 

@@ -1,5 +1,5 @@
 import { DojoEvent } from "../events/dojo-event";
-import { Channel } from "./channel-id";
+import { Channel } from "../vocabulary/channel";
 import { MessageTemplate } from "./message-template";
 
 /** System-wide settings with secrets decrypted, as a channel needs them for one send. */

@@ -1,4 +1,4 @@
-import { Channel } from "./channel-id";
+import { Channel } from "../vocabulary/channel";
 import { renderMail } from "./mail/mail-message";
 import { MessageContent } from "./message-content";
 import { renderTeamsMessage } from "./msteams/adaptive-card";

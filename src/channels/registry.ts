@@ -1,5 +1,5 @@
 import { NotificationChannel } from "./channel";
-import { Channel } from "./channel-id";
+import { Channel } from "../vocabulary/channel";
 import { createMailChannel } from "./mail/mail-channel";
 import { createMsteamsChannel } from "./msteams/msteams-channel";
 import { WebhookAllowlist } from "./msteams/webhook-allowlist";

@@ -1,4 +1,5 @@
 import { validate as isCronExpression } from "node-cron";
+import { z } from "zod";
 import { DEFAULT_PERSONAL_WEBHOOK_ALLOWLIST, parseWebhookAllowlist, WebhookAllowlist } from "../channels/msteams/webhook-allowlist";
 import { DEFAULT_GRAPHQL_LIMITS, GraphqlLimits } from "../graphql/limits";
 import { secretKeyProblem } from "../storage/secret-box";
@@ -166,160 +167,208 @@ export function loadConfig(env: Env = process.env): Config {
 
 /** Turns merged settings into a Config; throws one ConfigError listing `problems` and its own. */
 export function validateSettings(settings: Settings, problems: string[] = []): Config {
-  const read = (name: string) => {
-    const value = settings[name]?.trim();
-    return value ? value : undefined;
-  };
-  const integer = (name: string, fallback: number, min: number, max: number) => {
-    const raw = read(name);
-    if (raw === undefined) return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < min || value > max) {
-      problems.push(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
-      return fallback;
-    }
-    return value;
-  };
-  const boolean = (name: string, fallback: boolean) => {
-    const raw = read(name)?.toLowerCase();
-    if (raw === undefined) return fallback;
-    if (raw === "true" || raw === "false") return raw === "true";
-    problems.push(`${name} must be true or false, got "${raw}"`);
-    return fallback;
-  };
-  const httpUrl = (name: string) => {
-    const raw = read(name);
-    if (raw === undefined) return undefined;
-    try {
-      const url = new URL(raw);
-      if (url.protocol === "http:" || url.protocol === "https:") return raw.replace(/\/+$/, "");
-    } catch {
-      // reported below
-    }
-    problems.push(`${name} must be an http(s) URL, got "${raw}"`);
-    return undefined;
-  };
-
-  const databaseUrl = read("DATABASE_URL") ?? DEFAULT_DATABASE_URL;
-  let database: DatabaseConfig = { type: "sqlite", path: "data/relay.sqlite" };
-  if (databaseUrl.startsWith("sqlite:") && databaseUrl.length > "sqlite:".length) {
-    database = { type: "sqlite", path: databaseUrl.slice("sqlite:".length) };
-  } else if (/^postgres(?:ql)?:\/\/[^/]/.test(databaseUrl)) {
-    database = { type: "postgres", url: databaseUrl };
-    // Every replica must decrypt what another stored: a key generated beside one replica would not do.
-    if (!read("SECRET_KEY")) problems.push("SECRET_KEY must be set when DATABASE_URL is PostgreSQL: every replica needs the same key");
-  } else {
-    // Not echoed: a PostgreSQL URL may hold a password.
-    problems.push(`DATABASE_URL must be sqlite:<path> (e.g. ${DEFAULT_DATABASE_URL}) or postgres://user:password@host:port/database`);
-  }
-
-  const smtpUrl = read("SMTP_URL") ?? null;
-  if (smtpUrl && !/^smtps?:\/\/[^/]/.test(smtpUrl)) {
-    problems.push("SMTP_URL must look like smtp://user:pass@host:port or smtps://… (value not shown: it may hold a password)");
-  }
-
-  const logLevel = (read("LOG_LEVEL") ?? "info").toLowerCase();
-  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
-    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got "${logLevel}"`);
-  }
-
-  let personalWebhookAllowlist = parseWebhookAllowlist(DEFAULT_PERSONAL_WEBHOOK_ALLOWLIST);
-  const allowlistText = read("PERSONAL_WEBHOOK_ALLOWLIST");
-  if (allowlistText !== undefined) {
-    try {
-      personalWebhookAllowlist = parseWebhookAllowlist(allowlistText);
-    } catch (error) {
-      problems.push(`PERSONAL_WEBHOOK_ALLOWLIST: ${(error as Error).message}`);
-    }
-  }
-
-  let systemWebhookAllowlist = parseWebhookAllowlist("");
-  const systemAllowlistText = read("SYSTEM_WEBHOOK_ALLOWLIST");
-  if (systemAllowlistText !== undefined) {
-    try {
-      systemWebhookAllowlist = parseWebhookAllowlist(systemAllowlistText);
-    } catch (error) {
-      problems.push(`SYSTEM_WEBHOOK_ALLOWLIST: ${(error as Error).message}`);
-    }
-  }
-
-  const secretKey = read("SECRET_KEY");
-  const secretKeyRule = secretKey === undefined ? null : secretKeyProblem(secretKey);
-  if (secretKeyRule) problems.push(secretKeyRule);
-
-  const pollCron = read("POLL_CRON") ?? "* * * * *";
-  if (pollCron !== "off" && !isCronExpression(pollCron)) {
-    problems.push(`POLL_CRON must be a cron expression (e.g. "* * * * *", every minute) or "off", got "${pollCron}"`);
-  }
-  const backfillText = read("POLL_BACKFILL_SINCE");
-  const backfillSince = backfillText === undefined ? null : Date.parse(backfillText);
-  if (backfillSince !== null && !(/^\d{4}-\d{2}-\d{2}/.test(backfillText!) && Number.isFinite(backfillSince))) {
-    problems.push(`POLL_BACKFILL_SINCE must be an ISO date or time (e.g. 2026-11-01 or 2026-11-01T08:00:00Z), got "${backfillText}"`);
-  }
-  const findingSeverities = (read("POLL_FINDING_SEVERITIES") ?? "Critical,High")
-    .split(",")
-    .map((name) => name.trim())
-    .filter(Boolean)
-    .map((name) => SEVERITIES.find((severity) => severity.toLowerCase() === name.toLowerCase()) ?? name);
-  const unknownSeverities = findingSeverities.filter((name) => !(SEVERITIES as readonly string[]).includes(name));
-  if (unknownSeverities.length > 0) {
-    problems.push(`POLL_FINDING_SEVERITIES takes ${SEVERITIES.join(", ")} (comma-separated), got "${unknownSeverities.join(", ")}"`);
-  }
-
-  const selfHeal = (read("DOJO_WEBHOOK_SELF_HEAL") ?? "on").toLowerCase();
-  if (selfHeal !== "on" && selfHeal !== "off") problems.push(`DOJO_WEBHOOK_SELF_HEAL must be on or off, got "${selfHeal}"`);
-
-  const config: Config = {
-    port: integer("PORT", 8080, 0, 65535),
-    database,
-    dojoUrl: httpUrl("DOJO_URL") ?? null,
-    dojoApiKey: read("DOJO_API_KEY") ?? null,
-    webhookHeaderName: read("WEBHOOK_HEADER_NAME") ?? "Authorization",
-    webhookHeaderValue: read("WEBHOOK_HEADER_VALUE") ?? null,
-    slackApiUrl: httpUrl("SLACK_API_URL"),
-    smtpUrl,
-    mailFrom: read("MAIL_FROM") ?? "Dojo Relay <no-reply@localhost>",
-    webhookMaxBytes: integer("WEBHOOK_MAX_BYTES", DEFAULT_WEBHOOK_MAX_BYTES, 1, 1024 * 1024 * 1024),
-    secretKey: secretKey ?? null,
-    previousSecretKey: read("PREVIOUS_SECRET_KEY") ?? null,
-    logLevel: logLevel as LogLevel,
-    personalWebhookAllowlist,
-    retentionDays: integer("RETENTION_DAYS", DEFAULT_RETENTION_DAYS, 1, 36_500),
-    systemWebhookAllowlist,
-    delivery: {
-      maxAttempts: integer("DELIVERY_MAX_ATTEMPTS", 10, 1, 100),
-      retryBaseMs: integer("DELIVERY_RETRY_BASE_MS", 2000, 1, 3_600_000),
-      maxRetryDelayMs: integer("DELIVERY_RETRY_MAX_MS", 15 * 60 * 1000, 1, 24 * 3_600_000),
-      // Four targets' worth: one slow target fills only its own 8 slots, the others keep sending.
-      concurrency: integer("DELIVERY_CONCURRENCY", 32, 1, 256),
-      maxInFlightPerTarget: integer("DELIVERY_MAX_IN_FLIGHT_PER_TARGET", 8, 1, 256),
-      pollIntervalMs: 1000,
-      slackChannelIntervalMs: integer("SLACK_CHANNEL_INTERVAL_MS", DEFAULT_SLACK_CHANNEL_INTERVAL_MS, 0, 60_000),
-    },
-    poll: {
-      cron: pollCron === "off" ? null : pollCron,
-      backfillSince: backfillSince !== null && Number.isFinite(backfillSince) ? backfillSince : null,
-      findingSeverities,
-    },
-    graphql: {
-      maxDepth: integer("GRAPHQL_MAX_DEPTH", DEFAULT_GRAPHQL_LIMITS.maxDepth, 1, 1000),
-      maxCost: integer("GRAPHQL_MAX_COST", DEFAULT_GRAPHQL_LIMITS.maxCost, 1, 10_000_000),
-      maxAliases: integer("GRAPHQL_MAX_ALIASES", DEFAULT_GRAPHQL_LIMITS.maxAliases, 0, 1000),
-      // On: every caller is authenticated, and the schema is public (schema/schema.graphql) anyway.
-      introspection: boolean("GRAPHQL_INTROSPECTION", true),
-      // Off: an unexpected error's message may name tables or values; the log has it.
-      detailedErrors: boolean("GRAPHQL_DETAILED_ERRORS", false),
-    },
-    webhookWatch: {
-      selfHeal: selfHeal !== "off",
-      checkMs: integer("DOJO_WEBHOOK_CHECK_MS", 10_000, 100, 3_600_000),
-    },
-    // Long enough for a load balancer to see /readyz fail and stop sending first.
-    shutdownDrainMs: integer("SHUTDOWN_DRAIN_MS", 5000, 0, 300_000),
-  };
-  if (!/^[A-Za-z0-9-]+$/.test(config.webhookHeaderName)) {
-    problems.push(`WEBHOOK_HEADER_NAME must be an HTTP header name, got "${config.webhookHeaderName}"`);
-  }
-  if (problems.length > 0) throw new ConfigError(problems);
-  return config;
+  const parsed = SETTINGS_SCHEMA.safeParse(settings);
+  const all = [...problems, ...(parsed.success ? [] : parsed.error.issues.map(problemOf))];
+  if (all.length > 0 || !parsed.success) throw new ConfigError(all);
+  return parsed.data;
 }
+
+/** An issue as one line naming its setting: `PORT must be …`, or `NAME: …` for a parser's own words. */
+function problemOf(issue: z.core.$ZodIssue): string {
+  const name = String(issue.path[0]);
+  return issue.message.startsWith(":") ? `${name}${issue.message}` : `${name} ${issue.message}`;
+}
+
+// One rule per kind of setting. Each reads the setting's text (trimmed; blank is unset) and says
+// what is wrong without the setting's name, which problemOf puts in front.
+
+const text = z
+  .string()
+  .optional()
+  .transform((raw) => raw?.trim() || undefined);
+
+/** A value the setting's text has, or an issue with `message(raw)`; `undefined` text gives the fallback. */
+function rule<T>(fallback: T, parse: (raw: string) => T | undefined, message: (raw: string) => string) {
+  return text.transform((raw, ctx): T => {
+    if (raw === undefined) return fallback;
+    const value = parse(raw);
+    if (value !== undefined) return value;
+    ctx.addIssue({ code: "custom", message: message(raw) });
+    return z.NEVER;
+  });
+}
+
+const integer = (fallback: number, min: number, max: number) =>
+  rule(
+    fallback,
+    (raw) => {
+      const value = Number(raw);
+      return Number.isInteger(value) && value >= min && value <= max ? value : undefined;
+    },
+    (raw) => `must be a whole number from ${min} to ${max}, got "${raw}"`,
+  );
+
+const boolean = (fallback: boolean) =>
+  rule(
+    fallback,
+    (raw) => (raw.toLowerCase() === "true" ? true : raw.toLowerCase() === "false" ? false : undefined),
+    (raw) => `must be true or false, got "${raw.toLowerCase()}"`,
+  );
+
+const httpUrl = rule<string | undefined>(
+  undefined,
+  (raw) => (URL.canParse(raw) && ["http:", "https:"].includes(new URL(raw).protocol) ? raw.replace(/\/+$/, "") : undefined),
+  (raw) => `must be an http(s) URL, got "${raw}"`,
+);
+
+const allowlist = (fallback: string) =>
+  text.transform((raw, ctx): WebhookAllowlist => {
+    try {
+      return parseWebhookAllowlist(raw ?? fallback);
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: `: ${(error as Error).message}` });
+      return z.NEVER;
+    }
+  });
+
+const databaseUrl = rule<DatabaseConfig>(
+  parseDatabaseUrl(DEFAULT_DATABASE_URL)!,
+  parseDatabaseUrl,
+  // Not echoed: a PostgreSQL URL may hold a password.
+  () => `must be sqlite:<path> (e.g. ${DEFAULT_DATABASE_URL}) or postgres://user:password@host:port/database`,
+);
+
+function parseDatabaseUrl(url: string): DatabaseConfig | undefined {
+  if (url.startsWith("sqlite:") && url.length > "sqlite:".length) return { type: "sqlite", path: url.slice("sqlite:".length) };
+  if (/^postgres(?:ql)?:\/\/[^/]/.test(url)) return { type: "postgres", url };
+  return undefined;
+}
+
+const SETTINGS_SCHEMA = z
+  .object({
+    PORT: integer(8080, 0, 65535),
+    DATABASE_URL: databaseUrl,
+    DOJO_URL: httpUrl,
+    DOJO_API_KEY: text,
+    POLL_CRON: rule(
+      "* * * * *",
+      (raw) => (raw === "off" || isCronExpression(raw) ? raw : undefined),
+      (raw) => `must be a cron expression (e.g. "* * * * *", every minute) or "off", got "${raw}"`,
+    ),
+    POLL_BACKFILL_SINCE: rule<number | null>(
+      null,
+      (raw) => (/^\d{4}-\d{2}-\d{2}/.test(raw) && Number.isFinite(Date.parse(raw)) ? Date.parse(raw) : undefined),
+      (raw) => `must be an ISO date or time (e.g. 2026-11-01 or 2026-11-01T08:00:00Z), got "${raw}"`,
+    ),
+    POLL_FINDING_SEVERITIES: text.transform((raw, ctx): string[] => {
+      const names = (raw ?? "Critical,High")
+        .split(",")
+        .map((name) => name.trim())
+        .filter(Boolean);
+      const known = names.map((name) => SEVERITIES.find((severity) => severity.toLowerCase() === name.toLowerCase()));
+      const unknown = names.filter((_, i) => known[i] === undefined);
+      if (unknown.length === 0) return known as string[];
+      ctx.addIssue({ code: "custom", message: `takes ${SEVERITIES.join(", ")} (comma-separated), got "${unknown.join(", ")}"` });
+      return z.NEVER;
+    }),
+    PERSONAL_WEBHOOK_ALLOWLIST: allowlist(DEFAULT_PERSONAL_WEBHOOK_ALLOWLIST),
+    SYSTEM_WEBHOOK_ALLOWLIST: allowlist(""),
+    WEBHOOK_HEADER_NAME: rule(
+      "Authorization",
+      (raw) => (/^[A-Za-z0-9-]+$/.test(raw) ? raw : undefined),
+      (raw) => `must be an HTTP header name, got "${raw}"`,
+    ),
+    WEBHOOK_HEADER_VALUE: text,
+    SLACK_API_URL: httpUrl,
+    SMTP_URL: rule<string | null>(
+      null,
+      (raw) => (/^smtps?:\/\/[^/]/.test(raw) ? raw : undefined),
+      () => "must look like smtp://user:pass@host:port or smtps://… (value not shown: it may hold a password)",
+    ),
+    MAIL_FROM: text,
+    WEBHOOK_MAX_BYTES: integer(DEFAULT_WEBHOOK_MAX_BYTES, 1, 1024 * 1024 * 1024),
+    SECRET_KEY: rule<string | null>(
+      null,
+      (raw) => (secretKeyProblem(raw) === null ? raw : undefined),
+      (raw) => secretKeyProblem(raw)!.replace(/^SECRET_KEY /, ""),
+    ),
+    PREVIOUS_SECRET_KEY: text,
+    LOG_LEVEL: rule<LogLevel>(
+      "info",
+      (raw) => LOG_LEVELS.find((level) => level === raw.toLowerCase()),
+      (raw) => `must be one of ${LOG_LEVELS.join(", ")}, got "${raw.toLowerCase()}"`,
+    ),
+    RETENTION_DAYS: integer(DEFAULT_RETENTION_DAYS, 1, 36_500),
+    DELIVERY_MAX_ATTEMPTS: integer(10, 1, 100),
+    DELIVERY_RETRY_BASE_MS: integer(2000, 1, 3_600_000),
+    DELIVERY_RETRY_MAX_MS: integer(15 * 60 * 1000, 1, 24 * 3_600_000),
+    // Four targets' worth: one slow target fills only its own 8 slots, the others keep sending.
+    DELIVERY_CONCURRENCY: integer(32, 1, 256),
+    DELIVERY_MAX_IN_FLIGHT_PER_TARGET: integer(8, 1, 256),
+    SLACK_CHANNEL_INTERVAL_MS: integer(DEFAULT_SLACK_CHANNEL_INTERVAL_MS, 0, 60_000),
+    GRAPHQL_MAX_DEPTH: integer(DEFAULT_GRAPHQL_LIMITS.maxDepth, 1, 1000),
+    GRAPHQL_MAX_COST: integer(DEFAULT_GRAPHQL_LIMITS.maxCost, 1, 10_000_000),
+    GRAPHQL_MAX_ALIASES: integer(DEFAULT_GRAPHQL_LIMITS.maxAliases, 0, 1000),
+    // On: every caller is authenticated, and the schema is public (schema/schema.graphql) anyway.
+    GRAPHQL_INTROSPECTION: boolean(true),
+    // Off: an unexpected error's message may name tables or values; the log has it.
+    GRAPHQL_DETAILED_ERRORS: boolean(false),
+    DOJO_WEBHOOK_SELF_HEAL: rule(
+      "on",
+      (raw) => ["on", "off"].find((choice) => choice === raw.toLowerCase()),
+      (raw) => `must be on or off, got "${raw.toLowerCase()}"`,
+    ),
+    DOJO_WEBHOOK_CHECK_MS: integer(10_000, 100, 3_600_000),
+    // Long enough for a load balancer to see /readyz fail and stop sending first.
+    SHUTDOWN_DRAIN_MS: integer(5000, 0, 300_000),
+  } satisfies Record<(typeof SETTING_NAMES)[number], z.ZodType>)
+  // Every replica must decrypt what another stored: a key generated beside one replica would not do.
+  .refine((settings) => !(settings.DATABASE_URL?.type === "postgres" && settings.SECRET_KEY === null), {
+    path: ["SECRET_KEY"],
+    message: "must be set when DATABASE_URL is PostgreSQL: every replica needs the same key",
+    // Checked even when other settings are bad: the start names every problem at once.
+    when: () => true,
+  })
+  .transform(
+    (settings): Config => ({
+      port: settings.PORT,
+      database: settings.DATABASE_URL,
+      dojoUrl: settings.DOJO_URL ?? null,
+      dojoApiKey: settings.DOJO_API_KEY ?? null,
+      webhookHeaderName: settings.WEBHOOK_HEADER_NAME,
+      webhookHeaderValue: settings.WEBHOOK_HEADER_VALUE ?? null,
+      slackApiUrl: settings.SLACK_API_URL,
+      smtpUrl: settings.SMTP_URL,
+      mailFrom: settings.MAIL_FROM ?? "Dojo Relay <no-reply@localhost>",
+      webhookMaxBytes: settings.WEBHOOK_MAX_BYTES,
+      secretKey: settings.SECRET_KEY,
+      previousSecretKey: settings.PREVIOUS_SECRET_KEY ?? null,
+      logLevel: settings.LOG_LEVEL,
+      personalWebhookAllowlist: settings.PERSONAL_WEBHOOK_ALLOWLIST,
+      retentionDays: settings.RETENTION_DAYS,
+      systemWebhookAllowlist: settings.SYSTEM_WEBHOOK_ALLOWLIST,
+      delivery: {
+        maxAttempts: settings.DELIVERY_MAX_ATTEMPTS,
+        retryBaseMs: settings.DELIVERY_RETRY_BASE_MS,
+        maxRetryDelayMs: settings.DELIVERY_RETRY_MAX_MS,
+        concurrency: settings.DELIVERY_CONCURRENCY,
+        maxInFlightPerTarget: settings.DELIVERY_MAX_IN_FLIGHT_PER_TARGET,
+        pollIntervalMs: 1000,
+        slackChannelIntervalMs: settings.SLACK_CHANNEL_INTERVAL_MS,
+      },
+      poll: {
+        cron: settings.POLL_CRON === "off" ? null : settings.POLL_CRON,
+        backfillSince: settings.POLL_BACKFILL_SINCE,
+        findingSeverities: settings.POLL_FINDING_SEVERITIES,
+      },
+      graphql: {
+        maxDepth: settings.GRAPHQL_MAX_DEPTH,
+        maxCost: settings.GRAPHQL_MAX_COST,
+        maxAliases: settings.GRAPHQL_MAX_ALIASES,
+        introspection: settings.GRAPHQL_INTROSPECTION,
+        detailedErrors: settings.GRAPHQL_DETAILED_ERRORS,
+      },
+      webhookWatch: { selfHeal: settings.DOJO_WEBHOOK_SELF_HEAL !== "off", checkMs: settings.DOJO_WEBHOOK_CHECK_MS },
+      shutdownDrainMs: settings.SHUTDOWN_DRAIN_MS,
+    }),
+  );

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { extname } from "node:path";
 import YAML from "yaml";
+import { z } from "zod";
 
 export type Env = Record<string, string | undefined>;
 /** Setting name → value, spelled as the environment would spell it; only settings that are set. */
@@ -106,44 +107,35 @@ function readConfigFile(path: string | undefined, known: ReadonlySet<string>, pr
   return settingsOf(document, where, known, problems);
 }
 
+/** A file's settings: a mapping (an empty file sets nothing). */
+const fileDocument = z.record(z.string(), z.unknown()).nullish();
+/** A file value as the environment would spell it; null is unset. */
+const scalarText = z.union([z.string(), z.number(), z.boolean()]).transform(String).nullable();
+/** Comma-separated settings may also be a list. */
+const listText = z.union([scalarText, z.array(z.union([z.string(), z.number(), z.boolean()])).transform((items) => items.join(","))]);
+
 function settingsOf(document: unknown, where: string, known: ReadonlySet<string>, problems: string[]): Settings {
-  if (document === null || document === undefined) return {}; // an empty file sets nothing
-  if (typeof document !== "object" || Array.isArray(document)) {
+  const mapping = fileDocument.safeParse(document);
+  if (!mapping.success) {
     problems.push(`${where}: must be a mapping of settings (e.g. PORT: 8080)`);
     return {};
   }
   const settings: Settings = {};
-  for (const [key, value] of Object.entries(document)) {
+  for (const [key, value] of Object.entries(mapping.data ?? {})) {
     if (!known.has(key)) {
       const hint = known.has(key.toUpperCase()) ? ` (settings are spelled as the environment variables: ${key.toUpperCase()})` : "";
       problems.push(`${where}: unknown setting ${key}${hint}`);
       continue;
     }
-    const text = settingText(key, value);
-    if (text === undefined) {
-      const list = LIST_SETTINGS.has(key) ? " or a list of values" : "";
-      problems.push(`${where}: ${key} must be a single value${list}`);
-    } else if (text !== null && text.trim() !== "") {
-      settings[key] = text;
+    const list = LIST_SETTINGS.has(key);
+    const text = (list ? listText : scalarText).safeParse(value);
+    if (!text.success) {
+      problems.push(`${where}: ${key} must be a single value${list ? " or a list of values" : ""}`);
+    } else if (text.data !== null && text.data.trim() !== "") {
+      settings[key] = text.data;
     }
   }
   return settings;
-}
-
-/** A file value as the environment would spell it; null when unset, undefined when it has no such spelling. */
-function settingText(key: string, value: unknown): string | null | undefined {
-  if (Array.isArray(value) && LIST_SETTINGS.has(key)) {
-    const items = value.map(scalarText);
-    return items.every((item) => typeof item === "string") ? items.join(",") : undefined;
-  }
-  return scalarText(value);
-}
-
-function scalarText(value: unknown): string | null | undefined {
-  if (value === null) return null;
-  if (typeof value === "string") return value;
-  if (typeof value === "number" || typeof value === "boolean") return String(value);
-  return undefined;
 }
 
 /**

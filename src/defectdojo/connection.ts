@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { createSharedAnswers } from "../cache/shared-answers";
 import { Logger } from "../logging/logger";
 import { AuthorizationModel, DojoDirectory } from "./directory";
 import { DojoApiError, DojoClient } from "./dojo-client";
@@ -63,17 +64,15 @@ export function createDefectDojoAccess(options: {
     headerValue: options.webhookHeaderValue,
     now,
   });
-  let version: { at: number; value: string } | null = null;
+  // A failed read is not kept: the next caller asks again.
+  const version = createSharedAnswers<string>({ max: 1, ttlMs: VERSION_TTL_MS, now });
 
   async function readVersion(): Promise<string | null> {
-    if (version && now() - version.at < VERSION_TTL_MS) return version.value;
     try {
       // `format=json`: 2.58 and 3.2 answer JSON first (DojoSpectacularAPIView), but drf-spectacular's
       // plain view, which older versions serve, answers YAML. The patient client: DefectDojo builds
       // the whole schema to answer, which takes it seconds.
-      const value = (await options.client.get("oa3/schema/", { format: "json" }, schemaInfo)).info.version;
-      version = { at: now(), value };
-      return value;
+      return await version.get("version", async () => (await options.client.get("oa3/schema/", { format: "json" }, schemaInfo)).info.version);
     } catch {
       return null;
     }

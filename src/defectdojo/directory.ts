@@ -1,17 +1,33 @@
 import { z } from "zod";
+import { createSharedAnswers } from "../cache/shared-answers";
 import { DojoEvent } from "../events/dojo-event";
 import { DojoApiError, DojoClient } from "./dojo-client";
+import {
+  engagementRow,
+  findingFactsRow,
+  findingRow,
+  globalRoleRow,
+  groupMemberRow,
+  productGroupRow,
+  productMemberRow,
+  productRow,
+  productTypeGroupRow,
+  productTypeMemberRow,
+  productTypeRow,
+  testRow,
+} from "./directory-rows";
 import { dojoUserRow } from "./user-row";
+import {
+  DojoUser,
+  legacyViewerCheck,
+  legacyViewerIds,
+  rbacViewerCheck,
+  rbacViewerIds,
+  SUPERUSERS_ONLY,
+  ViewerCheck,
+} from "./viewer-policy";
 
-/** A DefectDojo user, as far as deciding who gets a notification goes. */
-export interface DojoUser {
-  id: number;
-  username: string;
-  email: string;
-  isActive: boolean;
-  isSuperuser: boolean;
-  isStaff: boolean;
-}
+export type { DojoUser, ViewerCheck };
 
 /** What DefectDojo says about a finding beyond the webhook's fields: what routing rules may ask. */
 export interface FindingFacts {
@@ -37,11 +53,6 @@ export interface ProductScope {
  */
 export interface Freshness {
   since?: number;
-}
-
-/** Who may view one scope, decided from data already read: `mayView` asks DefectDojo nothing. */
-export interface ViewerCheck {
-  mayView(user: DojoUser): boolean;
 }
 
 /**
@@ -84,35 +95,15 @@ export interface DojoDirectory {
  * notifications soon; long enough that a burst of events costs DefectDojo a handful of requests.
  */
 export const DIRECTORY_TTL_MS = 60_000;
+/** Answers kept at once (objects, listings, memberships): each is small; a burst names a few hundred. */
+export const DIRECTORY_CACHE_MAX = 10_000;
 
-const id = z.number().int();
-const tags = z.array(z.string()).nullish();
-const productRow = z.object({ id, name: z.string(), prod_type: id, authorized_users: z.array(id).optional(), tags });
-const findingFactsRow = z.object({ id, verified: z.boolean(), active: z.boolean(), duplicate: z.boolean(), tags });
 /** Ids per `findings/?id=` request: keeps the query string far below common URL limits. */
 const FINDING_IDS_PER_REQUEST = 100;
-const productTypeRow = z.object({ id, name: z.string(), authorized_users: z.array(id).optional() });
-const engagementRow = z.object({ id, product: id });
-const testRow = z.object({ id, engagement: id });
-const findingRow = z.object({ id, test: id });
-// RBAC rows (2.x): `{id, product(_type), user | group, role}`. Every role may view, and a member's
-// role is never null (2.58.2-changelog dojo/models.py), so only a global role's is read.
-const productMemberRow = z.object({ product: id, user: id });
-const productGroupRow = z.object({ product: id, group: id });
-const productTypeMemberRow = z.object({ product_type: id, user: id });
-const productTypeGroupRow = z.object({ product_type: id, group: id });
-// Global_Role.role is nullable: DefectDojo's UI saves a row with role None for every user it adds or
-// edits and every group it creates, and its permission queries skip them (2.58.2-changelog
-// dojo/product/queries.py `role__isnull=False`, dojo/user/queries.py `role__in=roles`,
-// dojo/authorization/authorization.py `role is not None`). Such a row grants nothing.
-const globalRoleRow = z.object({ user: id.nullish(), group: id.nullish(), role: id.nullable() });
-const groupMemberRow = z.object({ group: id, user: id });
-
 // DefectDojo's combined SLA title; 3.x relabels product types and products.
 const SLA_COMBINED_TITLE = /^SLA alert \([^)]*\): (?:Product Type|Organization) '(.*)', (?:Product|Asset) '(.*)'$/;
 
 const NO_PRODUCT: ProductScope = { productId: null, productTypeId: null };
-const SUPERUSERS_ONLY: ViewerCheck = { mayView: (user) => user.isActive && user.isSuperuser };
 /** The rows of a scope part that is not there (one object, so memoized viewers stay recognisable). */
 const NO_ROWS: never[] = [];
 /** Scopes whose viewers are remembered at once (see `memoized`). */
@@ -120,35 +111,19 @@ const MAX_VIEWER_SETS = 1000;
 /** Cache keys `invalidate()` keeps: who exists does not change with products or memberships. */
 const KEPT_ON_INVALIDATE = "active_users";
 
-type Member = { user?: number | null; group?: number | null };
-
-export function createDojoDirectory(client: DojoClient, options: { ttlMs?: number; now?: () => number } = {}): DojoDirectory {
+export function createDojoDirectory(
+  client: DojoClient,
+  options: { ttlMs?: number; now?: () => number; maxEntries?: number } = {},
+): DojoDirectory {
   const ttlMs = options.ttlMs ?? DIRECTORY_TTL_MS;
   const now = options.now ?? Date.now;
-  const cache = new Map<string, { loadedAt: number; expiresAt: number; value: Promise<unknown> }>();
-  let nextSweepAt = 0;
+  // Events name ever new findings and tests: the bound keeps the cache small between expiries.
+  const cache = createSharedAnswers<unknown>({ max: options.maxEntries ?? DIRECTORY_CACHE_MAX, ttlMs, now });
   let model: Promise<AuthorizationModel> | undefined;
 
-  /**
-   * One shared, expiring answer per key; a failed read is forgotten at once so the next call asks
-   * again. An answer whose read began before `since` is read again (and replaces it for everyone).
-   */
-  function cached<T>(key: string, load: () => Promise<T>, since = 0): Promise<T> {
-    const at = now();
-    if (at >= nextSweepAt) {
-      // Events name ever new findings and tests: drop expired answers so the cache stays small.
-      for (const [stale, entry] of cache) if (entry.expiresAt <= at) cache.delete(stale);
-      nextSweepAt = at + ttlMs;
-    }
-    const hit = cache.get(key);
-    if (hit && hit.expiresAt > at && hit.loadedAt >= since) return hit.value as Promise<T>;
-    const value = load();
-    cache.set(key, { loadedAt: at, expiresAt: at + ttlMs, value });
-    value.catch(() => {
-      if (cache.get(key)?.value === value) cache.delete(key);
-    });
-    return value;
-  }
+  /** One shared answer per key (see SharedAnswers); one read before `since` is read again. */
+  const cached = <T>(key: string, load: () => Promise<T>, since = 0): Promise<T> =>
+    cache.get(key, load, { since }) as Promise<T>;
 
   /** A single object, or null when DefectDojo says it has none. */
   const objectOrNull = <T>(path: string, schema: z.ZodType<T>, since?: number): Promise<T | null> =>
@@ -237,20 +212,12 @@ export function createDojoDirectory(client: DojoClient, options: { ttlMs?: numbe
       groupMembers(since),
     ] as const);
     return memoized(`rbac:${productId}:${productTypeId}`, inputs, () => {
-      const [global, productMembers, productGroups, productTypeMembers, productTypeGroups, members] = inputs;
-      // Rows are checked against the scope again: should a DefectDojo version ignore the filter, its
-      // answer (every product's members) must not let anyone through.
-      const rows: Member[] = [
-        ...global.filter((row) => row.role !== null),
-        ...[...productMembers, ...productGroups].filter((row) => row.product === productId),
-        ...[...productTypeMembers, ...productTypeGroups].filter((row) => row.product_type === productTypeId),
-      ];
-      const viewers = new Set<number>();
-      for (const row of rows) {
-        if (row.user != null) viewers.add(row.user);
-        if (row.group != null) for (const user of members.get(row.group) ?? []) viewers.add(user);
-      }
-      return viewers;
+      const [globalRoles, productMembers, productGroups, productTypeMembers, productTypeGroups, groupMembers] = inputs;
+      return rbacViewerIds(
+        { globalRoles, productMembers, productGroups, productTypeMembers, productTypeGroups, groupMembers },
+        productId,
+        productTypeId,
+      );
     });
   }
 
@@ -281,7 +248,7 @@ export function createDojoDirectory(client: DojoClient, options: { ttlMs?: numbe
         throw new DojoApiError("bad_response", `GET /api/v2/${what}: no authorized_users, though DefectDojo has no global_roles/`);
       }
     }
-    return memoized(`legacy:${productId}:${productTypeId}`, [p, pt], () => new Set([...(p?.authorized_users ?? []), ...(pt?.authorized_users ?? [])]));
+    return memoized(`legacy:${productId}:${productTypeId}`, [p, pt], () => legacyViewerIds(p, pt));
   }
 
   async function scopeOf(event: DojoEvent): Promise<ProductScope> {
@@ -358,13 +325,9 @@ export function createDojoDirectory(client: DojoClient, options: { ttlMs?: numbe
           const productTypeId =
             scope.productTypeId ?? (scope.productId === null ? null : ((await product(scope.productId, since))?.prod_type ?? null));
           if (authorization === "RBAC") {
-            // 2.58.2-changelog dojo/authorization/authorization.py: RBAC asks no is_staff.
-            const viewers = await rbacViewers(scope.productId, productTypeId, since);
-            return { mayView: (user) => user.isActive && (user.isSuperuser || viewers.has(user.id)) };
+            return rbacViewerCheck(await rbacViewers(scope.productId, productTypeId, since));
           }
-          const authorized = await legacyViewers(scope.productId, productTypeId, since);
-          // 3.2 dojo/authorization/query_registrations.py `_is_unrestricted`: staff users see every product.
-          return { mayView: (user) => user.isActive && (user.isSuperuser || user.isStaff || authorized.has(user.id)) };
+          return legacyViewerCheck(await legacyViewers(scope.productId, productTypeId, since));
         })(),
       ),
 
@@ -402,7 +365,7 @@ export function createDojoDirectory(client: DojoClient, options: { ttlMs?: numbe
       ),
 
     invalidate() {
-      for (const key of [...cache.keys()]) if (key !== KEPT_ON_INVALIDATE) cache.delete(key);
+      for (const key of cache.keys()) if (key !== KEPT_ON_INVALIDATE) cache.delete(key);
     },
   };
   return directory;

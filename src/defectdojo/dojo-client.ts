@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { retryDelayMs } from "../delivery/backoff";
-import { parseRetryAfter } from "../delivery/delivery-error";
+import { parseRetryAfter } from "../channels/delivery-error";
 import { redactSecrets } from "../logging/redact";
 
 /** One DefectDojo call; its list endpoints are database queries, so a slow instance is given time. */

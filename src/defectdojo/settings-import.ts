@@ -1,5 +1,5 @@
 import { isEmail } from "class-validator";
-import { ALL_CHANNELS, Channel } from "../channels/channel-id";
+import { ALL_CHANNELS, Channel } from "../vocabulary/channel";
 import { nonPublicLiteralReason, parseWebhookAllowlist, WebhookAllowlist } from "../channels/msteams/webhook-allowlist";
 import { ALL_NOTIFICATION_EVENTS } from "../events/notification-event";
 import { isPersonalOnlyEvent, PERSONAL_ONLY_EVENTS, PERSONAL_ONLY_NOTE } from "../events/personal-only-events";
@@ -10,7 +10,7 @@ import {
   SLACK_CHANNEL,
   SLACK_TOKEN_MAX_LENGTH,
   SLACK_USERNAME_MAX_LENGTH,
-} from "../graphql/system-settings.input";
+} from "../storage/settings-rules";
 import { EMAIL_MAX_LENGTH } from "../storage/entities/user-contact.entity";
 import { PreferencesStore } from "../storage/preferences-store";
 import { SettingsStore, SystemSettingsUpdate, SystemSettingsWithSecrets } from "../storage/settings-store";

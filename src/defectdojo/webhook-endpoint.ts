@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { createSharedAnswers } from "../cache/shared-answers";
 import { Logger } from "../logging/logger";
 import { redactSecrets } from "../logging/redact";
 import { DojoClient } from "./dojo-client";
@@ -82,6 +83,7 @@ export interface WebhookStatusMonitor {
 
 /** As long as /readyz reuses its DefectDojo check: probes every few seconds cost DefectDojo one listing per 10 s. */
 export const WEBHOOK_STATUS_TTL_MS = 10_000;
+const WEBHOOK_STATUS = "webhook_status";
 
 export function createWebhookStatusMonitor(options: {
   client: DojoClient;
@@ -93,7 +95,8 @@ export function createWebhookStatusMonitor(options: {
 }): WebhookStatusMonitor {
   const ttlMs = options.ttlMs ?? WEBHOOK_STATUS_TTL_MS;
   const now = options.now ?? Date.now;
-  let last: { at: number; reading: Promise<WebhookStatusReading | null> } | null = null;
+  // One reading: a read in progress is joined, a failed one not reused (the next caller asks again).
+  const last = createSharedAnswers<WebhookStatusReading | null>({ max: 1, ttlMs, now });
   // Warned once per change into an inactive status, not on every read while it stays there.
   let warnedFor: string | null = null;
 
@@ -119,18 +122,8 @@ export function createWebhookStatusMonitor(options: {
     return reading;
   }
 
-  function refresh(): Promise<WebhookStatusReading | null> {
-    const reading = read();
-    last = { at: now(), reading };
-    // A failed read is not reused: the next caller asks again.
-    reading.catch(() => {
-      if (last?.reading === reading) last = null;
-    });
-    return reading;
-  }
-
   return {
-    current: () => (last !== null && now() - last.at < ttlMs ? last.reading : refresh()),
-    refresh,
+    current: () => last.get(WEBHOOK_STATUS, read),
+    refresh: () => last.get(WEBHOOK_STATUS, read, { refresh: true }),
   };
 }

@@ -1,4 +1,4 @@
-import { Channel } from "../channels/channel-id";
+import { Channel } from "../vocabulary/channel";
 import { MessageTemplate } from "../channels/message-template";
 import { ChannelSettings, NotificationChannel, Recipient } from "../channels/channel";
 import { DeliveryTuning } from "../config/config";
@@ -14,7 +14,7 @@ import { SecretBox, secretFields } from "../storage/secret-box";
 import { TemplateStore } from "../storage/template-store";
 import { SettingsStore, SystemSettingsWithSecrets } from "../storage/settings-store";
 import { retryDelayMs } from "./backoff";
-import { DeliveryError } from "./delivery-error";
+import { DeliveryError } from "../channels/delivery-error";
 import { attemptRecorder, claimById, claimDue, holdUnchecked, postpone, releaseAllLeases, targetKey } from "./outbox";
 import { RecipientCheck, RecipientVerdict } from "./recipient-check";
 import { TargetPacer } from "./pacing";

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { Channel } from "../channels/channel-id";
+import { Channel } from "../vocabulary/channel";
 import { textEvent } from "../events/dojo-event";
 import { NotificationEvent } from "../events/notification-event";
 import { Metrics } from "../metrics/metrics";

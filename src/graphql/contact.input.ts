@@ -4,7 +4,7 @@ import { ContactUpdate } from "../storage/preferences-store";
 import { EMAIL_MAX_LENGTH } from "../storage/entities/user-contact.entity";
 import { Severity } from "./enums";
 import { MAX_DIGEST_WINDOW_SECONDS } from "./routing-rule.input";
-import { MSTEAMS_URL_MAX_LENGTH } from "./system-settings.input";
+import { MSTEAMS_URL_MAX_LENGTH } from "../storage/settings-rules";
 
 const EMAIL_MESSAGE = "must be an e-mail address (or empty to clear it)";
 

@@ -1,4 +1,4 @@
-import { Channel } from "../channels/channel-id";
+import { Channel } from "../vocabulary/channel";
 import { WebhookAllowlist } from "../channels/msteams/webhook-allowlist";
 import { DefectDojoAccess } from "../defectdojo/connection";
 import { Caller } from "../defectdojo/user-profile";

@@ -1,8 +1,8 @@
 import { registerEnumType } from "type-graphql";
-import { Channel } from "../channels/channel-id";
+import { Channel } from "../vocabulary/channel";
 import { NotificationEvent } from "../events/notification-event";
 import { Severity } from "../events/severity";
-import { DigestGroupBy } from "../routing/routing-rule";
+import { DigestGroupBy } from "../vocabulary/digest-group-by";
 import { DeliveryStatus } from "../storage/entities/delivery.entity";
 
 // The GraphQL enums are the domain enums themselves, so a value never needs mapping.

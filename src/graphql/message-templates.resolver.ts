@@ -1,6 +1,6 @@
 import { GraphQLError } from "graphql";
 import { Arg, Args, Authorized, Ctx, Mutation, Query, Resolver } from "type-graphql";
-import { ALL_CHANNELS } from "../channels/channel-id";
+import { ALL_CHANNELS } from "../vocabulary/channel";
 import { describeEvent } from "../channels/message-content";
 import { renderPreview } from "../channels/message-preview";
 import { MessageTemplate, validateTemplate } from "../channels/message-template";

@@ -16,7 +16,7 @@ import { ArgsType, Field, ID, InputType, Int } from "type-graphql";
 import { TARGET_MAX_LENGTH } from "../storage/entities/delivery.entity";
 import { EMAIL_MAX_LENGTH } from "../storage/entities/user-contact.entity";
 import { Channel, DigestGroupBy, NotificationEvent, Severity } from "./enums";
-import { isHttpUrl, MSTEAMS_URL_MAX_LENGTH } from "./system-settings.input";
+import { isHttpUrl, MSTEAMS_URL_MAX_LENGTH } from "../storage/settings-rules";
 
 /** The `routing_rule.name` column. */
 export const RULE_NAME_MAX_LENGTH = 200;

@@ -1,8 +1,8 @@
 import { Arg, Args, Authorized, Ctx, ID, Mutation, Query, Resolver } from "type-graphql";
-import { Channel } from "../channels/channel-id";
+import { Channel } from "../vocabulary/channel";
 import { nonPublicLiteralReason, WebhookAllowlist } from "../channels/msteams/webhook-allowlist";
 import { RoutePreview } from "../routing/preview";
-import { DigestGroupBy } from "../routing/routing-rule";
+import { DigestGroupBy } from "../vocabulary/digest-group-by";
 import { MissingTeamsUrlError, RuleDraft, RuleTargetDraft } from "../storage/routing-rule-store";
 import { SUPERUSER } from "./auth-checker";
 import { RelayContext } from "./context";

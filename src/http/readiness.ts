@@ -1,3 +1,4 @@
+import { createSharedAnswers } from "../cache/shared-answers";
 import { INACTIVE_STATUSES } from "../defectdojo/webhook-endpoint";
 import { Database } from "../storage/database";
 import { Handler } from "./http-server";
@@ -107,9 +108,7 @@ function settled(check: Promise<CheckResult>, failure: CheckResult): Promise<Che
 
 /** The check's last result while younger than `ttlMs` (a check in progress is joined, not repeated). */
 function cached(ttlMs: number, now: () => number, check: () => Promise<CheckResult>): () => Promise<CheckResult> {
-  let last: { at: number; result: Promise<CheckResult> } | null = null;
-  return () => {
-    if (last === null || now() - last.at >= ttlMs) last = { at: now(), result: check() };
-    return last.result;
-  };
+  // `check` is settled: a failed check is a result ("unreachable"), reused like any other.
+  const last = createSharedAnswers<CheckResult>({ max: 1, ttlMs, now });
+  return () => last.get("result", check);
 }

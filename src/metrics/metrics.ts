@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import { WEBHOOK_STATUSES } from "../defectdojo/webhook-endpoint";
-import { FailureKind } from "../delivery/delivery-error";
+import { FailureKind } from "../channels/delivery-error";
 import { SkipReason } from "../delivery/recipient-check";
 import { Logger } from "../logging/logger";
 import { EventSource } from "../storage/entities/event.entity";

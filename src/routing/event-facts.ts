@@ -2,7 +2,8 @@ import { DojoDirectory } from "../defectdojo/directory";
 import { DojoEvent } from "../events/dojo-event";
 import { listedFindings } from "../events/dojo-event";
 import { EventFacts } from "./rule-matching";
-import { DigestGroupBy, RoutingRule } from "./routing-rule";
+import { DigestGroupBy } from "../vocabulary/digest-group-by";
+import { RoutingRule } from "./routing-rule";
 
 /** What DefectDojo is asked when rules need more than the event says. */
 export type FactsSource = Pick<DojoDirectory, "productScope" | "engagementOf" | "productTags" | "findingFacts">;

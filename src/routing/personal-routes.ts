@@ -1,4 +1,4 @@
-import { Channel } from "../channels/channel-id";
+import { Channel } from "../vocabulary/channel";
 import { DojoDirectory } from "../defectdojo/directory";
 import { DojoEvent, listedFindings } from "../events/dojo-event";
 import { meetsSeverity } from "../events/severity";

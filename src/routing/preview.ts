@@ -1,4 +1,4 @@
-import { Channel } from "../channels/channel-id";
+import { Channel } from "../vocabulary/channel";
 import { DojoEvent } from "../events/dojo-event";
 import { RoutingRuleStore } from "../storage/routing-rule-store";
 import { SettingsStore } from "../storage/settings-store";

@@ -1,9 +1,8 @@
-import { Channel } from "../channels/channel-id";
+import { Channel } from "../vocabulary/channel";
 import { NotificationEvent } from "../events/notification-event";
 import { Severity } from "../events/severity";
-import { DigestGroupBy, RoutingRuleEntity, StoredRuleTarget } from "../storage/entities/routing-rule.entity";
-
-export { DigestGroupBy };
+import { RoutingRuleEntity, StoredRuleTarget } from "../storage/entities/routing-rule.entity";
+import { DigestGroupBy } from "../vocabulary/digest-group-by";
 
 /** Where a rule sends: a Slack channel as written, mail addresses, or a Teams URL kept sealed. */
 export interface RuleTarget {

@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
-import { Channel } from "../channels/channel-id";
+import { Channel } from "../vocabulary/channel";
 import { DojoEvent } from "../events/dojo-event";
 import { isSilentEvent } from "../events/notification-event";
 import { SystemSettings } from "../storage/settings-store";
 import { EventFacts, matchRules } from "./rule-matching";
 import { presentation } from "./presentation";
-import { DigestGroupBy, RoutingRule } from "./routing-rule";
+import { DigestGroupBy } from "../vocabulary/digest-group-by";
+import { RoutingRule } from "./routing-rule";
 import { DigestPlan, RouteTarget, systemRoutes } from "./system-routes";
 
 /**

@@ -1,4 +1,4 @@
-import { Channel } from "../channels/channel-id";
+import { Channel } from "../vocabulary/channel";
 import { DojoEvent } from "../events/dojo-event";
 import { isSilentEvent } from "../events/notification-event";
 import { DigestReason } from "../storage/entities/digest.entity";

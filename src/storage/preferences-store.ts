@@ -1,5 +1,5 @@
 import { In } from "typeorm";
-import { ALL_CHANNELS, Channel } from "../channels/channel-id";
+import { ALL_CHANNELS, Channel } from "../vocabulary/channel";
 import { ALL_NOTIFICATION_EVENTS, NotificationEvent } from "../events/notification-event";
 import { Severity } from "../events/severity";
 import { QuietHours } from "../routing/quiet-hours";

@@ -1,4 +1,4 @@
-import { Channel } from "../channels/channel-id";
+import { Channel } from "../vocabulary/channel";
 import { msteamsLabel, RoutingRule, ruleFromEntity, teamsTargetLabel } from "../routing/routing-rule";
 import { Database } from "./database";
 import { RoutingRuleEntity, StoredRuleTarget } from "./entities/routing-rule.entity";

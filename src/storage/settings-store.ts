@@ -1,4 +1,4 @@
-import { ALL_CHANNELS, Channel } from "../channels/channel-id";
+import { ALL_CHANNELS, Channel } from "../vocabulary/channel";
 import { ALL_NOTIFICATION_EVENTS, NotificationEvent } from "../events/notification-event";
 import { isPersonalOnlyEvent } from "../events/personal-only-events";
 import { Database } from "./database";

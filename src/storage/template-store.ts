@@ -1,4 +1,4 @@
-import { ALL_CHANNELS, Channel } from "../channels/channel-id";
+import { ALL_CHANNELS, Channel } from "../vocabulary/channel";
 import { MessageTemplate } from "../channels/message-template";
 import { ALL_NOTIFICATION_EVENTS, NotificationEvent } from "../events/notification-event";
 import { Database } from "./database";

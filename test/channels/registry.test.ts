@@ -1,4 +1,4 @@
-import { ALL_CHANNELS, Channel } from "../../src/channels/channel-id";
+import { ALL_CHANNELS, Channel } from "../../src/vocabulary/channel";
 import { createSlackChannel } from "../../src/channels/slack/slack-channel";
 import { createChannels, registerChannels } from "../../src/channels/registry";
 import { DEFAULT_PERSONAL_WEBHOOK_ALLOWLIST, parseWebhookAllowlist } from "../../src/channels/msteams/webhook-allowlist";

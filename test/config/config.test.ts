@@ -62,6 +62,33 @@ describe("loadConfig", () => {
   });
 });
 
+describe("loadConfig: one schema for every setting", () => {
+  it("names a problem between two settings together with the bad values beside it", () => {
+    let error: ConfigError | undefined;
+    try {
+      loadConfig({ PORT: "x", DATABASE_URL: "postgres://db/relay", GRAPHQL_INTROSPECTION: "constructor" });
+    } catch (caught) {
+      error = caught as ConfigError;
+    }
+    expect(error?.problems.sort()).toEqual([
+      'GRAPHQL_INTROSPECTION must be true or false, got "constructor"',
+      'PORT must be a whole number from 0 to 65535, got "x"',
+      "SECRET_KEY must be set when DATABASE_URL is PostgreSQL: every replica needs the same key",
+    ]);
+  });
+
+  it("names a short SECRET_KEY once, not also as missing, with PostgreSQL", () => {
+    let error: ConfigError | undefined;
+    try {
+      loadConfig({ DATABASE_URL: "postgres://db/relay", SECRET_KEY: "short" });
+    } catch (caught) {
+      error = caught as ConfigError;
+    }
+    expect(error?.problems).toHaveLength(1);
+    expect(error?.problems[0]).toMatch(/^SECRET_KEY must be at least \d+ characters, got 5: /);
+  });
+});
+
 describe("loadConfig: database", () => {
   it("takes a PostgreSQL URL, which needs SECRET_KEY (every replica must read what another encrypted)", () => {
     const url = "postgres://relay:pw@db.internal:5432/relay";

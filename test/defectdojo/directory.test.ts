@@ -336,6 +336,36 @@ describe.each<DojoAuthorizationModel>(["RBAC", "LEGACY"])("DojoDirectory against
     });
   });
 
+  describe("its cache", () => {
+    it("lets concurrent questions about one object share one request", async () => {
+      const before = peer.callsTo("products");
+      await Promise.all([directory.productTags(4), directory.productTags(4), directory.productTags(4)]);
+      expect(peer.callsTo("products") - before).toBe(1);
+    });
+
+    it("keeps a bounded number of answers: the least recently used one is read again", async () => {
+      const small = createDojoDirectory(createDojoClient({ baseUrl: peer.url, apiKey: peer.serviceToken, retries: 0 }), {
+        now: () => clock,
+        maxEntries: 2,
+      });
+      const before = peer.callsTo("products");
+      for (const productId of [4, 9, 11, 4]) await small.productTags(productId);
+      expect(peer.callsTo("products") - before).toBe(4);
+      await small.productTags(4);
+      expect(peer.callsTo("products") - before).toBe(4);
+    });
+
+    it("keeps the user list on invalidate(), and reads it again after DIRECTORY_TTL_MS", async () => {
+      const before = peer.callsTo("users");
+      directory.invalidate();
+      await directory.activeUsers();
+      expect(peer.callsTo("users")).toBe(before);
+      clock += DIRECTORY_TTL_MS;
+      await directory.activeUsers();
+      expect(peer.callsTo("users")).toBeGreaterThan(before);
+    });
+  });
+
   describe("when DefectDojo cannot be read", () => {
     it("rejects as unavailable and makes no check up", async () => {
       peer.failApiWith(503);

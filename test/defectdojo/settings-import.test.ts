@@ -1,8 +1,8 @@
-import { Channel } from "../../src/channels/channel-id";
+import { Channel } from "../../src/vocabulary/channel";
 import { createDojoClient, DojoApiError } from "../../src/defectdojo/dojo-client";
 import { dojoUserContactInfoRow } from "../../src/defectdojo/notification-settings";
 import { importFromDefectDojo, ImportReport } from "../../src/defectdojo/settings-import";
-import { ALL_CHANNELS } from "../../src/channels/channel-id";
+import { ALL_CHANNELS } from "../../src/vocabulary/channel";
 import { NotificationEvent } from "../../src/events/notification-event";
 import { PreferencesStore } from "../../src/storage/preferences-store";
 import { SecretBox } from "../../src/storage/secret-box";

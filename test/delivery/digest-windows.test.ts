@@ -1,4 +1,4 @@
-import { Channel } from "../../src/channels/channel-id";
+import { Channel } from "../../src/vocabulary/channel";
 import { closeDueDigests, nextDigestDue, placeRoutes } from "../../src/delivery/digest-windows";
 import { storeEvent } from "../../src/delivery/outbox";
 import { DojoEvent } from "../../src/events/dojo-event";

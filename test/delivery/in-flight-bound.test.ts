@@ -1,4 +1,4 @@
-import { Channel } from "../../src/channels/channel-id";
+import { Channel } from "../../src/vocabulary/channel";
 import { claimDue, storeEvent } from "../../src/delivery/outbox";
 import { parseWebhookPayload } from "../../src/events/webhook-payload";
 import { FanoutStatus } from "../../src/storage/entities/event.entity";

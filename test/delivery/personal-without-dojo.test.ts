@@ -1,4 +1,4 @@
-import { Channel } from "../../src/channels/channel-id";
+import { Channel } from "../../src/vocabulary/channel";
 import { createChannels } from "../../src/channels/registry";
 import { loadConfig } from "../../src/config/config";
 import { DeliveryWorker } from "../../src/delivery/delivery-worker";

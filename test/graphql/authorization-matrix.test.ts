@@ -1,5 +1,5 @@
 import { Kind, OperationDefinitionNode, OperationTypeNode, parse } from "graphql";
-import { Channel } from "../../src/channels/channel-id";
+import { Channel } from "../../src/vocabulary/channel";
 import { ALL_NOTIFICATION_EVENTS, NotificationEvent } from "../../src/events/notification-event";
 import { POLL_RESOURCES } from "../../src/ingest/poll/poller";
 import { Caller } from "../../src/graphql/context";

@@ -1,4 +1,4 @@
-import { Channel } from "../../src/channels/channel-id";
+import { Channel } from "../../src/vocabulary/channel";
 import { GraphqlServices } from "../../src/graphql/context";
 import { DeliveryEntity, DeliveryStatus } from "../../src/storage/entities/delivery.entity";
 import { Database } from "../../src/storage/database";

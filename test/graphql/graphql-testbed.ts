@@ -1,6 +1,6 @@
 import { ExecutionResult, graphql, GraphQLSchema } from "graphql";
 import { requeueFailed } from "../../src/delivery/outbox";
-import { Channel } from "../../src/channels/channel-id";
+import { Channel } from "../../src/vocabulary/channel";
 import {
   DEFAULT_PERSONAL_WEBHOOK_ALLOWLIST,
   parseWebhookAllowlist,

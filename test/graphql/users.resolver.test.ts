@@ -1,4 +1,4 @@
-import { Channel } from "../../src/channels/channel-id";
+import { Channel } from "../../src/vocabulary/channel";
 import { NotificationEvent } from "../../src/events/notification-event";
 import { errorCodes, graphqlTestbed, READER, SUPERUSER, Testbed, WRITER } from "./graphql-testbed";
 

@@ -1,4 +1,4 @@
-import { Channel } from "../../src/channels/channel-id";
+import { Channel } from "../../src/vocabulary/channel";
 import { storeEvent } from "../../src/delivery/outbox";
 import { textEvent } from "../../src/events/dojo-event";
 import { NotificationEvent } from "../../src/events/notification-event";

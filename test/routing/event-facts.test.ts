@@ -3,7 +3,7 @@ import { createDojoDirectory } from "../../src/defectdojo/directory";
 import { NotificationEvent } from "../../src/events/notification-event";
 import { parseWebhookPayload } from "../../src/events/webhook-payload";
 import { gatherFacts } from "../../src/routing/event-facts";
-import { DigestGroupBy } from "../../src/routing/routing-rule";
+import { DigestGroupBy } from "../../src/vocabulary/digest-group-by";
 import { DojoPeer, startDojoPeer } from "../peers/dojo-peer";
 import { webhookFixture } from "../support/fixtures";
 import { testRule } from "../support/routing-rules";

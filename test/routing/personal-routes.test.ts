@@ -1,4 +1,4 @@
-import { Channel } from "../../src/channels/channel-id";
+import { Channel } from "../../src/vocabulary/channel";
 import { createDojoClient } from "../../src/defectdojo/dojo-client";
 import { createDojoDirectory, DojoDirectory } from "../../src/defectdojo/directory";
 import { NotificationEvent } from "../../src/events/notification-event";

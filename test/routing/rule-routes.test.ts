@@ -1,9 +1,9 @@
-import { Channel } from "../../src/channels/channel-id";
+import { Channel } from "../../src/vocabulary/channel";
 import { parseWebhookPayload } from "../../src/events/webhook-payload";
 import { NotificationEvent } from "../../src/events/notification-event";
 import { Severity } from "../../src/events/severity";
 import { EventFacts } from "../../src/routing/rule-matching";
-import { DigestGroupBy } from "../../src/routing/routing-rule";
+import { DigestGroupBy } from "../../src/vocabulary/digest-group-by";
 import { ruleRoutes } from "../../src/routing/rule-routes";
 import { MSTEAMS_SYSTEM_TARGET } from "../../src/routing/system-routes";
 import { SystemSettings } from "../../src/storage/settings-store";

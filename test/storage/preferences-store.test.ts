@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { Channel } from "../../src/channels/channel-id";
+import { Channel } from "../../src/vocabulary/channel";
 import { ALL_NOTIFICATION_EVENTS, NotificationEvent } from "../../src/events/notification-event";
 import { Severity } from "../../src/events/severity";
 import { UserContactEntity } from "../../src/storage/entities/user-contact.entity";

@@ -1,4 +1,4 @@
-import { Channel } from "../../src/channels/channel-id";
+import { Channel } from "../../src/vocabulary/channel";
 import { storeEvent } from "../../src/delivery/outbox";
 import { parseWebhookPayload } from "../../src/events/webhook-payload";
 import { Database } from "../../src/storage/database";

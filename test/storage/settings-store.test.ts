@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { Channel } from "../../src/channels/channel-id";
+import { Channel } from "../../src/vocabulary/channel";
 import { NotificationEvent } from "../../src/events/notification-event";
 import { SecretBox } from "../../src/storage/secret-box";
 import { publicSettings, SettingsStore } from "../../src/storage/settings-store";

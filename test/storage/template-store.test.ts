@@ -1,4 +1,4 @@
-import { Channel } from "../../src/channels/channel-id";
+import { Channel } from "../../src/vocabulary/channel";
 import { NotificationEvent } from "../../src/events/notification-event";
 import { TemplateStore } from "../../src/storage/template-store";
 import { BOTH_DATABASES } from "../support/postgres";

@@ -1,5 +1,6 @@
-import { Channel } from "../../src/channels/channel-id";
-import { DigestGroupBy, RoutingRule } from "../../src/routing/routing-rule";
+import { Channel } from "../../src/vocabulary/channel";
+import { RoutingRule } from "../../src/routing/routing-rule";
+import { DigestGroupBy } from "../../src/vocabulary/digest-group-by";
 import { RuleDraft } from "../../src/storage/routing-rule-store";
 
 /** A rule that matches every event and sends to Slack #all, with `changes` over it. */

@@ -1,6 +1,6 @@
 import { Server } from "node:http";
 import { AddressInfo } from "node:net";
-import { Channel } from "../../src/channels/channel-id";
+import { Channel } from "../../src/vocabulary/channel";
 import { createHealthHandler } from "../../src/http/health";
 import { createHttpServer } from "../../src/http/http-server";
 import { createEventIntake } from "../../src/ingest/accept-event";

@@ -1,8 +1,8 @@
 import { createTransport, NodemailerError, Transporter } from "nodemailer";
-import { DeliveryError } from "../../delivery/delivery-error";
+import { DeliveryError } from "../delivery-error";
 import { redactSecrets } from "../../logging/redact";
 import { NotificationChannel, OutgoingMessage } from "../channel";
-import { Channel } from "../channel-id";
+import { Channel } from "../../vocabulary/channel";
 import { describeEvent } from "../message-content";
 import { renderMail } from "./mail-message";
 

@@ -1,7 +1,7 @@
-import { DeliveryError, deliveryErrorForStatus, parseRetryAfter } from "../../delivery/delivery-error";
+import { DeliveryError, deliveryErrorForStatus, parseRetryAfter } from "../delivery-error";
 import { redactSecrets } from "../../logging/redact";
 import { NotificationChannel, OutgoingMessage } from "../channel";
-import { Channel } from "../channel-id";
+import { Channel } from "../../vocabulary/channel";
 import { describeEvent } from "../message-content";
 import { renderTeamsMessage } from "./adaptive-card";
 import { PinnedFetch, pinnedFetch } from "./pinned-fetch";

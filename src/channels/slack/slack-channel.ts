@@ -6,10 +6,11 @@ import {
   WebAPIRequestError,
   WebClient,
 } from "@slack/web-api";
-import { DeliveryError, deliveryErrorForStatus, parseRetryAfter } from "../../delivery/delivery-error";
+import { LRUCache } from "lru-cache";
+import { DeliveryError, deliveryErrorForStatus, parseRetryAfter } from "../delivery-error";
 import { redactSecrets } from "../../logging/redact";
 import { NotificationChannel, OutgoingMessage } from "../channel";
-import { Channel } from "../channel-id";
+import { Channel } from "../../vocabulary/channel";
 import { describeEvent } from "../message-content";
 import { renderSlackMessage } from "./slack-message";
 
@@ -20,6 +21,8 @@ export const SLACK_TIMEOUT_MS = 10_000;
  * burst of DMs must not look every user up again; an hour still follows a changed Slack e-mail soon.
  */
 export const SLACK_USER_CACHE_TTL_MS = 60 * 60_000;
+/** Slack user ids kept at once: far more than the people one DefectDojo notifies, yet bounded. */
+export const SLACK_USER_CACHE_MAX = 10_000;
 
 // Slack's transient errors (chat.postMessage docs); everything else is a configuration problem.
 const RETRYABLE_ERRORS = new Set([
@@ -37,6 +40,8 @@ export interface SlackChannelOptions {
   slackApiUrl?: string;
   dojoUrl: string | null;
   timeoutMs?: number;
+  /** Slack user ids kept at once (SLACK_USER_CACHE_MAX when undefined). */
+  userCacheMax?: number;
 }
 
 /**
@@ -45,7 +50,14 @@ export interface SlackChannelOptions {
  * are off): the delivery worker owns retries.
  */
 export function createSlackChannel(options: SlackChannelOptions): NotificationChannel {
-  let cached: { token: string; client: WebClient; users: Map<string, { id: string; expiresAt: number }> } | undefined;
+  let cached: { token: string; client: WebClient } | undefined;
+  // E-mail (lower case) → Slack user id, for the current token only. Concurrent lookups of one
+  // address share one request; a failed lookup is not kept, so the next message asks again.
+  const users = new LRUCache<string, string, { client: WebClient; email: string; token: string }>({
+    max: options.userCacheMax ?? SLACK_USER_CACHE_MAX,
+    ttl: SLACK_USER_CACHE_TTL_MS,
+    fetchMethod: (_key, _stale, { context }) => lookUpSlackUser(context.client, context.email, context.token),
+  });
   const clientFor = (token: string): WebClient => {
     if (cached?.token !== token) {
       const client = new WebClient(token, {
@@ -56,7 +68,9 @@ export function createSlackChannel(options: SlackChannelOptions): NotificationCh
         // The worker logs every failed attempt; the client's own warnings would repeat them.
         logLevel: LogLevel.ERROR,
       });
-      cached = { token, client, users: new Map() };
+      cached = { token, client };
+      // Another token may be another workspace: its user ids mean nothing here.
+      users.clear();
     }
     return cached.client;
   };
@@ -64,21 +78,7 @@ export function createSlackChannel(options: SlackChannelOptions): NotificationCh
   /** The Slack user id for an e-mail address (users.lookupByEmail, scope users:read.email). */
   const slackUserId = async (token: string, email: string): Promise<string> => {
     const client = clientFor(token);
-    const key = email.toLowerCase();
-    const known = cached?.users.get(key);
-    if (known && known.expiresAt > Date.now()) return known.id;
-    let id: string | undefined;
-    try {
-      id = (await client.users.lookupByEmail({ email })).user?.id;
-    } catch (error) {
-      if (error instanceof WebAPIPlatformError && error.data.error === "users_not_found") {
-        throw new DeliveryError("client_error", `no Slack account has the e-mail address ${email} (users_not_found)`, false);
-      }
-      throw slackDeliveryError(error, token);
-    }
-    if (!id) throw new DeliveryError("client_error", `Slack returned no user for ${email}`, false);
-    cached?.users.set(key, { id, expiresAt: Date.now() + SLACK_USER_CACHE_TTL_MS });
-    return id;
+    return (await users.fetch(email.toLowerCase(), { context: { client, email, token } })) as string;
   };
 
   return {
@@ -107,6 +107,20 @@ export function createSlackChannel(options: SlackChannelOptions): NotificationCh
 }
 
 /** Classifies what the Web API client threw; the message never holds the token. */
+async function lookUpSlackUser(client: WebClient, email: string, token: string): Promise<string> {
+  let id: string | undefined;
+  try {
+    id = (await client.users.lookupByEmail({ email })).user?.id;
+  } catch (error) {
+    if (error instanceof WebAPIPlatformError && error.data.error === "users_not_found") {
+      throw new DeliveryError("client_error", `no Slack account has the e-mail address ${email} (users_not_found)`, false);
+    }
+    throw slackDeliveryError(error, token);
+  }
+  if (!id) throw new DeliveryError("client_error", `Slack returned no user for ${email}`, false);
+  return id;
+}
+
 function slackDeliveryError(error: unknown, token: string): DeliveryError {
   const redact = (text: string) => redactSecrets(text, [token]);
   if (error instanceof WebAPIRateLimitedError) {

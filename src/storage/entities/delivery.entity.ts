@@ -1,5 +1,5 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from "typeorm";
-import { Channel } from "../../channels/channel-id";
+import { Channel } from "../../vocabulary/channel";
 import { epochMs } from "../columns";
 import { EventEntity } from "./event.entity";
 

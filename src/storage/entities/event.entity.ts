@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from "typeorm";
-import { Channel } from "../../channels/channel-id";
+import { Channel } from "../../vocabulary/channel";
 import { DojoEvent } from "../../events/dojo-event";
 import { epochMs } from "../columns";
 

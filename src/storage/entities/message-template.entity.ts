@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from "typeorm";
-import { Channel } from "../../channels/channel-id";
+import { Channel } from "../../vocabulary/channel";
 import { NotificationEvent } from "../../events/notification-event";
 import { epochMs } from "../columns";
 

@@ -1,14 +1,9 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from "typeorm";
-import { Channel } from "../../channels/channel-id";
+import { Channel } from "../../vocabulary/channel";
+import { DigestGroupBy } from "../../vocabulary/digest-group-by";
 import { NotificationEvent } from "../../events/notification-event";
 import { Severity } from "../../events/severity";
 import { epochMs } from "../columns";
-
-export enum DigestGroupBy {
-  NONE = "NONE",
-  PRODUCT = "PRODUCT",
-  ENGAGEMENT = "ENGAGEMENT",
-}
 
 /** One target of a rule as stored: a Teams URL only sealed, with the label shown instead of it. */
 export interface StoredRuleTarget {

@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from "typeorm";
-import { Channel } from "../../channels/channel-id";
+import { Channel } from "../../vocabulary/channel";
 import { NotificationEvent } from "../../events/notification-event";
 
 /** One line of DefectDojo's System Notifications page: which system-wide channels an event goes to. */

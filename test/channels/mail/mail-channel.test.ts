@@ -1,10 +1,10 @@
 import { AddressInfo, createServer } from "node:net";
 import { ChannelSettings, NotificationChannel } from "../../../src/channels/channel";
-import { Channel } from "../../../src/channels/channel-id";
+import { Channel } from "../../../src/vocabulary/channel";
 import { createMailChannel } from "../../../src/channels/mail/mail-channel";
 import { escapeHtml, SUBJECT_MAX_CHARS } from "../../../src/channels/mail/mail-message";
 import { DIGEST_LISTED_MAX, LINK_ONLY_TITLE } from "../../../src/channels/message-content";
-import { DeliveryError } from "../../../src/delivery/delivery-error";
+import { DeliveryError } from "../../../src/channels/delivery-error";
 import { eventHeading } from "../../../src/events/notification-event";
 import { parseWebhookPayload } from "../../../src/events/webhook-payload";
 import { SmtpPeer, startSmtpPeer } from "../../peers/smtp-peer";

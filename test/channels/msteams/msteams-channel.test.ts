@@ -1,12 +1,12 @@
 import { createServer } from "node:http";
 import { AddressInfo } from "node:net";
 import { ChannelSettings, NotificationChannel } from "../../../src/channels/channel";
-import { Channel } from "../../../src/channels/channel-id";
+import { Channel } from "../../../src/vocabulary/channel";
 import { describeEvent, LINK_ONLY_TITLE, MessageContent } from "../../../src/channels/message-content";
 import { escapeMarkdown, renderTeamsMessage, TEAMS_ENVELOPE_MAX_BYTES } from "../../../src/channels/msteams/adaptive-card";
 import { createMsteamsChannel } from "../../../src/channels/msteams/msteams-channel";
 import { DEFAULT_PERSONAL_WEBHOOK_ALLOWLIST, parseWebhookAllowlist } from "../../../src/channels/msteams/webhook-allowlist";
-import { DeliveryError } from "../../../src/delivery/delivery-error";
+import { DeliveryError } from "../../../src/channels/delivery-error";
 import { eventHeading } from "../../../src/events/notification-event";
 import { parseWebhookPayload } from "../../../src/events/webhook-payload";
 import { startTeamsPeer, TeamsPeer } from "../../peers/teams-peer";

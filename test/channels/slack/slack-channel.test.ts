@@ -1,7 +1,7 @@
 import { createServer } from "node:http";
 import { AddressInfo } from "node:net";
 import { ChannelSettings, NotificationChannel } from "../../../src/channels/channel";
-import { Channel } from "../../../src/channels/channel-id";
+import { Channel } from "../../../src/vocabulary/channel";
 import { LINK_ONLY_TITLE } from "../../../src/channels/message-content";
 import { createSlackChannel } from "../../../src/channels/slack/slack-channel";
 import {
@@ -12,7 +12,7 @@ import {
   SLACK_SECTION_TEXT_MAX,
   SLACK_TEXT_MAX,
 } from "../../../src/channels/slack/slack-message";
-import { DeliveryError } from "../../../src/delivery/delivery-error";
+import { DeliveryError } from "../../../src/channels/delivery-error";
 import { eventHeading } from "../../../src/events/notification-event";
 import { parseWebhookPayload } from "../../../src/events/webhook-payload";
 import { SLACK_PEER_TOKEN, SlackCall, SlackPeer, startSlackPeer } from "../../peers/slack-peer";
@@ -360,6 +360,36 @@ describe("Slack channel", () => {
       expect(peer.callsOf("users.lookupByEmail")).toHaveLength(1);
       expect(peer.callsOf("users.lookupByEmail")[0].args.email).toBe("alice@example.com");
       expect(peer.callsOf("chat.postMessage").map((call) => call.args.channel)).toEqual(["U0ALICE", "U0ALICE"]);
+    });
+
+    it("keeps a bounded number of user ids: the least recently used one is looked up again", async () => {
+      slack = createSlackChannel({ slackApiUrl: peer.url, dojoUrl: null, userCacheMax: 2 });
+      for (const name of ["alice", "bob", "carol"]) peer.users.set(`${name}@example.com`, `U0${name.toUpperCase()}`);
+      for (const name of ["alice", "bob", "carol", "alice"]) await dm(`${name}@example.com`);
+      expect(peer.callsOf("users.lookupByEmail").map((call) => call.args.email)).toEqual([
+        "alice@example.com",
+        "bob@example.com",
+        "carol@example.com",
+        "alice@example.com",
+      ]);
+    });
+
+    it("does not keep a failed lookup: the next message asks Slack again", async () => {
+      peer.users.set("alice@example.com", "U0ALICE");
+      peer.failNext([{ status: 500, body: { ok: false, error: "internal_error" } }]);
+      expect(await failure(dm("alice@example.com"))).toMatchObject({ retryable: true });
+      await dm("alice@example.com");
+      expect(peer.callsOf("users.lookupByEmail")).toHaveLength(2);
+      expect(peer.callsOf("chat.postMessage").map((call) => call.args.channel)).toEqual(["U0ALICE"]);
+    });
+
+    it("messages to one person at once share one lookup", async () => {
+      peer.users.set("alice@example.com", "U0ALICE");
+      peer.delayAnswers(100);
+      await Promise.all([dm("alice@example.com"), dm("ALICE@example.com"), dm("alice@example.com")]);
+      peer.delayAnswers(0);
+      expect(peer.callsOf("users.lookupByEmail")).toHaveLength(1);
+      expect(peer.callsOf("chat.postMessage")).toHaveLength(3);
     });
 
     it("fails permanently, with the reason, when no Slack account has the address", async () => {

@@ -1,6 +1,6 @@
 import { AddressInfo } from "node:net";
 import { Server } from "node:http";
-import { Channel } from "../../../src/channels/channel-id";
+import { Channel } from "../../../src/vocabulary/channel";
 import { createHttpServer } from "../../../src/http/http-server";
 import { createEventIntake } from "../../../src/ingest/accept-event";
 import { createKeepAside } from "../../../src/ingest/keep-aside";
