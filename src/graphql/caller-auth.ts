@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { GraphQLError } from "graphql";
+import { LRUCache } from "lru-cache";
 import { DefectDojoUnavailableError, fetchCaller, NotAuthenticatedError } from "../defectdojo/user-profile";
 import { Caller } from "./context";
 
@@ -91,26 +92,24 @@ export function createCallerAuth(options: CallerAuthOptions): CallerAuth {
   const ttlMs = options.ttlMs ?? CALLER_CACHE_TTL_MS;
   const maxEntries = options.maxEntries ?? CALLER_CACHE_MAX_ENTRIES;
   const now = options.now ?? Date.now;
-  const cache = new Map<string, { caller: Caller; expiresAt: number }>();
-  const refused = new Map<string, number>();
+  // Bounded and least-recently-used first (lru-cache); each entry's own expiry is checked on reading,
+  // so an answer is never used at or past it, whatever the library's timer resolution.
+  const lru = <V extends object>(max: number, ttl?: number) => new LRUCache<string, V>({ max, ttl, perf: { now }, ttlResolution: 0 });
+  const cache = lru<{ caller: Caller; expiresAt: number }>(maxEntries, ttlMs);
+  const refused = lru<{ until: number }>(maxEntries, FAILED_LOOKUP_TTL_MS);
   // Per client address: lookups left and when that was counted (a token bucket).
-  const budgets = new Map<string, { tokens: number; at: number }>();
+  const budgets = lru<{ tokens: number; at: number }>(MAX_TRACKED_CLIENTS);
   // Concurrent requests with one uncached token share one lookup.
   const inFlight = new Map<string, Promise<Caller>>();
 
   const lookup = async (dojoUrl: string, token: string, key: string): Promise<Caller> => {
     try {
       const caller = await fetchCaller(dojoUrl, token, options.fetchImpl);
-      cache.delete(key);
       cache.set(key, { caller, expiresAt: now() + ttlMs });
-      // A Map iterates in insertion order, so the first key is the oldest entry.
-      while (cache.size > maxEntries) cache.delete(cache.keys().next().value as string);
       return caller;
     } catch (error) {
       if (error instanceof NotAuthenticatedError) {
-        refused.delete(key);
-        refused.set(key, now() + FAILED_LOOKUP_TTL_MS);
-        while (refused.size > maxEntries) refused.delete(refused.keys().next().value as string);
+        refused.set(key, { until: now() + FAILED_LOOKUP_TTL_MS });
         throw unauthenticated(error.message);
       }
       if (error instanceof DefectDojoUnavailableError) throw defectDojoUnavailable(error.message);
@@ -134,11 +133,9 @@ export function createCallerAuth(options: CallerAuthOptions): CallerAuth {
   const takeLookup = (address: string): (() => void) => {
     const time = now();
     const budget = budgets.get(address) ?? { tokens: LOOKUP_BURST, at: time };
-    budgets.delete(address);
     budget.tokens = Math.min(LOOKUP_BURST, budget.tokens + (time - budget.at) / LOOKUP_REFILL_MS);
     budget.at = time;
-    budgets.set(address, budget); // most recently seen last
-    while (budgets.size > MAX_TRACKED_CLIENTS) budgets.delete(budgets.keys().next().value as string);
+    budgets.set(address, budget); // the least recently seen address goes first
     if (budget.tokens < 1) throw tooManyLookups((1 - budget.tokens) * LOOKUP_REFILL_MS);
     budget.tokens -= 1;
     return () => {
@@ -154,9 +151,9 @@ export function createCallerAuth(options: CallerAuthOptions): CallerAuth {
     const hit = cache.get(key);
     if (hit && hit.expiresAt > now()) return hit.caller;
     if (hit) cache.delete(key);
-    const refusedUntil = refused.get(key);
-    if (refusedUntil !== undefined && refusedUntil > now()) throw unauthenticated("DefectDojo does not accept this API token");
-    if (refusedUntil !== undefined) refused.delete(key);
+    const refusal = refused.get(key);
+    if (refusal && refusal.until > now()) throw unauthenticated("DefectDojo does not accept this API token");
+    if (refusal) refused.delete(key);
 
     let pending = inFlight.get(key);
     if (!pending) {
@@ -170,7 +167,8 @@ export function createCallerAuth(options: CallerAuthOptions): CallerAuth {
 
   return {
     authenticate,
-    cached: () => [...cache].map(([keyHash, entry]) => ({ keyHash, ...entry })),
+    // rkeys(): least recently used first; peek() leaves the order as it is.
+    cached: () => [...cache.rkeys()].map((keyHash) => ({ keyHash, ...cache.peek(keyHash)! })),
     refusedAtOnce: (authorizationHeader) => {
       const token = tokenOf(authorizationHeader);
       return token instanceof GraphQLError ? token : null;
