@@ -10,8 +10,9 @@ import {
 } from "../storage/settings-rules";
 
 /**
- * An http(s) URL, or "" (which clears the stored value). Any host is allowed, loopback included:
- * only superusers set it, and they may point the system Teams URL at a local relay.
+ * An http(s) URL, or "" (which clears the stored value). The address is checked apart: the resolver
+ * refuses a non-public IP literal unless SYSTEM_WEBHOOK_ALLOWLIST names it, and the Teams channel
+ * resolves names to public addresses only at send time.
  */
 function IsHttpUrlOrEmpty(options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(

@@ -2,7 +2,7 @@ import { useState } from "preact/hooks";
 import { Errors, SelectField, Status, useAction } from "../components";
 import { Channel, CHANNEL_LABELS, DELIVERY_STATUSES, DeliveryStatus } from "../labels";
 import { OPERATIONS } from "../operations";
-import { Page, usePagedList } from "../paged-list";
+import { listStatus, LoadMore, Page, usePagedList } from "../paged-list";
 import type { PageProps } from "../session";
 
 interface Delivery {
@@ -24,12 +24,13 @@ const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "short", time
 export function DeliveriesPage({ api, me }: PageProps) {
   const [status, setStatus] = useState<DeliveryStatus | "">("");
   const retry = useAction();
-  const { rows, setRows, next, errors, loading, refresh, loadMore } = usePagedList(
+  const list = usePagedList(
     async (after) =>
       (await api.request<{ deliveries: Page<Delivery> }>(OPERATIONS.deliveries, { first: PAGE_SIZE, after, status: status || null }))
         .deliveries,
     [status],
   );
+  const { rows, setRows, errors, loading, refresh } = list;
 
   const retryRow = (row: Delivery) =>
     retry.run(async () => {
@@ -57,7 +58,7 @@ export function DeliveriesPage({ api, me }: PageProps) {
       </div>
       <Errors errors={errors} />
       <Errors errors={retry.errors} />
-      <Status message={retry.status ?? (loading ? "Loading…" : rows ? `${rows.length} shown${next ? ", more to load" : ""}.` : null)} />
+      <Status message={retry.status ?? listStatus(list)} />
       {rows && rows.length === 0 ? <p>No deliveries{status ? ` with status ${status}` : ""}.</p> : null}
       {rows && rows.length > 0 ? (
         <div class="table-scroll" role="region" aria-labelledby="deliveries-caption" tabIndex={0}>
@@ -107,13 +108,7 @@ export function DeliveriesPage({ api, me }: PageProps) {
           </table>
         </div>
       ) : null}
-      {next ? (
-        <div class="actions">
-          <button type="button" onClick={loadMore} disabled={loading}>
-            Load more
-          </button>
-        </div>
-      ) : null}
+      <LoadMore list={list} />
     </>
   );
 }

@@ -1,6 +1,6 @@
 import { Errors, Status } from "../components";
 import { OPERATIONS } from "../operations";
-import { Page, usePagedList } from "../paged-list";
+import { listStatus, LoadMore, Page, usePagedList } from "../paged-list";
 import type { PageProps } from "../session";
 
 interface KeptAsideRequest {
@@ -25,12 +25,13 @@ const bytes = new Intl.NumberFormat();
  * shown came from the request and is untrusted: it is only ever text (Preact escapes it), never markup.
  */
 export function KeptAsidePage({ api }: PageProps) {
-  const { rows, next, errors, loading, refresh, loadMore } = usePagedList(
+  const list = usePagedList(
     async (after) =>
       (await api.request<{ keptAsideRequests: Page<KeptAsideRequest> }>(OPERATIONS.keptAsideRequests, { first: PAGE_SIZE, after }))
         .keptAsideRequests,
     [],
   );
+  const { rows, errors, loading, refresh } = list;
 
   return (
     <>
@@ -45,7 +46,7 @@ export function KeptAsidePage({ api }: PageProps) {
         </button>
       </div>
       <Errors errors={errors} />
-      <Status message={loading ? "Loading…" : rows ? `${rows.length} shown${next ? ", more to load" : ""}.` : null} />
+      <Status message={listStatus(list)} />
       {rows && rows.length === 0 ? <p>Nothing kept aside.</p> : null}
       {rows && rows.length > 0 ? (
         <ol class="rules kept-aside" aria-label="Kept-aside requests, newest first">
@@ -83,13 +84,7 @@ export function KeptAsidePage({ api }: PageProps) {
           ))}
         </ol>
       ) : null}
-      {next ? (
-        <div class="actions">
-          <button type="button" onClick={loadMore} disabled={loading}>
-            Load more
-          </button>
-        </div>
-      ) : null}
+      <LoadMore list={list} />
     </>
   );
 }

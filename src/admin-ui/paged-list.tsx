@@ -52,3 +52,20 @@ export function usePagedList<T>(fetchPage: (after: string | null) => Promise<Pag
     loadMore: () => (next ? load(next) : Promise.resolve()),
   };
 }
+
+/** The list's state in words, for a Status line. */
+export function listStatus(list: { rows: unknown[] | null; next: string | null; loading: boolean }): string | null {
+  if (list.loading) return "Loading…";
+  return list.rows ? `${list.rows.length} shown${list.next ? ", more to load" : ""}.` : null;
+}
+
+/** "Load more", while the list has a next page. */
+export function LoadMore({ list }: { list: { next: string | null; loading: boolean; loadMore: () => unknown } }) {
+  return list.next ? (
+    <div class="actions">
+      <button type="button" onClick={() => void list.loadMore()} disabled={list.loading}>
+        Load more
+      </button>
+    </div>
+  ) : null;
+}
