@@ -28,16 +28,15 @@ const content = (text: string): MessageContent => ({
 });
 
 describe("Teams markdown escaping", () => {
-  // Security review (issue 17): the list-marker patterns took 0.5 s for 20,000 newlines, growing with the square.
+  // Security review (issue 17): the list-marker patterns took 0.5 s for 20,000 newlines, growing with
+  // the square. How fast is for the benchmarks; here, that nothing is escaped and the time stays linear.
   it.each([
     ["newlines", "\n"],
     ["tabs", "\t"],
     ["hyphens", "-"],
-  ])("escapes 1 MB of %s in under 50 ms", (_name, char) => {
+  ])("leaves 1 MB of %s as it is", (_name, char) => {
     const text = char.repeat(MEGABYTE);
-    let escaped = "";
-    expect(fastestMs(() => (escaped = escapeMarkdown(text)))).toBeLessThan(50);
-    expect(escaped.length).toBeGreaterThanOrEqual(text.length);
+    expect(escapeMarkdown(text)).toBe(text);
   });
 
   // Eight times the text takes about eight times as long; a quadratic escape would take 64 times.
@@ -58,10 +57,9 @@ describe("Teams markdown escaping", () => {
     );
   });
 
-  it("renders a card from a 1 MB description of newlines within budget, quickly", () => {
+  it("renders a card from a 1 MB description of newlines within budget", () => {
     const text = `${"\n".repeat(MEGABYTE / 2)}- item ${"\n".repeat(MEGABYTE / 2)}`;
-    let body = "";
-    expect(fastestMs(() => (body = renderTeamsMessage(content(text))), 2)).toBeLessThan(250);
+    const body = renderTeamsMessage(content(text));
     expect(Buffer.byteLength(body)).toBeLessThanOrEqual(TEAMS_ENVELOPE_MAX_BYTES);
   });
 });
