@@ -3,38 +3,60 @@ import autocannon from "autocannon";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startDojoPeer } from "../test/peers/dojo-peer";
-import { ADMIN_TOKEN, configureChannels, peakRssKb, productAddedBody, startBridge, startProcess, WEBHOOK_SECRET } from "./processes";
+import { DojoPeer, startDojoPeer } from "../test/peers/dojo-peer";
+import { productAlertBody, startAlertmanager } from "./alertmanager";
+import { ADMIN_TOKEN, BenchProcess, configureChannels, peakRssKb, productAddedBody, startBridge, startProcess, WEBHOOK_SECRET } from "./processes";
 
 /**
- * Webhook ingest with a durable commit of event + outbox rows, while the delivery worker sends to
- * local Slack, Teams and SMTP peers, measured with autocannon (16 keep-alive connections) against a
- * bare node:http server in the same run. The bridge, the bare server and the peers each run in a
- * process of their own, so only the load generator shares this one. Then a paced 1,000 requests per
- * second for latency, the outbox's drain rate, and the bridge's peak RSS.
+ * Durable webhook ingest with the bridge configured as deployed: DefectDojo's API set, so personal
+ * notifications, the fan-out and the DefectDojo directory run, and every event goes to Slack, Teams
+ * and mail while the webhooks keep coming. Measured with autocannon (16 keep-alive connections) in
+ * one run against Prometheus Alertmanager (one alert per request, each posted to the Slack
+ * stand-in) and a bare node:http server. Bridges, baselines and peers each run in a process of
+ * their own; DefectDojo's stand-in shares the load generator's, where it counts the API calls.
  */
 const CONNECTIONS = 16;
 const SATURATED_SECONDS = 5;
 const PACED_RATE = 1000;
 const PACED_SECONDS = 5;
-const DRAIN_SECONDS = 10;
+const BURST_EVENTS = 3000;
+const DOJO_USERS = 500;
+/** Users who hold a global Reader role (they see every product) and want product_added on Slack. */
+const PERSONAL_SUBSCRIBERS = 2;
+/** Users who want scan_added only: the bridge must not spend anything on them for product_added. */
+const SCAN_SUBSCRIBERS = 50;
+const IDLE_SAMPLES = 50;
+/** A DefectDojo re-import's webhook, near WEBHOOK_MAX_BYTES' default of 32 MiB. */
+const LARGE_BODY_BYTES = 32 * 1024 * 1024 - 64 * 1024;
+const READER_ROLE = 5; // dojo/models.py Role: Reader
 
-type Row = { measure: string; "bare server": number | string; bridge: number | string; "bridge / bare": string };
+type Row = { measure: string; bridge: number | string; "Alertmanager": number | string; "bare server": number | string; "bridge / Alertmanager": string; "bridge / bare": string };
 
 export async function benchIngest(): Promise<Row[]> {
   const dir = mkdtempSync(join(tmpdir(), "relay-ingest-"));
   const dojo = await startDojoPeer();
-  dojo.addUser({ id: 1, username: "admin", email: "admin@example.com", isSuperuser: true, token: ADMIN_TOKEN });
-  const bare = await startProcess(join(__dirname, "bare-server.js"), {});
+  seedDojo(dojo);
   const peers = await startProcess(join(__dirname, "channel-peers.js"), {});
-  const { teams } = peers.announced as { teams: string };
-  const relay = await startBridge(`sqlite:${join(dir, "relay.sqlite")}`, dojo.url, peers);
+  const { teams, slack } = peers.announced as { teams: string; slack: string };
+  const bare = await startProcess(join(__dirname, "bare-server.js"), {});
+  const alertmanager = await startAlertmanager(slack);
+  const relay = await startBridge(`sqlite:${join(dir, "relay.sqlite")}`, dojo.url, peers, { dojoApiKey: dojo.serviceToken });
+  const relayPersonalOff = await startBridge(`sqlite:${join(dir, "relay-personal-off.sqlite")}`, dojo.url, peers);
   try {
+    await configureChannels(relay.url, teams);
+    await configureChannels(relayPersonalOff.url, teams);
+    await subscribe(relay.url);
+
     let nextId = 1;
-    const productAdded = () => productAddedBody(nextId++);
-    const load = (url: string, options: Partial<autocannon.Options>) =>
+    const sentAt = new Map<number, number>();
+    const productAdded = () => {
+      const id = nextId++;
+      sentAt.set(id, Date.now());
+      return productAddedBody(id);
+    };
+    const webhook = (url: string, options: Partial<autocannon.Options>) =>
       autocannon({
-        url,
+        url: `${url}/webhooks/defectdojo`,
         method: "POST",
         connections: CONNECTIONS,
         headers: { "Content-Type": "application/json", "X-DefectDojo-Event": "product_added", Authorization: WEBHOOK_SECRET },
@@ -42,59 +64,224 @@ export async function benchIngest(): Promise<Row[]> {
         requests: [{ setupRequest: (request) => ({ ...request, body: productAdded() }) }],
         ...options,
       });
+    const plain = (url: string, body: () => string, options: Partial<autocannon.Options>) =>
+      autocannon({
+        url,
+        method: "POST",
+        connections: CONNECTIONS,
+        headers: { "Content-Type": "application/json" },
+        requests: [{ setupRequest: (request) => ({ ...request, body: body() }) }],
+        ...options,
+      });
+    let alertId = 1;
+    const alerts = (options: Partial<autocannon.Options>) => plain(`${alertmanager!.url}/api/v2/alerts`, () => productAlertBody(alertId++), options);
+    const delivered = async () => ((await (await fetch(`${peers.url}/delivered`)).json()) as { delivered: number }).delivered;
+    const settle = () => waitUntilDelivered(delivered);
 
-    await load(bare.url, { duration: 1 }); // warm-up
-    await load(`${relay.url}/webhooks/defectdojo`, { duration: 1 });
-    const bareSaturated = await load(bare.url, { duration: SATURATED_SECONDS });
-    // First with no channel configured (events and outbox rows stored, nothing to send), then with
-    // all three, so the delivery worker shares the process while the webhooks keep coming.
-    const relayIngestOnly = await load(`${relay.url}/webhooks/defectdojo`, { duration: SATURATED_SECONDS });
-    await configureChannels(relay.url, teams);
-    const relaySaturated = await load(`${relay.url}/webhooks/defectdojo`, { duration: SATURATED_SECONDS });
-    const barePaced = await load(bare.url, { duration: PACED_SECONDS, overallRate: PACED_RATE });
-    const relayPaced = await load(`${relay.url}/webhooks/defectdojo`, { duration: PACED_SECONDS, overallRate: PACED_RATE });
-    for (const [name, result] of [["ingest only", relayIngestOnly], ["saturated", relaySaturated], ["paced", relayPaced]] as const) {
-      if (result.non2xx > 0 || result.errors > 0) throw new Error(`bridge answered ${result.non2xx} non-2xx and ${result.errors} errors (${name})`);
+    // Idle end to end: one event at a time, each sent when the last has reached Slack.
+    const idleIds: number[] = [];
+    for (let i = 0; i < IDLE_SAMPLES; i++) {
+      idleIds.push(nextId);
+      await postOne(relay.url, productAdded());
+      await settle();
     }
 
-    const delivered = async () => ((await (await fetch(`${peers.url}/delivered`)).json()) as { delivered: number }).delivered;
-    const before = await delivered();
-    await new Promise((resolve) => setTimeout(resolve, DRAIN_SECONDS * 1000));
-    const drainRate = Math.round(((await delivered()) - before) / DRAIN_SECONDS);
+    // Warm-ups.
+    await plain(bare.url, () => "{}", { duration: 1 });
+    if (alertmanager) await alerts({ duration: 1 });
+    await webhook(relay.url, { duration: 1 });
+    await webhook(relayPersonalOff.url, { duration: 1 });
+    await settle();
+
+    const bareSaturated = await plain(bare.url, () => productAddedBody(0), { duration: SATURATED_SECONDS });
+    const amSaturated = alertmanager ? await alerts({ duration: SATURATED_SECONDS }) : null;
+    const offSaturated = await webhook(relayPersonalOff.url, { duration: SATURATED_SECONDS });
+    await settle();
+
+    await scrapeStalls(relay.url); // reset: the next reading covers the saturated run alone
+    const callsBefore = dojo.apiCalls.length;
+    const saturated = await webhook(relay.url, { duration: SATURATED_SECONDS });
+    const saturatedStalls = await scrapeStalls(relay.url);
+    await settle();
+    const saturatedCalls = dojo.apiCalls.length - callsBefore;
+
+    // A burst of BURST_EVENTS as fast as 16 connections go, and the DefectDojo calls it costs.
+    const burstCallsBefore = dojo.apiCalls.length;
+    const burst = await webhook(relay.url, { amount: BURST_EVENTS });
+    await settle();
+    const burstCalls = dojo.apiCalls.length - burstCallsBefore;
+
+    // Paced: latency, answers and end to end while the deliveries of this very load go out.
+    const pacedFirst = nextId;
+    await scrapeStalls(relay.url);
+    const paced = await webhook(relay.url, { duration: PACED_SECONDS, overallRate: PACED_RATE });
+    const pacedStalls = await scrapeStalls(relay.url);
+    const pacedLast = nextId - 1;
+    await settle();
+    const amPaced = alertmanager ? await alerts({ duration: PACED_SECONDS, overallRate: PACED_RATE }) : null;
     const peakRssMb = Math.round(peakRssKb(relay.process.pid!) / 1024);
 
-    const ratio = (bridge: number, bareValue: number) => (bridge / bareValue).toFixed(2);
+    for (const [name, result] of [["saturated", saturated], ["personal off", offSaturated], ["burst", burst], ["paced", paced]] as const) {
+      if (result.non2xx > 0 || result.errors > 0) throw new Error(`bridge answered ${result.non2xx} non-2xx and ${result.errors} errors (${name})`);
+    }
+    const { arrivals } = (await (await fetch(`${peers.url}/arrivals`)).json()) as { arrivals: Record<string, number> };
+    const endToEnd = (ids: number[]) => {
+      const latencies = ids.map((id) => arrivals[id] - sentAt.get(id)!);
+      const missing = latencies.filter((latency) => Number.isNaN(latency)).length;
+      if (missing > 0) throw new Error(`${missing} of ${ids.length} events never reached Slack`);
+      return latencies.sort((a, b) => a - b);
+    };
+    const idle = endToEnd(idleIds);
+    const underLoad = endToEnd(Array.from({ length: pacedLast - pacedFirst + 1 }, (_, i) => pacedFirst + i));
+
+    const large = await largeBody(dir, dojo, peers);
+
+    const amRate = amSaturated?.requests.average;
+    const none = "-";
+    const row = (measure: string, bridge: number | string, am: number | string = none, bareValue: number | string = none): Row => ({
+      measure,
+      bridge,
+      Alertmanager: am,
+      "bare server": bareValue,
+      "bridge / Alertmanager": typeof bridge === "number" && typeof am === "number" && am > 0 ? (bridge / am).toFixed(2) : none,
+      "bridge / bare": typeof bridge === "number" && typeof bareValue === "number" && bareValue > 0 ? (bridge / bareValue).toFixed(2) : none,
+    });
+    const missingAm = alertmanager ? undefined : "not installed";
     return [
-      {
-        measure: `requests/s, ${CONNECTIONS} connections, ${SATURATED_SECONDS} s, no channel configured`,
-        "bare server": Math.round(bareSaturated.requests.average),
-        bridge: Math.round(relayIngestOnly.requests.average),
-        "bridge / bare": ratio(relayIngestOnly.requests.average, bareSaturated.requests.average),
-      },
-      {
-        measure: `requests/s, ${CONNECTIONS} connections, ${SATURATED_SECONDS} s, while delivering to 3 channels`,
-        "bare server": Math.round(bareSaturated.requests.average),
-        bridge: Math.round(relaySaturated.requests.average),
-        "bridge / bare": ratio(relaySaturated.requests.average, bareSaturated.requests.average),
-      },
-      {
-        measure: `p99 latency ms at ${PACED_RATE} requests/s`,
-        "bare server": barePaced.latency.p99,
-        bridge: relayPaced.latency.p99,
-        "bridge / bare": ratio(relayPaced.latency.p99, Math.max(barePaced.latency.p99, 1)),
-      },
-      {
-        measure: "events stored (2xx answers)",
-        "bare server": "-",
-        bridge: relayIngestOnly["2xx"] + relaySaturated["2xx"] + relayPaced["2xx"],
-        "bridge / bare": "-",
-      },
-      { measure: "deliveries/s to Slack + Teams + SMTP peers (after ingest)", "bare server": "-", bridge: drainRate, "bridge / bare": "-" },
-      { measure: "bridge peak RSS MB (whole run)", "bare server": "-", bridge: peakRssMb, "bridge / bare": "-" },
+      row(
+        `events/s, ${CONNECTIONS} connections, ${SATURATED_SECONDS} s, personal on, delivering`,
+        Math.round(saturated.requests.average),
+        amRate === undefined ? missingAm : Math.round(amRate),
+        Math.round(bareSaturated.requests.average),
+      ),
+      row(`events/s, the same, personal off (no DOJO_API_KEY)`, Math.round(offSaturated.requests.average), amRate === undefined ? missingAm : Math.round(amRate), Math.round(bareSaturated.requests.average)),
+      row(`p50 ms at a paced ${PACED_RATE}/s for ${PACED_SECONDS} s`, paced.latency.p50, amPaced?.latency.p50 ?? missingAm),
+      row(`p99 ms at a paced ${PACED_RATE}/s`, paced.latency.p99, amPaced?.latency.p99 ?? missingAm),
+      row(`max ms at a paced ${PACED_RATE}/s`, paced.latency.max, amPaced?.latency.max ?? missingAm),
+      row("answers other than 2xx, all runs", saturated.non2xx + offSaturated.non2xx + burst.non2xx + paced.non2xx + saturated.errors + paced.errors),
+      row(`event-loop stall p99 / max ms, saturated`, `${saturatedStalls.p99} / ${saturatedStalls.max}`),
+      row(`event-loop stall p99 / max ms, paced`, `${pacedStalls.p99} / ${pacedStalls.max}`),
+      row(`DefectDojo API calls, ${SATURATED_SECONDS} s saturated (${saturated["2xx"]} events, ${DOJO_USERS} users)`, saturatedCalls),
+      row(`DefectDojo API calls, burst of ${BURST_EVENTS} product_added (${DOJO_USERS} users)`, burstCalls),
+      row("end to end ms, webhook in to Slack, idle p50 / p99", `${percentile(idle, 50)} / ${percentile(idle, 99)}`),
+      row(`end to end ms, paced ${PACED_RATE}/s p50 / p99`, `${percentile(underLoad, 50)} / ${percentile(underLoad, 99)}`),
+      row("bridge peak RSS MB (whole run)", peakRssMb),
+      row(`32 MiB re-import body: answer ms / reached Slack ms / peak RSS MB`, `${large.answerMs} / ${large.deliveredMs} / ${large.peakRssMb}`),
     ];
   } finally {
-    await Promise.all([bare.stop(), relay.stop()]);
+    await Promise.all([bare.stop(), relay.stop(), relayPersonalOff.stop(), alertmanager?.stop()]);
     await Promise.all([peers.stop(), dojo.close()]);
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** DOJO_USERS users; a few see every product and want product_added, more want scan_added only. */
+function seedDojo(dojo: DojoPeer): void {
+  dojo.addUser({ id: 1, username: "admin", email: "admin@example.com", isSuperuser: true, token: ADMIN_TOKEN });
+  dojo.addProductType({ id: 1, name: "pt" });
+  for (let id = 2; id <= DOJO_USERS; id++) {
+    dojo.addUser({ id, username: `user${id}`, email: `user${id}@example.com`, token: `bench-user-${id}` });
+    if (id <= 1 + PERSONAL_SUBSCRIBERS) dojo.addGlobalRole({ userId: id, role: READER_ROLE });
+  }
+}
+
+async function subscribe(relayUrl: string): Promise<void> {
+  const choose = async (userId: number, event: string) => {
+    const response = await fetch(`${relayUrl}/graphql`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `Token bench-user-${userId}` },
+      body: JSON.stringify({
+        query: `mutation($input: [EventChannelsInput!]!) { setMyNotifications(input: $input) { event } }`,
+        variables: { input: [{ event, channels: ["SLACK"] }] },
+      }),
+    });
+    const body = (await response.json()) as { errors?: unknown };
+    if (body.errors) throw new Error(`subscribing user ${userId} failed: ${JSON.stringify(body.errors)}`);
+  };
+  for (let i = 0; i < PERSONAL_SUBSCRIBERS; i++) await choose(2 + i, "PRODUCT_ADDED");
+  for (let i = 0; i < SCAN_SUBSCRIBERS; i++) await choose(2 + PERSONAL_SUBSCRIBERS + i, "SCAN_ADDED");
+}
+
+async function postOne(relayUrl: string, body: string, event = "product_added"): Promise<void> {
+  const response = await fetch(`${relayUrl}/webhooks/defectdojo`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "X-DefectDojo-Event": event, Authorization: WEBHOOK_SECRET },
+    body,
+  });
+  if (response.status !== 202) throw new Error(`webhook answered ${response.status}: ${await response.text()}`);
+}
+
+/** Waits until the peers' count of messages stops moving: everything sent has arrived. */
+async function waitUntilDelivered(delivered: () => Promise<number>): Promise<void> {
+  let last = -1;
+  let still = 0;
+  while (still < 3) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const now = await delivered();
+    still = now === last ? still + 1 : 0;
+    last = now;
+  }
+}
+
+/**
+ * The bridge's event-loop delay since the last scrape, in ms, from prom-client's
+ * `monitorEventLoopDelay` gauges (it resets the histogram on every scrape).
+ */
+async function scrapeStalls(relayUrl: string): Promise<{ p99: number; max: number }> {
+  const text = await (await fetch(`${relayUrl}/metrics`)).text();
+  const gauge = (name: string) => Math.round(Number(new RegExp(`^${name} ([\\d.e+-]+)$`, "m").exec(text)?.[1]) * 1000);
+  return { p99: gauge("nodejs_eventloop_lag_p99_seconds"), max: gauge("nodejs_eventloop_lag_max_seconds") };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/**
+ * A scan_added near 32 MiB (a re-import listing many findings with long descriptions) sent to a
+ * fresh bridge, so its peak RSS is this request's: how long the answer took, how long until the
+ * message reached Slack, and the peak.
+ */
+async function largeBody(dir: string, dojo: DojoPeer, peers: BenchProcess) {
+  const relay = await startBridge(`sqlite:${join(dir, "relay-large.sqlite")}`, dojo.url, peers, { dojoApiKey: dojo.serviceToken });
+  try {
+    await configureChannels(relay.url, (peers.announced as { teams: string }).teams);
+    const body = largeScanBody(LARGE_BODY_BYTES);
+    const started = Date.now();
+    await postOne(relay.url, body, "scan_added");
+    const answerMs = Date.now() - started;
+    const delivered = async () => ((await (await fetch(`${peers.url}/delivered`)).json()) as { delivered: number }).delivered;
+    const before = await delivered();
+    while ((await delivered()) < before + 3 && Date.now() - started < 120_000) await new Promise((resolve) => setTimeout(resolve, 20));
+    const deliveredMs = Date.now() - started;
+    return { answerMs, deliveredMs, peakRssMb: Math.round(peakRssKb(relay.process.pid!) / 1024) };
+  } finally {
+    await relay.stop();
+  }
+}
+
+function largeScanBody(bytes: number): string {
+  const product = { id: 7, name: "product 7", url_ui: "http://dd/product/7", url_api: "http://dd/api/v2/products/7/" };
+  const finding = (id: number) => ({
+    id,
+    title: `finding ${id}: ${"x".repeat(200)}`,
+    severity: "High",
+    url_ui: `http://dd/finding/${id}`,
+    url_api: `http://dd/api/v2/findings/${id}/`,
+  });
+  const perFinding = JSON.stringify(finding(100000)).length + 1;
+  const count = Math.floor((bytes - 2048) / perFinding);
+  return JSON.stringify({
+    description: "Created/Updated findings for product 7",
+    title: "Created/Updated findings for product 7: engagement 1: test 1",
+    user: null,
+    url_ui: "http://dd/test/1",
+    url_api: "http://dd/api/v2/tests/1/",
+    product_type: { id: 1, name: "pt", url_ui: "http://dd/product/type/1", url_api: "http://dd/api/v2/product_types/1/" },
+    product,
+    engagement: { id: 1, name: "engagement 1", url_ui: "http://dd/engagement/1", url_api: "http://dd/api/v2/engagements/1/" },
+    test: { id: 1, title: "test 1", url_ui: "http://dd/test/1", url_api: "http://dd/api/v2/tests/1/" },
+    finding_count: count,
+    findings: { new: Array.from({ length: count }, (_, i) => finding(100000 + i)), reactivated: [], mitigated: [], untouched: [] },
+  });
 }

@@ -119,7 +119,13 @@ export function productAddedBody(id: number): string {
  * The built bridge in a process of its own on `databaseUrl`, sending to the channel peers, with
  * polling off. It runs at LOG_LEVEL=warn: logging every request at info would measure the terminal.
  */
-export async function startBridge(databaseUrl: string, dojoUrl: string, peers: BenchProcess): Promise<BenchProcess> {
+export async function startBridge(
+  databaseUrl: string,
+  dojoUrl: string,
+  peers: BenchProcess,
+  /** DefectDojo's API key: with it, as deployed, the bridge sends personal notifications. */
+  options: { dojoApiKey?: string; env?: Record<string, string> } = {},
+): Promise<BenchProcess> {
   const { slack, smtp, teams } = peers.announced as { slack: string; smtp: string; teams: string };
   const port = await freePort();
   const env = {
@@ -136,6 +142,8 @@ export async function startBridge(databaseUrl: string, dojoUrl: string, peers: B
     POLL_CRON: "off",
     // The drain measures the bridge; paced, it would measure Slack's one message a second.
     SLACK_CHANNEL_INTERVAL_MS: "0",
+    ...(options.dojoApiKey ? { DOJO_API_KEY: options.dojoApiKey } : {}),
+    ...options.env,
   };
   return startProcess(join(__dirname, "..", "src", "main.js"), env, port);
 }

@@ -16,7 +16,9 @@ import { WakeableLoop } from "./wakeable-loop";
 /** DefectDojo being down is retried for as long as it takes, at most this far apart. */
 export const FANOUT_MAX_RETRY_DELAY_MS = 5 * 60_000;
 const FANOUT_RETRY_BASE_MS = 2_000;
-/** How long a replica holds an event it is fanning out; one fan-out takes seconds at most. */
+/** Events fanned out together: one claim and one commit for them all, a short synchronous write. */
+const FANOUT_BATCH = 64;
+/** How long a replica holds events it is fanning out; one batch takes seconds at most. */
 const FANOUT_LEASE_MS = 30_000;
 /** Events whose objects change who may see what: membership and product caches are dropped first. */
 const PERMISSION_EVENTS = new Set(["product_added", "product_type_added", "product_deleted", "product_type_deleted"]);
@@ -70,41 +72,56 @@ export class FanoutWorker {
     return this.loop.stop();
   }
 
+  /**
+   * Takes pending events FANOUT_BATCH at a time, oldest first: one query, one claim and one commit
+   * per batch rather than per event, and a turn of the event loop between batches, so webhooks
+   * keep being answered while a backlog drains.
+   */
   private async drain(): Promise<void> {
     while (!this.loop.isStopped) {
-      const event = await this.deps.db.manager
+      const events = await this.deps.db.manager
         .createQueryBuilder(EventEntity, "event")
         .where("event.fanout_status = :pending AND event.fanout_next_at <= :now", {
           pending: FanoutStatus.PENDING,
           now: this.now(),
         })
         .orderBy("event.id", "ASC")
-        .getOne();
-      if (!event) return;
-      const lease = await this.claim(event);
-      if (lease !== null) await this.fanOut(event, lease);
+        .limit(FANOUT_BATCH)
+        .getMany();
+      if (events.length === 0) return;
+      const lease = this.now() + FANOUT_LEASE_MS;
+      const claimed = await this.claim(events, lease);
+      if (claimed.length > 0) await this.fanOut(claimed, lease);
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
 
   /**
-   * Takes the event for FANOUT_LEASE_MS by moving its next try past now, unless another replica
-   * just did. A replica that dies holding it leaves it to the others once that time has passed.
+   * Takes the events for FANOUT_LEASE_MS by moving their next try past now, but for any another
+   * replica just took. A replica that dies holding them leaves them to the others once that time
+   * has passed. Bookkeeping: a power cut that undoes it leaves the events PENDING, as they were.
    */
-  private async claim(event: EventEntity): Promise<number | null> {
-    const lease = this.now() + FANOUT_LEASE_MS;
-    const result = await this.deps.db.write((manager) =>
-      manager
-        .createQueryBuilder()
-        .update(EventEntity)
-        .set({ fanoutNextAt: lease })
-        .where("id = :id AND fanout_status = :pending AND fanout_next_at = :seen", {
-          id: event.id,
-          pending: FanoutStatus.PENDING,
-          seen: event.fanoutNextAt,
-        })
-        .execute(),
+  private claim(events: EventEntity[], lease: number): Promise<EventEntity[]> {
+    return this.deps.db.write(
+      async (manager) => {
+        const claimed: EventEntity[] = [];
+        for (const event of events) {
+          const result = await manager
+            .createQueryBuilder()
+            .update(EventEntity)
+            .set({ fanoutNextAt: lease })
+            .where("id = :id AND fanout_status = :pending AND fanout_next_at = :seen", {
+              id: event.id,
+              pending: FanoutStatus.PENDING,
+              seen: event.fanoutNextAt,
+            })
+            .execute();
+          if (result.affected === 1) claimed.push(event);
+        }
+        return claimed;
+      },
+      { durable: false },
     );
-    return result.affected === 1 ? lease : null;
   }
 
   private async ruleRoutes(event: EventEntity, settings: SystemSettingsWithSecrets, now: number): Promise<RouteTarget[]> {
@@ -114,53 +131,88 @@ export class FanoutWorker {
   }
 
   /**
-   * Rules first (they must not wait for the personal part), then personal routes; all written with
-   * the event's new state in one transaction, and only while this replica still holds the event.
-   * When DefectDojo cannot be asked for the personal part, the system-wide routes still go out and
-   * the event stays PENDING for the personal ones alone.
+   * One event's routes: rules first (they must not wait for the personal part), then personal
+   * routes. When DefectDojo cannot be asked for the personal part, the system-wide routes still go
+   * out and the event stays PENDING for the personal ones alone.
    */
-  private async fanOut(event: EventEntity, lease: number): Promise<void> {
-    const { db, directory, logger } = this.deps;
-    const log = logger.child({ eventId: event.id, event: event.name });
+  private async resolve(event: EventEntity, settings: SystemSettingsWithSecrets, now: number, log: Logger): Promise<Resolved> {
+    const { directory } = this.deps;
+    if (directory && PERMISSION_EVENTS.has(event.name)) directory.invalidate();
+    const systemWide = event.rulesPending ? await this.ruleRoutes(event, settings, now) : [];
+    // Where the rules sent the event: decided now, or on an earlier try whose personal part was held.
+    const ruleTargets = event.rulesPending ? systemWide.map(({ channel, target }) => ({ channel, target })) : event.ruleTargets;
+    let personal: RouteTarget[] = [];
+    let held: string | null = null;
     try {
-      if (directory && PERMISSION_EVENTS.has(event.name)) directory.invalidate();
-      const settings = await this.deps.settings.systemSettings();
-      const now = this.now();
-      const systemWide = event.rulesPending ? await this.ruleRoutes(event, settings, now) : [];
-      // Where the rules sent the event: decided now, or on an earlier try whose personal part was held.
-      const ruleTargets = event.rulesPending ? systemWide.map(({ channel, target }) => ({ channel, target })) : event.ruleTargets;
-      let personal: RouteTarget[] = [];
-      let held: string | null = null;
-      try {
-        if (directory) {
-          personal = await personalRoutes({ ...this.deps, directory }, event.data, settings, now, ruleTargets ?? undefined);
-        }
-      } catch (error) {
-        held = error instanceof Error ? error.message : String(error);
+      if (directory) {
+        personal = await personalRoutes({ ...this.deps, directory }, event.data, settings, now, ruleTargets ?? undefined);
       }
-      const routes = [...systemWide, ...personal];
-      const retry = held === null ? null : this.retryOf(event, held, log);
-      const atOnce = await db.write(async (manager) => {
-        const written = await placeRoutes(manager, event.id, routes, now);
-        const next = retry ?? { fanoutStatus: FanoutStatus.DONE, fanoutError: null };
-        const updated = await manager.update(EventEntity, { id: event.id, fanoutNextAt: lease }, { ...next, rulesPending: false, ruleTargets });
-        // Another replica took the event after this one's lease ran out: roll back, it routes it.
-        if (updated.affected !== 1) throw new LostLeaseError();
-        return written;
-      });
-      if (routes.length > 0) {
-        log.info({ ruleOrSystemRoutes: systemWide.length, personalRoutes: personal.length, held: routes.length - atOnce }, "routes resolved");
-      }
-      if (atOnce > 0) this.deps.onRoutesStored();
-      if (atOnce < routes.length) this.deps.onDigestJoined();
     } catch (error) {
-      if (error instanceof LostLeaseError) {
-        log.warn("event routed by another replica after this one's lease ran out; nothing written here");
+      held = error instanceof Error ? error.message : String(error);
+    }
+    const retry = held === null ? null : this.retryOf(event, held, log);
+    return { systemWide, personal, ruleTargets, next: retry ?? { fanoutStatus: FanoutStatus.DONE, fanoutError: null } };
+  }
+
+  /**
+   * Resolves each claimed event in arrival order, then writes every event's routes, digest entries
+   * and new state in one transaction, for each event only while this replica still holds it. An
+   * event whose routes could not be worked out at all is retried on its own.
+   */
+  private async fanOut(events: EventEntity[], lease: number): Promise<void> {
+    const { db, logger } = this.deps;
+    const settings = await this.deps.settings.systemSettings();
+    const now = this.now();
+    const resolved: Array<{ event: EventEntity; log: Logger; outcome: Resolved | { failed: ReturnType<FanoutWorker["retryOf"]> } }> = [];
+    for (const event of events) {
+      const log = logger.child({ eventId: event.id, event: event.name });
+      try {
+        resolved.push({ event, log, outcome: await this.resolve(event, settings, now, log) });
+      } catch (error) {
+        resolved.push({ event, log, outcome: { failed: this.retryOf(event, error instanceof Error ? error.message : String(error), log) } });
+      }
+    }
+    let placed: Array<{ routes: number; atOnce: number } | null>;
+    try {
+      placed = await db.write(async (manager) => {
+        const counts: Array<{ routes: number; atOnce: number } | null> = [];
+        for (const { event, outcome } of resolved) {
+          const state = "failed" in outcome ? outcome.failed : { ...outcome.next, rulesPending: false, ruleTargets: outcome.ruleTargets };
+          const updated = await manager.update(EventEntity, { id: event.id, fanoutNextAt: lease }, state);
+          // Another replica took the event after this one's lease ran out: it routes it.
+          if (updated.affected !== 1 || "failed" in outcome) {
+            counts.push(null);
+            continue;
+          }
+          const routes = [...outcome.systemWide, ...outcome.personal];
+          counts.push({ routes: routes.length, atOnce: await placeRoutes(manager, event.id, routes, now) });
+        }
+        return counts;
+      });
+    } catch (error) {
+      // Nothing of the batch was written: every event of it tries again, none is lost.
+      const reason = error instanceof Error ? error.message : String(error);
+      await db.write(async (manager) => {
+        for (const { event, log } of resolved) await manager.update(EventEntity, { id: event.id, fanoutNextAt: lease }, this.retryOf(event, reason, log));
+      });
+      return;
+    }
+    let anyAtOnce = false;
+    let anyHeld = false;
+    resolved.forEach(({ log, outcome }, i) => {
+      const counts = placed[i];
+      if (counts === null) {
+        if (!("failed" in outcome)) log.warn("event routed by another replica after this one's lease ran out; nothing written here");
         return;
       }
-      const retry = this.retryOf(event, error instanceof Error ? error.message : String(error), log);
-      await db.write((manager) => manager.update(EventEntity, { id: event.id, fanoutNextAt: lease }, retry));
-    }
+      if (counts.routes > 0 && !("failed" in outcome)) {
+        log.info({ ruleOrSystemRoutes: outcome.systemWide.length, personalRoutes: outcome.personal.length, held: counts.routes - counts.atOnce }, "routes resolved");
+      }
+      anyAtOnce ||= counts.atOnce > 0;
+      anyHeld ||= counts.atOnce < counts.routes;
+    });
+    if (anyAtOnce) this.deps.onRoutesStored();
+    if (anyHeld) this.deps.onDigestJoined();
   }
 
   /** The event's next try, backing off, while DefectDojo cannot be asked. */
@@ -172,4 +224,9 @@ export class FanoutWorker {
   }
 }
 
-class LostLeaseError extends Error {}
+type Resolved = {
+  systemWide: RouteTarget[];
+  personal: RouteTarget[];
+  ruleTargets: EventEntity["ruleTargets"];
+  next: { fanoutStatus: FanoutStatus; fanoutError: string | null } | ReturnType<FanoutWorker["retryOf"]>;
+};
