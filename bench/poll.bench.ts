@@ -90,7 +90,7 @@ async function pollerOn(
   await dataSource.runMigrations();
   const db = new Database(dataSource);
   const settings = new SettingsStore(db, new SecretBox("bench, thirty-two characters or more"));
-  const intake = createEventIntake({ db, settings, rules: new RoutingRuleStore(db, new SecretBox("bench, thirty-two characters or more")), personalNotifications: false, onStored: () => undefined });
+  const intake = createEventIntake({ db, settings, rules: new RoutingRuleStore(db, new SecretBox("bench, thirty-two characters or more")), personalSubscriptions: null, onStored: () => undefined });
   const poller = new Poller({
     client,
     db,

@@ -150,7 +150,7 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
     db,
     settings,
     rules,
-    personalNotifications: directory !== null,
+    personalSubscriptions: directory ? preferences : null,
     metrics,
     onStored: () => {
       worker.wake();

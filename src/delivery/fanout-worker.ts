@@ -6,7 +6,9 @@ import { ruleRoutes } from "../routing/rule-routes";
 import { RouteTarget } from "../routing/system-routes";
 import { RoutingRuleStore } from "../storage/routing-rule-store";
 import { Database } from "../storage/database";
-import { EventEntity, FanoutStatus } from "../storage/entities/event.entity";
+import { DojoEvent } from "../events/dojo-event";
+import { EventEntity, FanoutStatus, SystemTarget } from "../storage/entities/event.entity";
+import { isPostgres, sql } from "../storage/sql";
 import { PreferencesStore } from "../storage/preferences-store";
 import { SettingsStore, SystemSettingsWithSecrets } from "../storage/settings-store";
 import { retryDelayMs } from "./backoff";
@@ -67,7 +69,7 @@ export class FanoutWorker {
     this.loop.wake();
   }
 
-  /** Stops taking events and waits for the one in hand; the rest stay PENDING for the next start. */
+  /** Stops taking events and waits for the batch in hand; the rest stay PENDING for the next start. */
   stop(): Promise<void> {
     return this.loop.stop();
   }
@@ -79,52 +81,45 @@ export class FanoutWorker {
    */
   private async drain(): Promise<void> {
     while (!this.loop.isStopped) {
-      const events = await this.deps.db.manager
-        .createQueryBuilder(EventEntity, "event")
-        .where("event.fanout_status = :pending AND event.fanout_next_at <= :now", {
-          pending: FanoutStatus.PENDING,
-          now: this.now(),
-        })
-        .orderBy("event.id", "ASC")
-        .limit(FANOUT_BATCH)
-        .getMany();
-      if (events.length === 0) return;
       const lease = this.now() + FANOUT_LEASE_MS;
-      const claimed = await this.claim(events, lease);
-      if (claimed.length > 0) await this.fanOut(claimed, lease);
+      const events = await this.claim(lease);
+      if (events.length === 0) return;
+      await this.fanOut(events, lease);
       await new Promise((resolve) => setImmediate(resolve));
     }
   }
 
   /**
-   * Takes the events for FANOUT_LEASE_MS by moving their next try past now, but for any another
-   * replica just took. A replica that dies holding them leaves them to the others once that time
-   * has passed. Bookkeeping: a power cut that undoes it leaves the events PENDING, as they were.
+   * Takes the oldest due events, at most FANOUT_BATCH, for FANOUT_LEASE_MS by moving their next try
+   * past now; on PostgreSQL, events another replica is taking are skipped. A replica that dies
+   * holding them leaves them to the others once that time has passed. Bookkeeping: a power cut
+   * that undoes it leaves the events PENDING, as they were.
    */
-  private claim(events: EventEntity[], lease: number): Promise<EventEntity[]> {
+  private claim(lease: number): Promise<PendingEvent[]> {
     return this.deps.db.write(
       async (manager) => {
-        const claimed: EventEntity[] = [];
-        for (const event of events) {
-          const result = await manager
-            .createQueryBuilder()
-            .update(EventEntity)
-            .set({ fanoutNextAt: lease })
-            .where("id = :id AND fanout_status = :pending AND fanout_next_at = :seen", {
-              id: event.id,
-              pending: FanoutStatus.PENDING,
-              seen: event.fanoutNextAt,
-            })
-            .execute();
-          if (result.affected === 1) claimed.push(event);
-        }
-        return claimed;
+        const rows: PendingEventRow[] = await sql(
+          manager,
+          `SELECT id, name, data, rules_pending, rule_targets, fanout_attempts FROM event
+            WHERE fanout_status = ? AND fanout_next_at <= ? ORDER BY id LIMIT ${FANOUT_BATCH}${isPostgres(manager) ? " FOR UPDATE SKIP LOCKED" : ""}`,
+          [FanoutStatus.PENDING, this.now()],
+        );
+        if (rows.length === 0) return [];
+        await sql(manager, `UPDATE event SET fanout_next_at = ? WHERE id IN (${rows.map(() => "?").join(", ")})`, [lease, ...rows.map((row) => row.id)]);
+        return rows.map((row) => ({
+          id: Number(row.id),
+          name: row.name,
+          data: JSON.parse(row.data) as DojoEvent,
+          rulesPending: Boolean(row.rules_pending),
+          ruleTargets: row.rule_targets === null ? null : (JSON.parse(row.rule_targets) as SystemTarget[]),
+          fanoutAttempts: Number(row.fanout_attempts),
+        }));
       },
       { durable: false },
     );
   }
 
-  private async ruleRoutes(event: EventEntity, settings: SystemSettingsWithSecrets, now: number): Promise<RouteTarget[]> {
+  private async ruleRoutes(event: PendingEvent, settings: SystemSettingsWithSecrets, now: number): Promise<RouteTarget[]> {
     const rules = await this.deps.rules.rules();
     const facts = await gatherFacts(event.data, rules, this.deps.directory);
     return ruleRoutes(event.data, facts, rules, settings, await this.deps.settings.systemChannelsFor(event.data.setting), now);
@@ -135,7 +130,7 @@ export class FanoutWorker {
    * routes. When DefectDojo cannot be asked for the personal part, the system-wide routes still go
    * out and the event stays PENDING for the personal ones alone.
    */
-  private async resolve(event: EventEntity, settings: SystemSettingsWithSecrets, now: number, log: Logger): Promise<Resolved> {
+  private async resolve(event: PendingEvent, settings: SystemSettingsWithSecrets, now: number, log: Logger): Promise<Resolved> {
     const { directory } = this.deps;
     if (directory && PERMISSION_EVENTS.has(event.name)) directory.invalidate();
     const systemWide = event.rulesPending ? await this.ruleRoutes(event, settings, now) : [];
@@ -159,11 +154,11 @@ export class FanoutWorker {
    * and new state in one transaction, for each event only while this replica still holds it. An
    * event whose routes could not be worked out at all is retried on its own.
    */
-  private async fanOut(events: EventEntity[], lease: number): Promise<void> {
+  private async fanOut(events: PendingEvent[], lease: number): Promise<void> {
     const { db, logger } = this.deps;
     const settings = await this.deps.settings.systemSettings();
     const now = this.now();
-    const resolved: Array<{ event: EventEntity; log: Logger; outcome: Resolved | { failed: ReturnType<FanoutWorker["retryOf"]> } }> = [];
+    const resolved: Array<{ event: PendingEvent; log: Logger; outcome: Resolved | { failed: ReturnType<FanoutWorker["retryOf"]> } }> = [];
     for (const event of events) {
       const log = logger.child({ eventId: event.id, event: event.name });
       try {
@@ -216,13 +211,17 @@ export class FanoutWorker {
   }
 
   /** The event's next try, backing off, while DefectDojo cannot be asked. */
-  private retryOf(event: EventEntity, reason: string, log: Logger) {
+  private retryOf(event: PendingEvent, reason: string, log: Logger) {
     const attempts = event.fanoutAttempts + 1;
     const delay = retryDelayMs(attempts, FANOUT_RETRY_BASE_MS, FANOUT_MAX_RETRY_DELAY_MS);
     log.warn({ reason, attempt: attempts, retryInMs: delay }, "notifications held: DefectDojo could not be asked");
     return { fanoutAttempts: attempts, fanoutNextAt: this.now() + delay, fanoutError: reason };
   }
 }
+
+/** What the fan-out reads of a pending event. */
+type PendingEvent = Pick<EventEntity, "id" | "name" | "data" | "rulesPending" | "ruleTargets" | "fanoutAttempts">;
+type PendingEventRow = { id: number | string; name: string; data: string; rules_pending: number | boolean; rule_targets: string | null; fanout_attempts: number | string };
 
 type Resolved = {
   systemWide: RouteTarget[];

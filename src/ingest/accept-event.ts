@@ -9,6 +9,7 @@ import { Database } from "../storage/database";
 import { groupCommit } from "../storage/group-commit";
 import { EventSource, FanoutStatus } from "../storage/entities/event.entity";
 import { RoutingRuleStore } from "../storage/routing-rule-store";
+import { PreferencesStore } from "../storage/preferences-store";
 import { SettingsStore } from "../storage/settings-store";
 
 export interface EventIntakeDeps {
@@ -16,8 +17,11 @@ export interface EventIntakeDeps {
   settings: SettingsStore;
   /** When any rule exists, events are routed by the fan-out worker (rules may need DefectDojo's API). */
   rules: RoutingRuleStore;
-  /** False when DefectDojo's API is not configured: nobody can be checked, so nobody gets personal copies. */
-  personalNotifications: boolean;
+  /**
+   * Who subscribed to which event. Null when DefectDojo's API is not configured: nobody can be
+   * checked, so nobody gets personal copies.
+   */
+  personalSubscriptions: Pick<PreferencesStore, "anySubscriber"> | null;
   /** Called after an event is committed, to wake the workers that act on it. */
   onStored(): void;
   /** Counts events stored and duplicates (dojo_relay_events_received_total). */
@@ -47,13 +51,24 @@ export interface EventIntake {
  * resolved afterwards by the fan-out worker (it must ask DefectDojo who may see the event).
  */
 export function createEventIntake(deps: EventIntakeDeps): EventIntake {
-  /** Settings (and whether rules exist) read once per transaction: every event in it is routed by the same ones. */
+  /**
+   * Settings, whether rules exist and who subscribed to what, read once per transaction: every event
+   * in it is routed by the same ones.
+   */
   function routesIn() {
     let settings: ReturnType<SettingsStore["systemSettings"]> | undefined;
     let rulesExist: Promise<boolean> | undefined;
     const channels = new Map<NotificationEvent, ReturnType<SettingsStore["systemChannelsFor"]>>();
+    const subscribed = new Map<NotificationEvent, Promise<boolean>>();
     return {
       rulesExist: () => (rulesExist ??= deps.rules.anyRule()),
+      anySubscriber(setting: NotificationEvent) {
+        const subscriptions = deps.personalSubscriptions;
+        if (!subscriptions) return Promise.resolve(false);
+        let answer = subscribed.get(setting);
+        if (!answer) subscribed.set(setting, (answer = subscriptions.anySubscriber(setting)));
+        return answer;
+      },
       async routes(event: DojoEvent) {
         settings ??= deps.settings.systemSettings();
         let forSetting = channels.get(event.setting);
@@ -67,9 +82,10 @@ export function createEventIntake(deps: EventIntakeDeps): EventIntake {
     const receivedAt = Date.now();
     const silent = isSilentEvent(event.name);
     const rulesPending = !silent && (await routing.rulesExist());
+    // An event nobody subscribed to has no personal copies to work out: the fan-out skips it.
     const fanout = silent
       ? FanoutStatus.NONE
-      : deps.personalNotifications || rulesPending
+      : rulesPending || (await routing.anySubscriber(event.setting))
         ? FanoutStatus.PENDING
         : FanoutStatus.SKIPPED;
     return storeEventIn(manager, { event, source, idempotencyKeys: keys, receivedAt, fanout, rulesPending }, async () =>

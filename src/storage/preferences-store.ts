@@ -166,6 +166,11 @@ export class PreferencesStore {
     return this.notifications(userId);
   }
 
+  /** Whether any user has a channel for this event. */
+  async anySubscriber(event: NotificationEvent): Promise<boolean> {
+    return (await this.subscribers(event)).length > 0;
+  }
+
   /** Every user with at least one channel for this event, by user id: one query (on the event index). */
   async subscribers(event: NotificationEvent): Promise<Subscription[]> {
     const rows = await this.db.manager.find(UserNotificationEntity, { where: { event }, order: { userId: "ASC" } });

@@ -149,7 +149,7 @@ describe("a restart", () => {
       const db = new Database(dataSource);
       const settings = new SettingsStore(db, new SecretBox(relayEnv(peers, databasePath).SECRET_KEY));
       await settings.updateSystemSettings({ enableSlackNotifications: true, slackChannel: "#security", slackToken: SLACK_PEER_TOKEN });
-      const { accept } = createEventIntake({ db, settings, rules: new RoutingRuleStore(db, new SecretBox(relayEnv(peers, databasePath).SECRET_KEY)), personalNotifications: false, onStored: () => undefined });
+      const { accept } = createEventIntake({ db, settings, rules: new RoutingRuleStore(db, new SecretBox(relayEnv(peers, databasePath).SECRET_KEY)), personalSubscriptions: null, onStored: () => undefined });
       await accept(parseWebhookPayload("product_added", null, webhookFixture("product_added")), Buffer.from("a"));
       await claimDue(db, 1, Date.now(), 10 * 60_000);
       await accept(parseWebhookPayload("engagement_added", null, webhookFixture("engagement_added")), Buffer.from("b"));

@@ -97,7 +97,7 @@ for (const backend of BOTH_DATABASES) backend.describe(`retention on ${backend.n
       db,
       settings: new SettingsStore(db, secretBox),
       rules: new RoutingRuleStore(db, secretBox),
-      personalNotifications: false,
+      personalSubscriptions: null,
       onStored: () => undefined,
     });
     const body = Buffer.from(JSON.stringify(webhookFixture("product_added")));

@@ -54,7 +54,7 @@ export async function startWebhookBed(options: { secret: string; maxBodyBytes: n
     enableMailNotifications: true,
     mailNotificationsTo: ["a@example.com"],
   });
-  const intake = createEventIntake({ db: database.db, settings, rules: new RoutingRuleStore(database.db, new SecretBox("k, thirty-two characters or more")), personalNotifications: false, onStored: () => undefined });
+  const intake = createEventIntake({ db: database.db, settings, rules: new RoutingRuleStore(database.db, new SecretBox("k, thirty-two characters or more")), personalSubscriptions: null, onStored: () => undefined });
   const server: Server = createHttpServer(
     {
       [WEBHOOK_PATH]: {

@@ -8,7 +8,8 @@ export type EventSource = "webhook" | "poll" | "test" | "digest";
 /**
  * Where an event's personal notifications stand. PENDING: recipients still to be resolved (retried
  * while DefectDojo cannot be asked); DONE: their outbox rows exist; NONE: the event has none (ping,
- * test sends); SKIPPED: personal notifications are not configured (no DOJO_API_KEY).
+ * test sends); SKIPPED: personal notifications are not configured (no DOJO_API_KEY), or nobody
+ * had subscribed to the event when it arrived.
  */
 export enum FanoutStatus {
   PENDING = "PENDING",

@@ -46,7 +46,7 @@ export async function startPollBench(
   await dataSource.runMigrations();
   const db = new Database(dataSource);
   const settings = new SettingsStore(db, new SecretBox("poll test key, thirty-two characters or more"));
-  const intake = createEventIntake({ db, settings, rules: new RoutingRuleStore(db, new SecretBox("poll test key, thirty-two characters or more")), personalNotifications: false, onStored: () => undefined });
+  const intake = createEventIntake({ db, settings, rules: new RoutingRuleStore(db, new SecretBox("poll test key, thirty-two characters or more")), personalSubscriptions: null, onStored: () => undefined });
   const client = createDojoClient({ baseUrl: peer.url, apiKey: options.apiKey ?? peer.serviceToken, retryBaseMs: 1, retries: 1 });
   const poller = new Poller({
     client,

@@ -31,7 +31,7 @@ async function startReceiver(headerValue: string | null = SECRET) {
     mailNotificationsTo: ["a@example.com", "b@example.com"],
   });
   // No workers: rows stay in the outbox for the assertions.
-  const intake = createEventIntake({ db: database.db, settings, rules: new RoutingRuleStore(database.db, new SecretBox("k, thirty-two characters or more")), personalNotifications: false, onStored: () => undefined });
+  const intake = createEventIntake({ db: database.db, settings, rules: new RoutingRuleStore(database.db, new SecretBox("k, thirty-two characters or more")), personalSubscriptions: null, onStored: () => undefined });
   const server: Server = createHttpServer(
     {
       "/webhooks/defectdojo": {
