@@ -1,4 +1,5 @@
-import { DojoDirectory } from "../defectdojo/directory";
+import { DojoDirectory, ProductChange } from "../defectdojo/directory";
+import { DojoEvent } from "../events/dojo-event";
 import { Logger } from "../logging/logger";
 import { gatherFacts } from "../routing/event-facts";
 import { personalRoutes } from "../routing/personal-routes";
@@ -18,8 +19,9 @@ export const FANOUT_MAX_RETRY_DELAY_MS = 5 * 60_000;
 const FANOUT_RETRY_BASE_MS = 2_000;
 /** How long a replica holds an event it is fanning out; one fan-out takes seconds at most. */
 const FANOUT_LEASE_MS = 30_000;
-/** Events whose objects change who may see what: membership and product caches are dropped first. */
-const PERMISSION_EVENTS = new Set(["product_added", "product_type_added", "product_deleted", "product_type_deleted"]);
+/** Events whose object changes who may see what: that object's cached answers are dropped first. */
+const PRODUCT_EVENTS = new Set(["product_added", "product_deleted"]);
+const PRODUCT_TYPE_EVENTS = new Set(["product_type_added", "product_type_deleted"]);
 
 export interface FanoutWorkerDeps {
   db: Database;
@@ -123,7 +125,8 @@ export class FanoutWorker {
     const { db, directory, logger } = this.deps;
     const log = logger.child({ eventId: event.id, event: event.name });
     try {
-      if (directory && PERMISSION_EVENTS.has(event.name)) directory.invalidate();
+      const change = permissionChange(event.data);
+      if (directory && change) directory.invalidate(change);
       const settings = await this.deps.settings.systemSettings();
       const now = this.now();
       const systemWide = event.rulesPending ? await this.ruleRoutes(event, settings, now) : [];
@@ -173,3 +176,14 @@ export class FanoutWorker {
 }
 
 class LostLeaseError extends Error {}
+
+/**
+ * The product or product type a permission event created or deleted: the event's own object, or the
+ * one its link names. Only that one: a product's creation changes no product type's members.
+ */
+function permissionChange(event: DojoEvent): ProductChange | null {
+  const linked = (kind: "product" | "product_type") => (event.subject?.kind === kind ? event.subject.id : null);
+  if (PRODUCT_EVENTS.has(event.name)) return { productId: event.product?.id ?? linked("product") };
+  if (PRODUCT_TYPE_EVENTS.has(event.name)) return { productTypeId: event.productType?.id ?? linked("product_type") };
+  return null;
+}
