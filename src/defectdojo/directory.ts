@@ -48,6 +48,15 @@ export interface ProductScope {
 }
 
 /**
+ * What a product or product type event changed: the object it created or deleted, when the event
+ * names one (DefectDojo's `product_deleted` and `product_type_deleted` name none).
+ */
+export interface ProductChange {
+  productId?: number | null;
+  productTypeId?: number | null;
+}
+
+/**
  * For a re-check before a held or repeated message is sent: cached answers read before `since`
  * (epoch ms, this process's clock) are read again, so a change made while the message waited is seen.
  */
@@ -86,8 +95,12 @@ export interface DojoDirectory {
   productTags(productId: number): Promise<string[]>;
   /** Status and tags of findings by id, for routing rules; ids DefectDojo no longer has are missing. Not cached. */
   findingFacts(ids: number[]): Promise<Map<number, FindingFacts>>;
-  /** Drops cached memberships and products (a product or membership changed); keeps the user list. */
-  invalidate(): void;
+  /**
+   * Drops what a product or product type event changed: that object, its own members and groups, and
+   * the lookups by name. Users, global roles and group members are kept: creating or deleting a
+   * product changes none of them, and they grow with the users, so an event costs a few requests.
+   */
+  invalidate(change: ProductChange): void;
 }
 
 /**
@@ -108,8 +121,13 @@ const NO_PRODUCT: ProductScope = { productId: null, productTypeId: null };
 const NO_ROWS: never[] = [];
 /** Scopes whose viewers are remembered at once (see `memoized`). */
 const MAX_VIEWER_SETS = 1000;
-/** Cache keys `invalidate()` keeps: who exists does not change with products or memberships. */
-const KEPT_ON_INVALIDATE = "active_users";
+const ACTIVE_USERS_KEY = "active_users";
+/** Prefix of the cached product lookups by name (`sla_breach_combined`). */
+const PRODUCT_NAME_KEY = "product_named:";
+
+/** A listing's cache key: its path and filters, e.g. `product_members/?product_id=4`. */
+const listKey = (path: string, query: Record<string, number>) =>
+  `${path}?${Object.entries(query).map(([key, value]) => `${key}=${value}`).join("&")}`;
 
 export function createDojoDirectory(
   client: DojoClient,
@@ -166,7 +184,7 @@ export function createDojoDirectory(
 
   /** The product an SLA title names. Product names are unique in DefectDojo; the type's name settles any doubt. */
   const productByNames = (productTypeName: string, productName: string) =>
-    cached(`product_named:${productTypeName}\u0000${productName}`, async (): Promise<number | null> => {
+    cached(`${PRODUCT_NAME_KEY}${productTypeName}\u0000${productName}`, async (): Promise<number | null> => {
       // `name` is a substring filter in DefectDojo; `name_exact` ignores case only.
       const candidates = (await client.list("products/", { name_exact: productName }, productRow)).filter((p) => p.name === productName);
       if (candidates.length <= 1) return candidates[0]?.id ?? null;
@@ -178,7 +196,7 @@ export function createDojoDirectory(
   /** A 2.x-only list. A 404 means the instance now speaks the other model: detect it again next time. */
   const rbacList = <T>(path: string, query: Record<string, number>, row: z.ZodType<T>, since?: number): Promise<T[]> =>
     cached(
-      `${path}?${Object.entries(query).map(([key, value]) => `${key}=${value}`).join("&")}`,
+      listKey(path, query),
       () =>
         client.list(path, query, row).catch((error) => {
           if (error instanceof DojoApiError && error.kind === "not_found") model = undefined;
@@ -296,7 +314,7 @@ export function createDojoDirectory(
     activeUsers: (freshness) =>
       unavailableOnFailure(
         cached(
-          KEPT_ON_INVALIDATE,
+          ACTIVE_USERS_KEY,
           async () => {
             const rows = await client.list("users/", { is_active: "true" }, dojoUserRow);
             return new Map(rows.filter((row) => row.is_active).map((row) => [row.id, toUser(row)]));
@@ -364,8 +382,22 @@ export function createDojoDirectory(
         })(),
       ),
 
-    invalidate() {
-      for (const key of cache.keys()) if (key !== KEPT_ON_INVALIDATE) cache.delete(key);
+    // The viewers memoized for a scope are worked out again by themselves: a listing read again is a new input.
+    invalidate({ productId, productTypeId }) {
+      const changed: string[] = [];
+      if (productId != null) {
+        changed.push(`products/${productId}/`, listKey("product_members/", { product_id: productId }), listKey("product_groups/", { product_id: productId }));
+      }
+      if (productTypeId != null) {
+        changed.push(
+          `product_types/${productTypeId}/`,
+          listKey("product_type_members/", { product_type_id: productTypeId }),
+          listKey("product_type_groups/", { product_type_id: productTypeId }),
+        );
+      }
+      for (const key of changed) cache.delete(key);
+      // A new product can make a name resolve; a deleted one, a name two products shared.
+      for (const key of cache.keys()) if (key.startsWith(PRODUCT_NAME_KEY)) cache.delete(key);
     },
   };
   return directory;

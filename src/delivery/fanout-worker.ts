@@ -1,4 +1,5 @@
-import { DojoDirectory } from "../defectdojo/directory";
+import { DojoDirectory, ProductChange } from "../defectdojo/directory";
+import { DojoEvent } from "../events/dojo-event";
 import { Logger } from "../logging/logger";
 import { gatherFacts } from "../routing/event-facts";
 import { personalRoutes } from "../routing/personal-routes";
@@ -6,7 +7,6 @@ import { ruleRoutes } from "../routing/rule-routes";
 import { RouteTarget } from "../routing/system-routes";
 import { RoutingRuleStore } from "../storage/routing-rule-store";
 import { Database } from "../storage/database";
-import { DojoEvent } from "../events/dojo-event";
 import { EventEntity, FanoutStatus, SystemTarget } from "../storage/entities/event.entity";
 import { isPostgres, sql } from "../storage/sql";
 import { PreferencesStore } from "../storage/preferences-store";
@@ -22,8 +22,9 @@ const FANOUT_RETRY_BASE_MS = 2_000;
 const FANOUT_BATCH = 64;
 /** How long a replica holds events it is fanning out; one batch takes seconds at most. */
 const FANOUT_LEASE_MS = 30_000;
-/** Events whose objects change who may see what: membership and product caches are dropped first. */
-const PERMISSION_EVENTS = new Set(["product_added", "product_type_added", "product_deleted", "product_type_deleted"]);
+/** Events whose object changes who may see what: that object's cached answers are dropped first. */
+const PRODUCT_EVENTS = new Set(["product_added", "product_deleted"]);
+const PRODUCT_TYPE_EVENTS = new Set(["product_type_added", "product_type_deleted"]);
 
 export interface FanoutWorkerDeps {
   db: Database;
@@ -132,7 +133,8 @@ export class FanoutWorker {
    */
   private async resolve(event: PendingEvent, settings: SystemSettingsWithSecrets, now: number, log: Logger): Promise<Resolved> {
     const { directory } = this.deps;
-    if (directory && PERMISSION_EVENTS.has(event.name)) directory.invalidate();
+    const change = permissionChange(event.data);
+    if (directory && change) directory.invalidate(change);
     const systemWide = event.rulesPending ? await this.ruleRoutes(event, settings, now) : [];
     // Where the rules sent the event: decided now, or on an earlier try whose personal part was held.
     const ruleTargets = event.rulesPending ? systemWide.map(({ channel, target }) => ({ channel, target })) : event.ruleTargets;
@@ -229,3 +231,14 @@ type Resolved = {
   ruleTargets: EventEntity["ruleTargets"];
   next: { fanoutStatus: FanoutStatus; fanoutError: string | null } | ReturnType<FanoutWorker["retryOf"]>;
 };
+
+/**
+ * The product or product type a permission event created or deleted: the event's own object, or the
+ * one its link names. Only that one: a product's creation changes no product type's members.
+ */
+function permissionChange(event: DojoEvent): ProductChange | null {
+  const linked = (kind: "product" | "product_type") => (event.subject?.kind === kind ? event.subject.id : null);
+  if (PRODUCT_EVENTS.has(event.name)) return { productId: event.product?.id ?? linked("product") };
+  if (PRODUCT_TYPE_EVENTS.has(event.name)) return { productTypeId: event.productType?.id ?? linked("product_type") };
+  return null;
+}

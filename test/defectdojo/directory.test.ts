@@ -1,5 +1,5 @@
 import { createDojoClient, DOJO_PAGE_SIZE, DojoApiError, DojoClient } from "../../src/defectdojo/dojo-client";
-import { createDojoDirectory, DIRECTORY_TTL_MS, DojoDirectory, DojoUser, ProductScope } from "../../src/defectdojo/directory";
+import { createDojoDirectory, DIRECTORY_TTL_MS, DojoDirectory, DojoUser, Freshness, ProductScope } from "../../src/defectdojo/directory";
 import { textEvent } from "../../src/events/dojo-event";
 import { NotificationEvent } from "../../src/events/notification-event";
 import { parseWebhookPayload } from "../../src/events/webhook-payload";
@@ -94,8 +94,8 @@ describe.each<DojoAuthorizationModel>(["RBAC", "LEGACY"])("DojoDirectory against
   });
   afterEach(() => peer.close());
 
-  const viewersIn = async (scope: ProductScope) => {
-    const check = await directory.viewersOf(scope);
+  const viewersIn = async (scope: ProductScope, freshness?: Freshness) => {
+    const check = await directory.viewersOf(scope, freshness);
     return [...users.values()].filter((user) => check.mayView(user)).map((user) => user.username).sort();
   };
   const viewersOfEvent = async (name: string, body?: Record<string, unknown>) => viewersIn(await directory.productScope(event(name, body)));
@@ -185,10 +185,10 @@ describe.each<DojoAuthorizationModel>(["RBAC", "LEGACY"])("DojoDirectory against
         }
         expect(await viewersIn(PRODUCT_4)).toEqual(expected.product4);
 
-        // The same one-to-one rows, now given a role: both see every product.
+        // The same one-to-one rows, now given a role: both see every product once global roles are read again.
         peer.addGlobalRole({ userId: 11, role: DOJO_ROLES.READER });
         peer.addGlobalRole({ groupId: 15, role: DOJO_ROLES.READER });
-        directory.invalidate();
+        clock += DIRECTORY_TTL_MS;
         for (const scope of [PRODUCT_4, PRODUCT_9, { productId: null, productTypeId: 4 }]) {
           const check = await directory.viewersOf(scope);
           expect([check.mayView(users.get(11)!), check.mayView(users.get(12)!)]).toEqual([true, true]);
@@ -302,11 +302,11 @@ describe.each<DojoAuthorizationModel>(["RBAC", "LEGACY"])("DojoDirectory against
       expect(peer.apiCalls.length).toBe(calls);
     });
 
-    it("stops seeing at once after invalidate()", async () => {
+    it("stops seeing at once after invalidate() of the product", async () => {
       expect(await viewersIn(PRODUCT_4)).toContain("alice");
       removeAlice();
       expect(await viewersIn(PRODUCT_4)).toContain("alice");
-      directory.invalidate();
+      directory.invalidate({ productId: 4 });
       expect(await viewersIn(PRODUCT_4)).not.toContain("alice");
       expect(await viewersIn(PRODUCT_4)).toContain("admin");
     });
@@ -314,14 +314,107 @@ describe.each<DojoAuthorizationModel>(["RBAC", "LEGACY"])("DojoDirectory against
     if (model === "RBAC") {
       it("stops seeing through a group once they leave it", async () => {
         expect(await viewersIn(PRODUCT_4)).toEqual(expect.arrayContaining(["carol", "grace"]));
+        clock += 1;
+        const since = clock;
         peer.removeGroupMember(11, 4);
         peer.removeGlobalRole({ groupId: 13 });
-        directory.invalidate();
-        const after = await viewersIn(PRODUCT_4);
+        const after = await viewersIn(PRODUCT_4, { since });
         expect(after).not.toContain("carol");
         expect(after).not.toContain("grace");
       });
     }
+  });
+
+  // What creating or deleting a product or product type changes for authorization in DefectDojo:
+  // - a product type's creator becomes its Owner: 2.58.2-changelog dojo/product_type/views.py add_product_type
+  //   (line 109, right after form.save(), whose post_save signal in dojo/product_type/signals.py sends product_type_added)
+  //   and dojo/api_v2/views.py ProductTypeViewSet.perform_create (line 2089). 3.2 (HEAD) authorizes no creator:
+  //   dojo/product_type/ui/views.py add_product_type saves the form only, dojo/product_type/api/views.py has no perform_create.
+  // - a product's creation adds no member, in either ref: 2.58.2-changelog dojo/product/views.py new_product (line 954
+  //   saves the form only), dojo/api_v2/views.py ProductViewSet has no perform_create; 3.2 dojo/product/ui/views.py
+  //   new_product and dojo/product/api/views.py ProductViewSet likewise. Its viewers are its type's, its own members
+  //   (and in 3.2 the product's authorized_users), and global roles.
+  // - deleting one deletes its own members and groups (dojo/models.py Product_Member … Product_Type_Group: CASCADE), and
+  //   product_deleted / product_type_deleted name no object (dojo/product/signals.py and dojo/product_type/signals.py
+  //   product_post_delete: url=reverse("product") / reverse("product_type"), both refs).
+  // Users, global roles and group members change with none of these.
+  describe("after a product or product type event (invalidate)", () => {
+    const grant = (target: { productId?: number; productTypeId?: number }, userId: number) => {
+      if (model === "LEGACY") peer.authorize(target, userId);
+      else if (target.productId !== undefined) peer.addProductMember(target.productId, userId);
+      else peer.addProductTypeMember(target.productTypeId!, userId, DOJO_ROLES.OWNER);
+    };
+    const callsSince = (before: number) => peer.apiCalls.slice(before).map((path) => path.replace("/api/v2/", ""));
+
+    it("reads that product's own answers again, and nothing else", async () => {
+      peer.addProduct({ id: 20, name: "new below type 4", productTypeId: 4 });
+      const product20 = { productId: 20, productTypeId: 4 };
+      await viewersIn(PRODUCT_4);
+      expect(await viewersIn(product20)).not.toContain("bob");
+      grant({ productId: 20 }, 3);
+
+      directory.invalidate({ productId: 20 });
+      const before = peer.apiCalls.length;
+      expect(await viewersIn(PRODUCT_4)).toEqual(expected.product4);
+      expect(peer.apiCalls.length).toBe(before);
+      // Read again and worked out again (the memoized viewers compare their inputs by identity).
+      expect(await viewersIn(product20)).toContain("bob");
+      expect(callsSince(before)).toEqual(model === "RBAC" ? ["product_members/", "product_groups/"] : ["products/20/"]);
+      if (model === "RBAC") {
+        expect(peer.apiRequests.slice(-2).map((request) => request.query.product_id)).toEqual(["20", "20"]);
+      }
+    });
+
+    it("reads that product type's own answers again, and nothing else: its creator, made Owner after the event, is seen", async () => {
+      peer.addProductType({ id: 6, name: "new type" });
+      const type6 = { productId: null, productTypeId: 6 };
+      await viewersIn(PRODUCT_4);
+      expect(await viewersIn(type6)).not.toContain("bob");
+      grant({ productTypeId: 6 }, 3);
+
+      directory.invalidate({ productTypeId: 6 });
+      const before = peer.apiCalls.length;
+      expect(await viewersIn(PRODUCT_4)).toEqual(expected.product4);
+      expect(peer.apiCalls.length).toBe(before);
+      expect(await viewersIn(type6)).toContain("bob");
+      expect(callsSince(before)).toEqual(model === "RBAC" ? ["product_type_members/", "product_type_groups/"] : ["product_types/6/"]);
+    });
+
+    it("looks product names up again: a new product's name resolves", async () => {
+      expect(await directory.productScope(slaCombined("notif prod type", "brand new"))).toEqual(NO_PRODUCT);
+      peer.addProduct({ id: 22, name: "brand new", productTypeId: 4 });
+      expect(await directory.productScope(slaCombined("notif prod type", "brand new"))).toEqual(NO_PRODUCT);
+      directory.invalidate({ productId: 22 });
+      expect(await directory.productScope(slaCombined("notif prod type", "brand new"))).toEqual({ productId: 22, productTypeId: 4 });
+    });
+
+    it("that names no object (a deletion) reads only the name lookups again", async () => {
+      await viewersIn(PRODUCT_4);
+      await directory.productScope(about({ kind: "finding", id: 232 }));
+      directory.invalidate({});
+      const before = peer.apiCalls.length;
+      expect(await viewersIn(PRODUCT_4)).toEqual(expected.product4);
+      expect(await directory.productScope(about({ kind: "finding", id: 232 }))).toEqual(PRODUCT_4);
+      expect(peer.apiCalls.length).toBe(before);
+    });
+
+    it("costs a product's own listings however many users there are: global roles, group members and users are kept", async () => {
+      for (let id = 100; id < 1100; id++) peer.addUser({ id, username: `user${id}`, email: `user${id}@example.com` });
+      clock += DIRECTORY_TTL_MS;
+      await directory.activeUsers();
+      await viewersIn(PRODUCT_4);
+      const before = peer.apiCalls.length;
+      const events = 50;
+      for (let n = 0; n < events; n++) {
+        peer.addProduct({ id: 1000 + n, name: `burst ${n}`, productTypeId: 4 });
+        directory.invalidate({ productId: 1000 + n, productTypeId: null });
+        await directory.activeUsers();
+        await directory.viewersOf({ productId: 1000 + n, productTypeId: 4 });
+      }
+      expect(peer.apiCalls.length - before).toBe(events * (model === "RBAC" ? 2 : 1));
+      const resources = new Set(callsSince(before).map((path) => path.replace(/\d+\/$/, "N/")));
+      expect([...resources].sort()).toEqual(model === "RBAC" ? ["product_groups/", "product_members/"] : ["products/N/"]);
+    });
   });
 
   describe("users", () => {
@@ -357,7 +450,7 @@ describe.each<DojoAuthorizationModel>(["RBAC", "LEGACY"])("DojoDirectory against
 
     it("keeps the user list on invalidate(), and reads it again after DIRECTORY_TTL_MS", async () => {
       const before = peer.callsTo("users");
-      directory.invalidate();
+      directory.invalidate({ productId: 4, productTypeId: 4 });
       await directory.activeUsers();
       expect(peer.callsTo("users")).toBe(before);
       clock += DIRECTORY_TTL_MS;

@@ -76,7 +76,7 @@ describe.each<DojoAuthorizationModel>(["RBAC", "LEGACY"])("the recipient check b
 
     if (model === "RBAC") peer.removeProductMember(4, 2);
     else peer.unauthorize({ productId: 4 }, 2);
-    directory.invalidate();
+    directory.invalidate({ productId: 4 });
     expect(await check({ recipientUserId: 2, event: twoProducts() })).toEqual({ skip: "no_access", reason: "recipient may no longer view products 4, 9" });
   });
 
