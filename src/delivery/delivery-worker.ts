@@ -8,6 +8,7 @@ import { Metrics } from "../metrics/metrics";
 import { redactSecrets } from "../logging/redact";
 import { Database } from "../storage/database";
 import { DeliveryEntity, DeliveryStatus } from "../storage/entities/delivery.entity";
+import { EventEntity } from "../storage/entities/event.entity";
 import { presentedEvent } from "../routing/presentation";
 import { PreferencesStore } from "../storage/preferences-store";
 import { SecretBox, secretFields } from "../storage/secret-box";
@@ -71,6 +72,12 @@ export class DeliveryWorker {
   /** The keys of `inFlightPerTarget` that are personal targets (their bound is PERSONAL_MAX_IN_FLIGHT_PER_TARGET). */
   private readonly personalInFlight = new Set<string>();
   private readonly pausedUntil = new Map<string, number>();
+  /**
+   * The events of rows in flight, by id, and how many of those rows each has: a claim shares them
+   * instead of reading them again (a re-import's event can be tens of MB once parsed).
+   */
+  private readonly eventsInFlight = new Map<number, EventEntity>();
+  private readonly rowsPerEventInFlight = new Map<number, number>();
   /** Per process: each replica paces its own sends (see TargetPacer). */
   private readonly slackPacer: TargetPacer;
   private readonly retryTimers = new Set<NodeJS.Timeout>();
@@ -128,7 +135,7 @@ export class DeliveryWorker {
       inFlight: this.inFlightPerTarget,
       maxPersonal: PERSONAL_MAX_IN_FLIGHT_PER_TARGET,
       personal: this.personalInFlight,
-    });
+    }, this.eventsInFlight);
     // Read once for the rows claimed together (the secrets decrypted once), yet fresh for each claim.
     const context = rows.length > 0 ? this.readSendContext() : null;
     let postponed = false;
@@ -177,7 +184,10 @@ export class DeliveryWorker {
     const key = targetKey(row);
     this.inFlightPerTarget.set(key, (this.inFlightPerTarget.get(key) ?? 0) + 1);
     if (row.recipientUserId !== null) this.personalInFlight.add(key);
+    const event = row.event;
+    if (event) this.holdEvent(event);
     return this.track(this.attempt(row, context)).finally(() => {
+      if (event) this.releaseEvent(event);
       const left = (this.inFlightPerTarget.get(key) ?? 1) - 1;
       if (left > 0) this.inFlightPerTarget.set(key, left);
       else {
@@ -185,6 +195,20 @@ export class DeliveryWorker {
         this.personalInFlight.delete(key);
       }
     });
+  }
+
+  private holdEvent(event: EventEntity): void {
+    this.eventsInFlight.set(event.id, event);
+    this.rowsPerEventInFlight.set(event.id, (this.rowsPerEventInFlight.get(event.id) ?? 0) + 1);
+  }
+
+  private releaseEvent(event: EventEntity): void {
+    const left = (this.rowsPerEventInFlight.get(event.id) ?? 1) - 1;
+    if (left > 0) this.rowsPerEventInFlight.set(event.id, left);
+    else {
+      this.rowsPerEventInFlight.delete(event.id);
+      this.eventsInFlight.delete(event.id);
+    }
   }
 
   private track(work: Promise<void>): Promise<void> {

@@ -5,7 +5,7 @@ import { Database } from "../storage/database";
 import { groupCommit } from "../storage/group-commit";
 import { isPostgres, sql } from "../storage/sql";
 import { DeliveryEntity, DeliveryStatus } from "../storage/entities/delivery.entity";
-import { EventSource, FanoutStatus } from "../storage/entities/event.entity";
+import { EventEntity, EventSource, FanoutStatus } from "../storage/entities/event.entity";
 
 /** Rows per INSERT: 12 columns × 500 rows stays far below SQLite's 32,766 bound parameters. */
 const INSERT_BATCH_ROWS = 500;
@@ -131,13 +131,15 @@ export async function claimDue(
   now: number,
   leaseMs: number,
   perTarget: TargetBound = { max: Infinity, inFlight: new Map() },
+  /** Events the caller already holds (its rows in flight), by id: shared instead of read again. */
+  heldEvents?: ReadonlyMap<number, EventEntity>,
 ): Promise<DeliveryEntity[]> {
   if (limit <= 0) return [];
   // A lease lost to a power cut costs nothing: a restart frees every lease anyway.
   const ids = await db.write((manager) => leaseWithinTargetBound(manager, limit, now, leaseMs, perTarget), {
     durable: false,
   });
-  return loadWithEvents(db, ids);
+  return loadWithEvents(db, ids, heldEvents);
 }
 
 /** Where a row goes (channel and target): the unit of the in-flight bound and of a 429 pause. */
@@ -240,9 +242,20 @@ export async function claimById(db: Database, id: number, now: number, leaseMs: 
   return row ?? null;
 }
 
-function loadWithEvents(db: Database, ids: number[]): Promise<DeliveryEntity[]> {
-  if (ids.length === 0) return Promise.resolve([]);
-  return db.manager.find(DeliveryEntity, { where: { id: In(ids) }, relations: { event: true }, order: { id: "ASC" } });
+/**
+ * The rows with their events, each event read and parsed once however many rows it has: its data
+ * can be tens of MB (a re-import's findings), and a join would bring and parse it once per row.
+ * Events in `held` (those of rows already in flight) are shared, not read again: an event's
+ * name, source and data never change once stored.
+ */
+async function loadWithEvents(db: Database, ids: number[], held: ReadonlyMap<number, EventEntity> = new Map()): Promise<DeliveryEntity[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.manager.find(DeliveryEntity, { where: { id: In(ids) }, order: { id: "ASC" } });
+  const missing = [...new Set(rows.map((row) => row.eventId))].filter((id) => !held.has(id));
+  const loaded = missing.length > 0 ? await db.manager.find(EventEntity, { where: { id: In(missing) } }) : [];
+  const read = new Map(loaded.map((event) => [event.id, event]));
+  for (const row of rows) row.event = held.get(row.eventId) ?? read.get(row.eventId);
+  return rows;
 }
 
 /** Records the outcome of one attempt and frees the lease. */

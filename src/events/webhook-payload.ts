@@ -21,24 +21,38 @@ const findingItem = z.object({
   severity: z.string().nullish(),
   url_ui: url,
 });
-// Stops at the first bad item: zod reports every bad element of an array, and a body of millions of
-// wrong items (within WEBHOOK_MAX_BYTES) would build gigabytes of issues before the 400.
+type FindingItem = z.infer<typeof findingItem>;
+
+/**
+ * Checks the items one by one, handing each good one to `take`. Stops at the first bad item: zod
+ * reports every bad element of an array, and a body of millions of wrong items (within
+ * WEBHOOK_MAX_BYTES) would build gigabytes of issues before the 400.
+ */
+function eachFinding(items: unknown[], ctx: z.core.$RefinementCtx, take: (finding: FindingItem) => void): boolean {
+  for (const [index, item] of items.entries()) {
+    const parsed = findingItem.safeParse(item);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        ctx.issues.push({ code: "custom", message: issue.message, path: [index, ...issue.path], input: item });
+      }
+      return false;
+    }
+    take(parsed.data);
+  }
+  return true;
+}
+
 const findingList = z
   .array(z.unknown())
   .transform((items, ctx) => {
-    const findings: Array<z.infer<typeof findingItem>> = [];
-    for (const [index, item] of items.entries()) {
-      const parsed = findingItem.safeParse(item);
-      if (!parsed.success) {
-        for (const issue of parsed.error.issues) {
-          ctx.issues.push({ code: "custom", message: issue.message, path: [index, ...issue.path], input: item });
-        }
-        return z.NEVER;
-      }
-      findings.push(parsed.data);
-    }
-    return findings;
+    const findings: FindingItem[] = [];
+    return eachFinding(items, ctx, (finding) => findings.push(finding)) ? findings : z.NEVER;
   })
+  .optional();
+// Lists only counted (a re-import lists every untouched finding): checked alike, nothing copied.
+const countedFindingList = z
+  .array(z.unknown())
+  .transform((items, ctx) => (eachFinding(items, ctx, () => {}) ? items.length : z.NEVER))
   .optional();
 
 const webhookBody = z.object({
@@ -58,10 +72,10 @@ const webhookBody = z.object({
       new: findingList,
       reactivated: findingList,
       mitigated: findingList,
-      untouched: findingList,
+      untouched: countedFindingList,
       new_duplicate: findingList,
       reactivated_duplicate: findingList,
-      untouched_duplicate: findingList,
+      untouched_duplicate: countedFindingList,
     })
     .nullish(),
 });
@@ -146,9 +160,9 @@ function scanFindings(findings: NonNullable<WebhookBody["findings"]>): ScanFindi
     new: (findings.new ?? []).map(findingRef),
     reactivated: (findings.reactivated ?? []).map(findingRef),
     mitigated: (findings.mitigated ?? []).map(findingRef),
-    untouchedCount: count(findings.untouched),
+    untouchedCount: findings.untouched ?? 0,
     duplicateCount:
-      count(findings.new_duplicate) + count(findings.reactivated_duplicate) + count(findings.untouched_duplicate),
+      count(findings.new_duplicate) + count(findings.reactivated_duplicate) + (findings.untouched_duplicate ?? 0),
     newDuplicateIds: (findings.new_duplicate ?? []).map((finding) => finding.id),
     reactivatedDuplicateIds: (findings.reactivated_duplicate ?? []).map((finding) => finding.id),
   };

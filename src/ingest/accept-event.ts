@@ -102,12 +102,18 @@ export function createEventIntake(deps: EventIntakeDeps): EventIntake {
     return results;
   });
 
+  async function storeKeyed(arrival: Arrival): Promise<StoreResult> {
+    const result = await storeArrival(arrival);
+    deps.metrics?.eventReceived(arrival.source, arrival.event.name, result.stored);
+    if (result.stored) deps.onStored();
+    return result;
+  }
+
   return {
-    async accept(event, rawBody, source = "webhook") {
-      const result = await storeArrival({ event, keys: idempotencyKeys(event, rawBody, Date.now()), source });
-      deps.metrics?.eventReceived(source, event.name, result.stored);
-      if (result.stored) deps.onStored();
-      return result;
+    accept(event, rawBody, source = "webhook") {
+      // Not async: an async function holds its arguments while it waits, and the raw body (up to
+      // WEBHOOK_MAX_BYTES) is needed only for the keys, not while the event is stored.
+      return storeKeyed({ event, keys: idempotencyKeys(event, rawBody, Date.now()), source });
     },
     async acceptPolled(events, alongside) {
       const results = await deps.db.write(async (manager) => {

@@ -48,6 +48,20 @@ for (const backend of BOTH_DATABASES) backend.describe(`outbox on ${backend.name
     expect(await claimDue(database.db, 10, 31_001, 30_000)).toHaveLength(2);
   });
 
+  it("reads an event once for all its rows in a claim, and shares the events the claimer already holds", async () => {
+    await store(["a"], 1000);
+    const [slack, mail] = await claimDue(database.db, 10, 1000, 30_000);
+    // One parsed copy of the event's data, however many rows it has (a re-import's data runs to tens of MB).
+    expect(slack.event).toBe(mail.event);
+    expect(slack.event).toMatchObject({ id: slack.eventId, name: "product_added", data: { title: "notif prod" } });
+
+    await releaseAllLeases(database.db);
+    const held = new Map([[slack.eventId, slack.event!]]);
+    const again = await claimDue(database.db, 10, 1001, 30_000, undefined, held);
+    expect(again.map((row) => row.event)).toEqual([slack.event, slack.event]);
+    expect(again[0].event).toBe(slack.event);
+  });
+
   it("leaves rows whose next attempt is in the future, and finished rows, alone", async () => {
     await store(["a"], 1000);
     const [slack, mail] = await claimDue(database.db, 10, 1000, 30_000);

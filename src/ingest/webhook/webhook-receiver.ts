@@ -24,7 +24,10 @@ export interface WebhookReceiverOptions {
   headerValue: string | null;
   maxBodyBytes: number;
   logger: Logger;
-  /** Stores the event and its outbox rows durably; resolves only once they are committed. */
+  /**
+   * Stores the event and its outbox rows durably; resolves only once they are committed. The raw
+   * body is for the idempotency keys: let go of it before waiting on the database.
+   */
   accept(event: DojoEvent, rawBody: Buffer): Promise<AcceptOutcome>;
   /** Stores an authenticated request the bridge cannot use (never sent); resolves with its id once committed. */
   keepAside(request: KeptAsideRequest): Promise<number>;
@@ -117,9 +120,21 @@ export function createWebhookReceiver(options: WebhookReceiverOptions) {
       return aside(KeptAsideReason.NAMES_NOTHING, "the event names nothing: no title, no DefectDojo object, no url_ui", size, body);
     }
 
+    let storing: Promise<AcceptOutcome>;
+    try {
+      storing = options.accept(event, body);
+    } catch (error) {
+      storing = Promise.reject(error);
+    }
+    // Awaited in a function of its own: this one would hold the raw body (up to WEBHOOK_MAX_BYTES,
+    // needed only for the idempotency keys) until the event is stored.
+    return answerStored(res, eventName, storing);
+  };
+
+  async function answerStored(res: ServerResponse, eventName: string, storing: Promise<AcceptOutcome>): Promise<void> {
     let outcome: AcceptOutcome;
     try {
-      outcome = await options.accept(event, body);
+      outcome = await storing;
     } catch (error) {
       log.error({ err: error, event: eventName }, "could not store webhook event");
       return unavailable(res, "the event could not be stored; nothing was kept");
@@ -129,7 +144,7 @@ export function createWebhookReceiver(options: WebhookReceiverOptions) {
       status: outcome.stored ? "accepted" : "duplicate",
       eventId: outcome.eventId,
     });
-  };
+  }
 
   async function keepAside(res: ServerResponse, request: KeptAsideRequest): Promise<void> {
     let id: number;
