@@ -33,6 +33,9 @@ export const RECHECK_MAX_HOLD_MS = 5 * 60_000;
  */
 export const PERSONAL_MAX_IN_FLIGHT_PER_TARGET = 2;
 
+/** How long a claim after a send waits for other sends to end and join it. */
+const CLAIM_GATHER_MS = 2;
+
 export interface DeliveryWorkerDeps {
   db: Database;
   settings: SettingsStore;
@@ -86,6 +89,8 @@ export class DeliveryWorker {
   /** While DefectDojo could not be read for a re-check: personal messages wait until then without asking it again. */
   private recheckBlockedUntil = 0;
   private recheckFailures = 0;
+  /** The claim that sends ending now wait for (see wakeAfterSend). */
+  private claimSoon: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: DeliveryWorkerDeps) {
     this.recordAttempt = attemptRecorder(deps.db);
@@ -110,6 +115,7 @@ export class DeliveryWorker {
   /** Stops taking work and waits for the sends in flight to finish; unsent rows stay in the outbox. */
   async stop(): Promise<void> {
     await this.loop.stop();
+    clearTimeout(this.claimSoon);
     for (const timer of this.retryTimers) clearTimeout(timer);
     this.retryTimers.clear();
     await Promise.allSettled([...this.inFlight]);
@@ -165,13 +171,18 @@ export class DeliveryWorker {
 
   /**
    * Claims again once the target whose send ended has half its slots free, rather than after every
-   * send: each claim is a transaction and a scan of the due rows, and claiming a row at a time made
-   * those most of a delivery's cost. Every target's sends end, so every target gets its turn.
+   * send, and a moment later, so the sends ending meanwhile share that claim: each claim is a
+   * transaction and a scan of the due rows, and claiming a row at a time made those most of a
+   * delivery's cost. Every target's sends end, so every target gets its turn.
    */
   private wakeAfterSend(key: string, personal: boolean): void {
     const { maxInFlightPerTarget } = this.deps.tuning;
     const bound = personal ? Math.min(maxInFlightPerTarget, PERSONAL_MAX_IN_FLIGHT_PER_TARGET) : maxInFlightPerTarget;
-    if ((this.inFlightPerTarget.get(key) ?? 0) <= Math.floor(bound / 2)) this.wake();
+    if ((this.inFlightPerTarget.get(key) ?? 0) > Math.floor(bound / 2) || this.claimSoon) return;
+    this.claimSoon = setTimeout(() => {
+      this.claimSoon = undefined;
+      this.wake();
+    }, CLAIM_GATHER_MS);
   }
 
   /** Settings and templates as they are now, for the rows of one claim. */

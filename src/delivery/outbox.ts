@@ -272,6 +272,13 @@ export interface AttemptOutcome {
  * transaction (group commit): a busy worker would otherwise spend a commit, one fsync, per send,
  * and the webhook receiver's commits would queue behind them.
  */
+/**
+ * How long an attempt's outcome waits for others to share its commit: sends end one by one, and a
+ * synced commit each was much of a delivery's cost. A crash in that time sends those rows again,
+ * as a crash during any send would.
+ */
+const RECORD_GATHER_MS = 5;
+
 export function attemptRecorder(db: Database): (id: number, outcome: AttemptOutcome) => Promise<void> {
   const record = groupCommit<{ id: number; outcome: AttemptOutcome }, void>(db, async (manager, batch) => {
     for (const { id, outcome } of batch) {
@@ -291,7 +298,7 @@ export function attemptRecorder(db: Database): (id: number, outcome: AttemptOutc
       );
     }
     return batch.map(() => undefined);
-  });
+  }, { gatherMs: RECORD_GATHER_MS });
   return (id, outcome) => record({ id, outcome });
 }
 

@@ -9,6 +9,8 @@ import { Database } from "./database";
 export function groupCommit<T, R>(
   db: Database,
   work: (manager: EntityManager, batch: T[]) => Promise<R[]>,
+  /** How long the first write waits for others to join (0: the rest of this turn of the event loop). */
+  options: { gatherMs?: number } = {},
 ): (item: T) => Promise<R> {
   type Waiting = { item: T; resolve(result: R): void; reject(error: unknown): void };
   let waiting: Waiting[] = [];
@@ -43,7 +45,8 @@ export function groupCommit<T, R>(
       if (!queued) {
         queued = true;
         // After the I/O phase: everything that arrived in this turn of the event loop joins.
-        setImmediate(commit);
+        if (options.gatherMs) setTimeout(commit, options.gatherMs);
+        else setImmediate(commit);
       }
     });
 }
