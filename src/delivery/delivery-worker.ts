@@ -19,6 +19,7 @@ import { DeliveryError } from "../channels/delivery-error";
 import { attemptRecorder, claimById, claimDue, holdUnchecked, postpone, releaseAllLeases, targetKey } from "./outbox";
 import { RecipientCheck, RecipientVerdict } from "./recipient-check";
 import { TargetPacer } from "./pacing";
+import { eventLoopPressure } from "./ingest-first";
 import { WakeableLoop } from "./wakeable-loop";
 
 /** A crashed worker's rows come back after this long; a live one finishes a send well within it. */
@@ -32,6 +33,9 @@ export const RECHECK_MAX_HOLD_MS = 5 * 60_000;
  * take more of the worker's slots than this.
  */
 export const PERSONAL_MAX_IN_FLIGHT_PER_TARGET = 2;
+
+/** Sends in flight while the event loop is busy (see eventLoopPressure). */
+const BUSY_CONCURRENCY = 4;
 
 /** How long a claim after a send waits for other sends to end and join it. */
 const CLAIM_GATHER_MS = 2;
@@ -89,6 +93,7 @@ export class DeliveryWorker {
   /** While DefectDojo could not be read for a re-check: personal messages wait until then without asking it again. */
   private recheckBlockedUntil = 0;
   private recheckFailures = 0;
+  private readonly pressure = eventLoopPressure();
   /** The claim that sends ending now wait for (see wakeAfterSend). */
   private claimSoon: NodeJS.Timeout | undefined;
 
@@ -115,6 +120,7 @@ export class DeliveryWorker {
   /** Stops taking work and waits for the sends in flight to finish; unsent rows stay in the outbox. */
   async stop(): Promise<void> {
     await this.loop.stop();
+    this.pressure.stop();
     clearTimeout(this.claimSoon);
     for (const timer of this.retryTimers) clearTimeout(timer);
     this.retryTimers.clear();
@@ -134,7 +140,8 @@ export class DeliveryWorker {
   }
 
   private async tick(): Promise<void> {
-    const free = this.deps.tuning.concurrency - this.inFlight.size;
+    const { concurrency } = this.deps.tuning;
+    const free = (this.pressure.busy() ? Math.min(concurrency, BUSY_CONCURRENCY) : concurrency) - this.inFlight.size;
     if (free <= 0) return;
     const rows = await claimDue(this.deps.db, free, this.now(), LEASE_MS, {
       max: this.deps.tuning.maxInFlightPerTarget,
