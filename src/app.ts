@@ -24,6 +24,7 @@ import { createReadinessHandler, DOJO_READINESS_TIMEOUT_MS } from "./http/readin
 import { createMetrics } from "./metrics/metrics";
 import { createMetricsHandler } from "./metrics/metrics-handler";
 import { outboxStats } from "./metrics/outbox-stats";
+import { createRecentEvents } from "./events/recent-events";
 import { createEventIntake } from "./ingest/accept-event";
 import { createKeepAside } from "./ingest/keep-aside";
 import { createWebhookReceiver } from "./ingest/webhook/webhook-receiver";
@@ -134,8 +135,10 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
     onDigestsClosed: () => worker.wake(),
     pollIntervalMs: config.delivery.pollIntervalMs,
   });
+  const recentEvents = createRecentEvents();
   // Always running: routing rules are applied here even without DefectDojo's API.
   const fanout = new FanoutWorker({
+    recentEvents,
     db,
     settings,
     preferences,
@@ -152,6 +155,7 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
     rules,
     personalSubscriptions: directory ? preferences : null,
     metrics,
+    recentEvents,
     onStored: () => {
       worker.wake();
       fanout.wake();

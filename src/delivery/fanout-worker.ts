@@ -1,5 +1,6 @@
 import { DojoDirectory, ProductChange } from "../defectdojo/directory";
 import { DojoEvent } from "../events/dojo-event";
+import { RecentEvents } from "../events/recent-events";
 import { Logger } from "../logging/logger";
 import { gatherFacts } from "../routing/event-facts";
 import { personalRoutes } from "../routing/personal-routes";
@@ -34,6 +35,8 @@ export interface FanoutWorkerDeps {
   /** Null when DefectDojo's API is not configured: no personal notifications, and rules see only what events carry. */
   directory: DojoDirectory | null;
   logger: Logger;
+  /** Events the intake just stored, handed over in memory (see createRecentEvents). */
+  recentEvents?: RecentEvents;
   /** Called after outbox rows were stored, to wake the delivery worker. */
   onRoutesStored(): void;
   /** Called after messages joined a digest window, to wake the digest worker. */
@@ -101,16 +104,24 @@ export class FanoutWorker {
       async (manager) => {
         const rows: PendingEventRow[] = await sql(
           manager,
-          `SELECT id, name, data, rules_pending, rule_targets, fanout_attempts FROM event
+          `SELECT id, name, rules_pending, rule_targets, fanout_attempts FROM event
             WHERE fanout_status = ? AND fanout_next_at <= ? ORDER BY id LIMIT ${FANOUT_BATCH}${isPostgres(manager) ? " FOR UPDATE SKIP LOCKED" : ""}`,
           [FanoutStatus.PENDING, this.now()],
         );
         if (rows.length === 0) return [];
-        await sql(manager, `UPDATE event SET fanout_next_at = ? WHERE id IN (${rows.map(() => "?").join(", ")})`, [lease, ...rows.map((row) => row.id)]);
-        return rows.map((row) => ({
-          id: Number(row.id),
+        const ids = rows.map((row) => Number(row.id));
+        const placeholders = ids.map(() => "?").join(", ");
+        await sql(manager, `UPDATE event SET fanout_next_at = ? WHERE id IN (${placeholders})`, [lease, ...ids]);
+        // Events the intake handed over are not read and parsed again.
+        const handedOver = new Map(ids.map((id) => [id, this.deps.recentEvents?.take(id)]));
+        const unread = ids.filter((id) => handedOver.get(id) === undefined);
+        const read: Array<{ id: number | string; data: string }> =
+          unread.length === 0 ? [] : await sql(manager, `SELECT id, data FROM event WHERE id IN (${unread.map(() => "?").join(", ")})`, unread);
+        const data = new Map(read.map((row) => [Number(row.id), JSON.parse(row.data) as DojoEvent]));
+        return rows.map((row, i) => ({
+          id: ids[i],
           name: row.name,
-          data: JSON.parse(row.data) as DojoEvent,
+          data: handedOver.get(ids[i]) ?? data.get(ids[i])!,
           rulesPending: Boolean(row.rules_pending),
           ruleTargets: row.rule_targets === null ? null : (JSON.parse(row.rule_targets) as SystemTarget[]),
           fanoutAttempts: Number(row.fanout_attempts),
@@ -223,7 +234,7 @@ export class FanoutWorker {
 
 /** What the fan-out reads of a pending event. */
 type PendingEvent = Pick<EventEntity, "id" | "name" | "data" | "rulesPending" | "ruleTargets" | "fanoutAttempts">;
-type PendingEventRow = { id: number | string; name: string; data: string; rules_pending: number | boolean; rule_targets: string | null; fanout_attempts: number | string };
+type PendingEventRow = { id: number | string; name: string; rules_pending: number | boolean; rule_targets: string | null; fanout_attempts: number | string };
 
 type Resolved = {
   systemWide: RouteTarget[];

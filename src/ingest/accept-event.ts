@@ -3,6 +3,7 @@ import { storeEventIn, StoreResult } from "../delivery/outbox";
 import { DojoEvent } from "../events/dojo-event";
 import { idempotencyKeys } from "../events/idempotency";
 import { isSilentEvent, NotificationEvent } from "../events/notification-event";
+import { RecentEvents } from "../events/recent-events";
 import { Metrics } from "../metrics/metrics";
 import { systemRoutes } from "../routing/system-routes";
 import { Database } from "../storage/database";
@@ -26,6 +27,8 @@ export interface EventIntakeDeps {
   onStored(): void;
   /** Counts events stored and duplicates (dojo_relay_events_received_total). */
   metrics?: Metrics;
+  /** Where webhook events queued for the fan-out are handed to it in memory. */
+  recentEvents?: RecentEvents;
 }
 
 /** An event found by polling, with what its idempotency key is made of. */
@@ -88,22 +91,25 @@ export function createEventIntake(deps: EventIntakeDeps): EventIntake {
       : rulesPending || (await routing.anySubscriber(event.setting))
         ? FanoutStatus.PENDING
         : FanoutStatus.SKIPPED;
-    return storeEventIn(manager, { event, source, idempotencyKeys: keys, receivedAt, fanout, rulesPending }, async () =>
+    const result = await storeEventIn(manager, { event, source, idempotencyKeys: keys, receivedAt, fanout, rulesPending }, async () =>
       rulesPending ? [] : routing.routes(event),
     );
+    return { result, fanoutPending: result.stored && fanout === FanoutStatus.PENDING };
   }
 
   // Requests arriving together share one transaction, so a burst costs one commit per batch.
-  type Arrival = { event: DojoEvent; keys: string[]; source: EventSource };
-  const storeArrival = groupCommit<Arrival, StoreResult>(deps.db, async (manager, batch) => {
+  type Arrival = { event: DojoEvent; keys: string[]; source: EventSource; sizeBytes: number };
+  const storeArrival = groupCommit<Arrival, Awaited<ReturnType<typeof store>>>(deps.db, async (manager, batch) => {
     const routes = routesIn();
-    const results: StoreResult[] = [];
+    const results: Array<Awaited<ReturnType<typeof store>>> = [];
     for (const { event, keys, source } of batch) results.push(await store(manager, routes, event, keys, source));
     return results;
   });
 
   async function storeKeyed(arrival: Arrival): Promise<StoreResult> {
-    const result = await storeArrival(arrival);
+    const { result, fanoutPending } = await storeArrival(arrival);
+    // Committed: the fan-out may take it from here.
+    if (fanoutPending) deps.recentEvents?.remember(result.eventId, arrival.event, arrival.sizeBytes);
     deps.metrics?.eventReceived(arrival.source, arrival.event.name, result.stored);
     if (result.stored) deps.onStored();
     return result;
@@ -113,14 +119,14 @@ export function createEventIntake(deps: EventIntakeDeps): EventIntake {
     accept(event, rawBody, source = "webhook") {
       // Not async: an async function holds its arguments while it waits, and the raw body (up to
       // WEBHOOK_MAX_BYTES) is needed only for the keys, not while the event is stored.
-      return storeKeyed({ event, keys: idempotencyKeys(event, rawBody, Date.now()), source });
+      return storeKeyed({ event, keys: idempotencyKeys(event, rawBody, Date.now()), source, sizeBytes: rawBody.length });
     },
     async acceptPolled(events, alongside) {
       const results = await deps.db.write(async (manager) => {
         const routes = routesIn();
         const stored: StoreResult[] = [];
         for (const { event, occurredAt } of events) {
-          stored.push(await store(manager, routes, event, idempotencyKeys(event, JSON.stringify(event), occurredAt), "poll"));
+          stored.push((await store(manager, routes, event, idempotencyKeys(event, JSON.stringify(event), occurredAt), "poll")).result);
         }
         await alongside(manager);
         return stored;
