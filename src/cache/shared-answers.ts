@@ -12,6 +12,8 @@ export interface SharedAnswers<T> {
   get(key: string, read: () => Promise<T>, options?: { since?: number; refresh?: boolean }): Promise<T>;
   /** Forgets one answer (a read in progress carries on for those already waiting). */
   delete(key: string): void;
+  /** Forgets every answer. */
+  clear(): void;
   keys(): string[];
 }
 
@@ -38,6 +40,7 @@ export function createSharedAnswers<T>(options: { max: number; ttlMs: number; no
       return entry.answer;
     },
     delete: (key) => void cache.delete(key),
+    clear: () => cache.clear(),
     keys: () => [...cache.keys()],
   };
 }

@@ -122,8 +122,8 @@ const NO_ROWS: never[] = [];
 /** Scopes whose viewers are remembered at once (see `memoized`). */
 const MAX_VIEWER_SETS = 1000;
 const ACTIVE_USERS_KEY = "active_users";
-/** Prefix of the cached product lookups by name (`sla_breach_combined`). */
-const PRODUCT_NAME_KEY = "product_named:";
+/** Product lookups by name (`sla_breach_combined`) kept at once: a few per product with SLA alerts. */
+const PRODUCT_NAMES_MAX = 1000;
 
 /** A listing's cache key: its path and filters, e.g. `product_members/?product_id=4`. */
 const listKey = (path: string, query: Record<string, number>) =>
@@ -137,6 +137,9 @@ export function createDojoDirectory(
   const now = options.now ?? Date.now;
   // Events name ever new findings and tests: the bound keeps the cache small between expiries.
   const cache = createSharedAnswers<unknown>({ max: options.maxEntries ?? DIRECTORY_CACHE_MAX, ttlMs, now });
+  // Apart from the rest: any product event may change what a name finds, so they all go at once,
+  // without looking through every other answer.
+  const productsByName = createSharedAnswers<number | null>({ max: PRODUCT_NAMES_MAX, ttlMs, now });
   let model: Promise<AuthorizationModel> | undefined;
 
   /** One shared answer per key (see SharedAnswers); one read before `since` is read again. */
@@ -184,7 +187,7 @@ export function createDojoDirectory(
 
   /** The product an SLA title names. Product names are unique in DefectDojo; the type's name settles any doubt. */
   const productByNames = (productTypeName: string, productName: string) =>
-    cached(`${PRODUCT_NAME_KEY}${productTypeName}\u0000${productName}`, async (): Promise<number | null> => {
+    productsByName.get(`${productTypeName}\u0000${productName}`, async (): Promise<number | null> => {
       // `name` is a substring filter in DefectDojo; `name_exact` ignores case only.
       const candidates = (await client.list("products/", { name_exact: productName }, productRow)).filter((p) => p.name === productName);
       if (candidates.length <= 1) return candidates[0]?.id ?? null;
@@ -397,7 +400,7 @@ export function createDojoDirectory(
       }
       for (const key of changed) cache.delete(key);
       // A new product can make a name resolve; a deleted one, a name two products shared.
-      for (const key of cache.keys()) if (key.startsWith(PRODUCT_NAME_KEY)) cache.delete(key);
+      productsByName.clear();
     },
   };
   return directory;

@@ -54,6 +54,15 @@ describe("shared answers (the one cache in front of DefectDojo, Slack and the re
     expect(cache.keys().sort()).toEqual(["a", "b"]);
   });
 
+  it("forgets every answer on clear", async () => {
+    const cache = answers();
+    for (const key of ["a", "b"]) await cache.get(key, reader(key));
+    cache.clear();
+    expect(cache.keys()).toEqual([]);
+    await cache.get("a", reader("a"));
+    expect(reads).toEqual(["a", "b", "a"]);
+  });
+
   it("reads again for an asker who wants an answer read since a moment, or fresh, and shares that", async () => {
     const cache = answers();
     await cache.get("a", reader("a", "old"));
