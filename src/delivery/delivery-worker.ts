@@ -166,7 +166,7 @@ export class DeliveryWorker {
         postponed = true;
       } else {
         void this.send(row, context!).then(
-          () => this.wakeAfterSend(key, row.recipientUserId !== null),
+          () => this.wakeAfterSend(),
           // The row keeps its lease and is retried when the lease expires.
           (error) => this.deps.logger.error({ err: error, deliveryId: row.id }, "could not record a delivery attempt"),
         );
@@ -177,15 +177,12 @@ export class DeliveryWorker {
   }
 
   /**
-   * Claims again once the target whose send ended has half its slots free, rather than after every
-   * send, and a moment later, so the sends ending meanwhile share that claim: each claim is a
-   * transaction and a scan of the due rows, and claiming a row at a time made those most of a
-   * delivery's cost. Every target's sends end, so every target gets its turn.
+   * Claims again a moment after a send ends, so the sends ending meanwhile share that claim: each
+   * claim is a transaction and a scan of the due rows, and a claim per send made those much of a
+   * delivery's cost. A target's free slot is filled within CLAIM_GATHER_MS.
    */
-  private wakeAfterSend(key: string, personal: boolean): void {
-    const { maxInFlightPerTarget } = this.deps.tuning;
-    const bound = personal ? Math.min(maxInFlightPerTarget, PERSONAL_MAX_IN_FLIGHT_PER_TARGET) : maxInFlightPerTarget;
-    if ((this.inFlightPerTarget.get(key) ?? 0) > Math.floor(bound / 2) || this.claimSoon) return;
+  private wakeAfterSend(): void {
+    if (this.claimSoon) return;
     this.claimSoon = setTimeout(() => {
       this.claimSoon = undefined;
       this.wake();
