@@ -251,10 +251,13 @@ export async function claimById(db: Database, id: number, now: number, leaseMs: 
 async function loadWithEvents(db: Database, ids: number[], held: ReadonlyMap<number, EventEntity> = new Map()): Promise<DeliveryEntity[]> {
   if (ids.length === 0) return [];
   const rows = await db.manager.find(DeliveryEntity, { where: { id: In(ids) }, order: { id: "ASC" } });
-  const missing = [...new Set(rows.map((row) => row.eventId))].filter((id) => !held.has(id));
-  const loaded = missing.length > 0 ? await db.manager.find(EventEntity, { where: { id: In(missing) } }) : [];
-  const read = new Map(loaded.map((event) => [event.id, event]));
-  for (const row of rows) row.event = held.get(row.eventId) ?? read.get(row.eventId);
+  // Taken from `held` before the read below: a send ending during it lets its event go from there.
+  const events = new Map<number, EventEntity | undefined>(rows.map((row) => [row.eventId, held.get(row.eventId)]));
+  const missing = [...events].filter(([, event]) => !event).map(([id]) => id);
+  if (missing.length > 0) {
+    for (const event of await db.manager.find(EventEntity, { where: { id: In(missing) } })) events.set(event.id, event);
+  }
+  for (const row of rows) row.event = events.get(row.eventId);
   return rows;
 }
 

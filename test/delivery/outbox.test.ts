@@ -62,6 +62,32 @@ for (const backend of BOTH_DATABASES) backend.describe(`outbox on ${backend.name
     expect(again[0].event).toBe(slack.event);
   });
 
+  it("keeps a held event for its rows when the send holding it ends during the claim", async () => {
+    const first = await store(["a"], 1000);
+    await store(["b"], 1000);
+    const [slack] = await claimDue(database.db, 1, 1000, 30_000);
+    await releaseAllLeases(database.db);
+    // The claimer's own map: a send of event "a" ends (and lets it go) right after the claim looked
+    // it up, while the claim still reads event "b". Its rows once came back with no event and FAILED.
+    class ReleasedOnceSeen extends Map<number, EventEntity> {
+      override get(id: number) {
+        const event = super.get(id);
+        this.delete(id);
+        return event;
+      }
+      override has(id: number) {
+        const held = super.has(id);
+        this.delete(id);
+        return held;
+      }
+    }
+    const held = new ReleasedOnceSeen([[first.eventId, slack.event!]]);
+    const rows = await claimDue(database.db, 10, 1001, 30_000, undefined, held);
+    expect(rows).toHaveLength(4);
+    expect(rows.filter((row) => row.eventId === first.eventId).map((row) => row.event)).toEqual([slack.event, slack.event]);
+    expect(rows.every((row) => row.event?.id === row.eventId)).toBe(true);
+  });
+
   it("leaves rows whose next attempt is in the future, and finished rows, alone", async () => {
     await store(["a"], 1000);
     const [slack, mail] = await claimDue(database.db, 10, 1000, 30_000);

@@ -157,7 +157,14 @@ describePostgres("several bridges on one PostgreSQL database", () => {
     peers.dojo.addProduct({ id: 777_777, name: "made-after-failover", productTypeId: 77, created: new Date().toISOString() });
 
     // A crashed replica's rows come back when their 30 s lease ends: all SENT well within 60 s more.
-    await eventually(async () => ((await sentCount()) === total ? true : undefined), 90_000);
+    await eventually(async () => ((await sentCount()) === total ? true : undefined), 90_000).catch(async (error: Error) => {
+      // Say what is left, so that a failure shows why: rows still leased, retrying, or never claimed.
+      const left = await query(
+        `SELECT status, attempts, last_error, lease_expires_at IS NOT NULL AS leased, COUNT(*)::int AS n FROM delivery
+          WHERE status <> 'SENT' GROUP BY 1, 2, 3, 4 ORDER BY n DESC LIMIT 10`,
+      );
+      throw new Error(`${error.message}; ${total - (await sentCount())} not SENT ${Date.now() - killedAt} ms after the kill: ${JSON.stringify(left)}`);
+    });
     const doneAfter = Date.now() - killedAt;
     await eventually(
       () => (peers.slack.callsOf("chat.postMessage").some((call) => String(call.args.text).includes("made-after-failover")) ? true : undefined),
