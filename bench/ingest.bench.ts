@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DojoPeer, startDojoPeer } from "../test/peers/dojo-peer";
 import { productAlertBody, startAlertmanager } from "./alertmanager";
-import { ADMIN_TOKEN, BenchProcess, configureChannels, peakRssKb, productAddedBody, startBridge, startProcess, WEBHOOK_SECRET } from "./processes";
+import { ADMIN_TOKEN, BenchProcess, benchPostgresDatabase, configureChannels, peakRssKb, productAddedBody, startBridge, startProcess, WEBHOOK_SECRET } from "./processes";
 
 /**
  * Durable webhook ingest with the bridge configured as deployed: DefectDojo's API set, so personal
@@ -136,7 +136,9 @@ export async function benchIngest(): Promise<Row[]> {
 
     const large = await largeBody(dir, dojo, peers);
 
-    const amRate = amSaturated?.requests.average;
+
+    const amRate = amSaturated?.requests.average === undefined ? undefined : Math.round(amSaturated.requests.average);
+    const bareRate = Math.round(bareSaturated.requests.average);
     const none = "-";
     const row = (measure: string, bridge: number | string, am: number | string = none, bareValue: number | string = none): Row => ({
       measure,
@@ -147,6 +149,67 @@ export async function benchIngest(): Promise<Row[]> {
       "bridge / bare": typeof bridge === "number" && typeof bareValue === "number" && bareValue > 0 ? (bridge / bareValue).toFixed(2) : none,
     });
     const missingAm = alertmanager ? undefined : "not installed";
+
+    /**
+     * The saturated and paced runs again on PostgreSQL: one process doing both jobs, then the jobs
+     * split (RELAY_ROLE=web takes the webhooks, RELAY_ROLE=worker sends); stalls are the web process's.
+     */
+    const onPostgres = async (databaseUrl: string, roles: string[]) => {
+      const bridges: BenchProcess[] = [];
+      try {
+        for (const role of roles) {
+          bridges.push(await startBridge(databaseUrl, dojo.url, peers, { dojoApiKey: dojo.serviceToken, env: { RELAY_ROLE: role } }));
+        }
+        const [front] = bridges;
+        await webhook(front.url, { duration: 1 });
+        await settle();
+        await scrapeStalls(front.url);
+        const saturatedRun = await webhook(front.url, { duration: SATURATED_SECONDS });
+        const saturatedStallsRun = await scrapeStalls(front.url);
+        await settle();
+        await scrapeStalls(front.url);
+        const pacedRun = await webhook(front.url, { duration: PACED_SECONDS, overallRate: PACED_RATE });
+        const pacedStallsRun = await scrapeStalls(front.url);
+        await settle();
+        for (const result of [saturatedRun, pacedRun]) {
+          if (result.non2xx > 0 || result.errors > 0) throw new Error(`bridge on PostgreSQL (${roles}) answered ${result.non2xx} non-2xx and ${result.errors} errors`);
+        }
+        return {
+          saturated: saturatedRun,
+          paced: pacedRun,
+          stalls: `${saturatedStallsRun.p99} / ${saturatedStallsRun.max} saturated, ${pacedStallsRun.p99} / ${pacedStallsRun.max} paced`,
+          rssMb: bridges.map((bridge) => Math.round(peakRssKb(bridge.process.pid!) / 1024)).join(" / "),
+        };
+      } finally {
+        await Promise.all(bridges.map((bridge) => bridge.stop()));
+      }
+    };
+    const postgres = await benchPostgresDatabase("ingest");
+    let postgresRows: Row[];
+    if ("skipped" in postgres) postgresRows = [row("PostgreSQL runs", `skipped: ${postgres.skipped}`)];
+    else {
+      try {
+        // Channels and subscriptions live in the database: set once, for both set-ups.
+        const setup = await startBridge(postgres.url, dojo.url, peers, { dojoApiKey: dojo.serviceToken });
+        await configureChannels(setup.url, teams);
+        await subscribe(setup.url);
+        await setup.stop();
+        const together = await onPostgres(postgres.url, ["all"]);
+        const split = await onPostgres(postgres.url, ["web", "worker"]);
+        postgresRows = [
+          row("events/s, PostgreSQL, one process (RELAY_ROLE=all)", Math.round(together.saturated.requests.average), amRate ?? none, bareRate),
+          row("events/s, PostgreSQL, RELAY_ROLE=web + worker", Math.round(split.saturated.requests.average), amRate ?? none, bareRate),
+          row(`p99 ms at a paced ${PACED_RATE}/s, PostgreSQL, all`, together.paced.latency.p99, amPaced?.latency.p99 ?? none),
+          row(`p99 ms at a paced ${PACED_RATE}/s, PostgreSQL, web + worker`, split.paced.latency.p99, amPaced?.latency.p99 ?? none),
+          row("event-loop stall p99 / max ms, PostgreSQL, all", together.stalls),
+          row("event-loop stall p99 / max ms, PostgreSQL, the web process", split.stalls),
+          row("peak RSS MB, PostgreSQL: all; web / worker", `${together.rssMb}; ${split.rssMb}`),
+        ];
+      } finally {
+        await postgres.drop();
+      }
+    }
+
     return [
       row(
         `events/s, ${CONNECTIONS} connections, ${SATURATED_SECONDS} s, personal on, delivering`,
@@ -167,6 +230,7 @@ export async function benchIngest(): Promise<Row[]> {
       row(`end to end ms, paced ${PACED_RATE}/s p50 / p99`, `${percentile(underLoad, 50)} / ${percentile(underLoad, 99)}`),
       row("bridge peak RSS MB (whole run)", peakRssMb),
       row(`32 MiB re-import body: answer ms / reached Slack ms / peak RSS MB`, `${large.answerMs} / ${large.deliveredMs} / ${large.peakRssMb}`),
+      ...postgresRows,
     ];
   } finally {
     await Promise.all([bare.stop(), relay.stop(), relayPersonalOff.stop(), alertmanager?.stop()]);

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { Client } from "pg";
 import { SLACK_PEER_TOKEN } from "../test/peers/slack-peer";
 
 /** What the benchmarks share: their processes (bridges, baselines, peers) and the bridge's set-up. */
@@ -146,4 +147,28 @@ export async function startBridge(
     ...options.env,
   };
   return startProcess(join(__dirname, "..", "src", "main.js"), env, port);
+}
+
+const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+/** A fresh database on the machine's PostgreSQL for one benchmark, or why there is none. */
+export async function benchPostgresDatabase(name: string): Promise<{ url: string; drop(): Promise<void> } | { skipped: string }> {
+  const admin = new Client({ connectionString: POSTGRES_URL });
+  try {
+    await admin.connect();
+  } catch (error) {
+    return { skipped: `no PostgreSQL at ${new URL(POSTGRES_URL).host} (${(error as Error).message})` };
+  }
+  const databaseName = `relay_bench_${name}_${process.pid}`;
+  await admin.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${databaseName}`);
+  const url = new URL(POSTGRES_URL);
+  url.pathname = `/${databaseName}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      await admin.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
 }

@@ -3,9 +3,8 @@ import autocannon from "autocannon";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Client } from "pg";
 import { startDojoPeer } from "../test/peers/dojo-peer";
-import { ADMIN_TOKEN, BenchProcess, configureChannels, productAddedBody, startBridge, startProcess, WEBHOOK_SECRET } from "./processes";
+import { ADMIN_TOKEN, BenchProcess, benchPostgresDatabase, configureChannels, productAddedBody, startBridge, startProcess, WEBHOOK_SECRET } from "./processes";
 
 /**
  * End to end, webhook in to message out: the same burst of events through one bridge on SQLite and
@@ -15,22 +14,12 @@ import { ADMIN_TOKEN, BenchProcess, configureChannels, productAddedBody, startBr
 const EVENTS = 3000;
 const CHANNELS = 3;
 const CONNECTIONS = 16;
-const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
 type Row = { setup: string; "events/s end to end": number; "deliveries/s": number; "ingest s": number; "all delivered s": number };
 
 export async function benchReplicas(): Promise<Row[] | string> {
-  const admin = new Client({ connectionString: POSTGRES_URL });
-  try {
-    await admin.connect();
-  } catch (error) {
-    return `skipped: no PostgreSQL at ${new URL(POSTGRES_URL).host} (${(error as Error).message})`;
-  }
-  const databaseName = `relay_bench_${process.pid}`;
-  await admin.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${databaseName}`);
-  const postgresUrl = new URL(POSTGRES_URL);
-  postgresUrl.pathname = `/${databaseName}`;
+  const database = await benchPostgresDatabase("replicas");
+  if ("skipped" in database) return `skipped: ${database.skipped}`;
 
   const dir = mkdtempSync(join(tmpdir(), "relay-replicas-"));
   const dojo = await startDojoPeer();
@@ -83,14 +72,13 @@ export async function benchReplicas(): Promise<Row[] | string> {
   try {
     const sqlite = await run("1 bridge, SQLite", [await bridge(`sqlite:${join(dir, "relay.sqlite")}`)]);
     await started.pop()!.stop();
-    const replicas = [await bridge(postgresUrl.toString()), await bridge(postgresUrl.toString())];
+    const replicas = [await bridge(database.url), await bridge(database.url)];
     const postgres = await run("2 bridges, one PostgreSQL database", replicas);
     return [sqlite, postgres];
   } finally {
     await Promise.all(started.map((process) => process.stop()));
     await dojo.close();
-    await admin.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
-    await admin.end();
+    await database.drop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -35,6 +35,7 @@ import { createDataSource } from "./storage/data-source";
 import { Database } from "./storage/database";
 import { EventEntity } from "./storage/entities/event.entity";
 import { leaderLease } from "./storage/leader-lease";
+import { listenForWork, workNotifier } from "./storage/work-signal";
 import { startRetention } from "./storage/retention";
 import { loadSecretKey, SecretBox } from "./storage/secret-box";
 import { resealLegacySecrets } from "./storage/secret-reseal";
@@ -78,6 +79,10 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
   if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.name) }, "database migrated");
 
   const db = new Database(dataSource);
+  // RELAY_ROLE: a web process takes requests and leaves the sending to worker processes.
+  const { role } = config;
+  const sends = role !== "web";
+  const takesRequests = role !== "worker";
   await resealLegacySecrets(db, { box: secretBox, legacyKey: config.previousSecretKey ?? secretKey, logger });
   // Personal notifications and polling need DefectDojo's API: who may see what, and what changed.
   const dojoClient =
@@ -149,21 +154,26 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
     onDigestJoined: () => digests.wake(),
     pollIntervalMs: config.delivery.pollIntervalMs,
   });
+  // Stored work is for this process's own workers, or, from a web process, for the worker processes.
+  const notifyWorkers = sends ? null : workNotifier(db, logger);
+  const wakeWorkers = () => {
+    if (notifyWorkers) return notifyWorkers();
+    worker.wake();
+    fanout.wake();
+  };
   const intake = createEventIntake({
     db,
     settings,
     rules,
     personalSubscriptions: directory ? preferences : null,
     metrics,
-    recentEvents,
-    onStored: () => {
-      worker.wake();
-      fanout.wake();
-    },
+    // Handed over in memory to this process's fan-out; a web process has none.
+    recentEvents: sends ? recentEvents : undefined,
+    onStored: wakeWorkers,
   });
 
   const poller =
-    dojoClient && directory && config.dojoUrl && config.poll.cron !== null
+    sends && dojoClient && directory && config.dojoUrl && config.poll.cron !== null
       ? new Poller({
           client: dojoClient,
           db,
@@ -221,7 +231,7 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
       sendTestNotification: (channel) => sendTestNotification({ db, settings, worker, dojoUrl: config.dojoUrl, metrics }, channel),
       requeueFailedDelivery: async (id) => {
         const requeued = await requeueFailed(db, id, Date.now());
-        if (requeued) worker.wake();
+        if (requeued) wakeWorkers();
         return requeued;
       },
       rules,
@@ -239,24 +249,27 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
   }
   // Set on SIGTERM: /readyz then fails while the server still takes webhooks.
   let draining = false;
+  const requestRoutes = {
+    "/webhooks/defectdojo": {
+      POST: createWebhookReceiver({
+        headerName: config.webhookHeaderName,
+        headerValue: config.webhookHeaderValue,
+        maxBodyBytes: config.webhookMaxBytes,
+        logger,
+        accept: (event, rawBody) => intake.accept(event, rawBody),
+        keepAside: createKeepAside({ db, metrics }),
+      }),
+    },
+    "/graphql": { GET: graphql.handle, POST: graphql.handle },
+    // The admin web page (src/admin-ui), built by `npm run build`; it talks to /graphql only.
+    ...adminRoutes(),
+  };
   const server = createHttpServer(
     {
-      "/webhooks/defectdojo": {
-        POST: createWebhookReceiver({
-          headerName: config.webhookHeaderName,
-          headerValue: config.webhookHeaderValue,
-          maxBodyBytes: config.webhookMaxBytes,
-          logger,
-          accept: (event, rawBody) => intake.accept(event, rawBody),
-          keepAside: createKeepAside({ db, metrics }),
-        }),
-      },
-      "/graphql": { GET: graphql.handle, POST: graphql.handle },
+      ...(takesRequests ? requestRoutes : {}),
       "/healthz": { GET: createHealthHandler(db, poller) },
       "/readyz": { GET: createReadinessHandler({ db, dojoUrl: config.dojoUrl, webhookStatus, draining: () => draining }) },
       "/metrics": { GET: createMetricsHandler(metrics) },
-      // The admin web page (src/admin-ui), built by `npm run build`; it talks to /graphql only.
-      ...adminRoutes(),
     },
     logger,
     metrics,
@@ -265,17 +278,23 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
     server.once("error", reject);
     server.listen(config.port, options.host, resolve);
   });
-  await worker.start();
-  fanout.start();
-  digests.start();
-  poller?.start();
-  const retention = startRetention({ db, retentionDays: config.retentionDays, logger: logger.child({ component: "retention" }), metrics });
-  webhookWatch?.start();
+  if (sends) {
+    await worker.start();
+    fanout.start();
+    digests.start();
+    poller?.start();
+    webhookWatch?.start();
+  }
+  const retention = sends
+    ? startRetention({ db, retentionDays: config.retentionDays, logger: logger.child({ component: "retention" }), metrics })
+    : null;
+  // Work stored by web processes (RELAY_ROLE=web) is heard of at once, not at the next poll.
+  const workListener = sends && config.database.type === "postgres" ? listenForWork(config.database.url, wakeWorkers, logger) : null;
 
   const port = (server.address() as AddressInfo).port;
   const url = `http://${options.host ?? "127.0.0.1"}:${port}`;
   logger.info(
-    { port, adminUrl: `${url}/admin`, database: config.database.type === "sqlite" ? config.database.path : "postgres" },
+    { port, role, adminUrl: takesRequests ? `${url}/admin` : undefined, database: config.database.type === "sqlite" ? config.database.path : "postgres" },
     "dojo relay listening",
   );
 
@@ -286,9 +305,10 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
       const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await serverClosed;
-      await webhookWatch?.stop();
+      await workListener?.close();
+      if (sends) await webhookWatch?.stop();
       await poller?.stop();
-      await retention.stop();
+      await retention?.stop();
       await fanout.stop();
       await digests.stop();
       await worker.stop();

@@ -46,7 +46,18 @@ export interface Config {
   webhookWatch: WebhookWatchSettings;
   /** SHUTDOWN_DRAIN_MS: after SIGTERM, how long /readyz fails while webhooks are still accepted, before the bridge stops. */
   shutdownDrainMs: number;
+  /** RELAY_ROLE: what this process does (see RelayRole). */
+  role: RelayRole;
 }
+
+/**
+ * RELAY_ROLE. `all` (the default) takes requests and sends; on PostgreSQL, processes may split the
+ * work: `web` takes webhooks and GraphQL and sends nothing (only test sends), so background work never
+ * holds up the webhook's answer; `worker` fans out, sends, polls and watches DefectDojo's webhook,
+ * and serves only /healthz, /readyz and /metrics.
+ */
+export type RelayRole = "all" | "web" | "worker";
+export const RELAY_ROLES: readonly RelayRole[] = ["all", "web", "worker"];
 
 export interface WebhookWatchSettings {
   /** DOJO_WEBHOOK_SELF_HEAL (on unless "off"): re-create the bridge's endpoint when DefectDojo turned it off for good. */
@@ -153,6 +164,7 @@ export const SETTING_NAMES = [
   "DOJO_WEBHOOK_SELF_HEAL",
   "DOJO_WEBHOOK_CHECK_MS",
   "SHUTDOWN_DRAIN_MS",
+  "RELAY_ROLE",
 ] as const;
 
 /**
@@ -321,12 +333,23 @@ const SETTINGS_SCHEMA = z
     DOJO_WEBHOOK_CHECK_MS: integer(10_000, 100, 3_600_000),
     // Long enough for a load balancer to see /readyz fail and stop sending first.
     SHUTDOWN_DRAIN_MS: integer(5000, 0, 300_000),
+    RELAY_ROLE: rule<RelayRole>(
+      "all",
+      (raw) => RELAY_ROLES.find((role) => role === raw.toLowerCase()),
+      (raw) => `must be one of ${RELAY_ROLES.join(", ")}, got "${raw.toLowerCase()}"`,
+    ),
   } satisfies Record<(typeof SETTING_NAMES)[number], z.ZodType>)
   // Every replica must decrypt what another stored: a key generated beside one replica would not do.
   .refine((settings) => !(settings.DATABASE_URL?.type === "postgres" && settings.SECRET_KEY === null), {
     path: ["SECRET_KEY"],
     message: "must be set when DATABASE_URL is PostgreSQL: every replica needs the same key",
     // Checked even when other settings are bad: the start names every problem at once.
+    when: () => true,
+  })
+  // One SQLite file has one process: a split needs a database that processes share.
+  .refine((settings) => settings.RELAY_ROLE === "all" || settings.DATABASE_URL?.type === "postgres", {
+    path: ["RELAY_ROLE"],
+    message: "may be web or worker only when DATABASE_URL is PostgreSQL: an SQLite database belongs to one process, which does both",
     when: () => true,
   })
   .transform(
@@ -370,5 +393,6 @@ const SETTINGS_SCHEMA = z
       },
       webhookWatch: { selfHeal: settings.DOJO_WEBHOOK_SELF_HEAL !== "off", checkMs: settings.DOJO_WEBHOOK_CHECK_MS },
       shutdownDrainMs: settings.SHUTDOWN_DRAIN_MS,
+      role: settings.RELAY_ROLE,
     }),
   );

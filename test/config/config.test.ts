@@ -97,6 +97,18 @@ describe("loadConfig: database", () => {
     expect(() => loadConfig({ DATABASE_URL: url })).toThrow(/SECRET_KEY must be set when DATABASE_URL is PostgreSQL/);
   });
 
+  it("does both jobs in one process by default; RELAY_ROLE splits them only on PostgreSQL", () => {
+    expect(loadConfig({}).role).toBe("all");
+    const postgres = { DATABASE_URL: "postgres://db/relay", SECRET_KEY: "k".repeat(32) };
+    expect(loadConfig({ ...postgres, RELAY_ROLE: "web" }).role).toBe("web");
+    expect(loadConfig({ ...postgres, RELAY_ROLE: "Worker" }).role).toBe("worker");
+    expect(loadConfig({ RELAY_ROLE: "all" }).role).toBe("all");
+    expect(() => loadConfig({ RELAY_ROLE: "web" })).toThrow(
+      "RELAY_ROLE may be web or worker only when DATABASE_URL is PostgreSQL: an SQLite database belongs to one process, which does both",
+    );
+    expect(() => loadConfig({ ...postgres, RELAY_ROLE: "sender" })).toThrow('RELAY_ROLE must be one of all, web, worker, got "sender"');
+  });
+
   it("never echoes a bad DATABASE_URL, which may hold a password", () => {
     expect(() => loadConfig({ DATABASE_URL: "mysql://root:hunter2@db/relay" })).toThrow(/DATABASE_URL must be sqlite:<path>/);
     expect(() => loadConfig({ DATABASE_URL: "mysql://root:hunter2@db/relay" })).not.toThrow(/hunter2/);

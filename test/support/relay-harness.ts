@@ -85,12 +85,12 @@ export interface GraphqlResult<T> {
 
 export async function startTestRelay(
   peers: Peers,
-  options: { env?: Record<string, string>; databasePath?: string; logger?: Logger } = {},
+  options: { env?: Record<string, string>; databasePath?: string; logger?: Logger; pollIntervalMs?: number } = {},
 ): Promise<RunningRelay> {
   const dir = options.databasePath ? undefined : tempDir();
   const databasePath = options.databasePath ?? join(dir!.path, "relay.sqlite");
   const config = loadConfig(relayEnv(peers, databasePath, options.env));
-  config.delivery.pollIntervalMs = 100;
+  config.delivery.pollIntervalMs = options.pollIntervalMs ?? 100;
   const relay = await startRelay(config, { logger: options.logger ?? quietLogger(), host: "127.0.0.1" });
 
   const graphql = async <T>(query: string, variables?: Record<string, unknown>, token = SUPERUSER_TOKEN) => {
