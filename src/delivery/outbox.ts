@@ -7,9 +7,6 @@ import { isPostgres, sql } from "../storage/sql";
 import { DeliveryEntity, DeliveryStatus } from "../storage/entities/delivery.entity";
 import { EventEntity, EventSource, FanoutStatus } from "../storage/entities/event.entity";
 
-/** Rows per INSERT: 12 columns × 500 rows stays far below SQLite's 32,766 bound parameters. */
-const INSERT_BATCH_ROWS = 500;
-
 export type StoreResult = { stored: true; eventId: number; deliveries: number } | { stored: false; eventId: number };
 
 /**
@@ -45,75 +42,149 @@ export async function storeEventIn(
   input: EventToStore,
   route: () => Promise<RouteTarget[]>,
 ): Promise<StoreResult> {
-  // Plain statements on the ingest path: TypeORM's query building cost more than the writes themselves.
-  const keys = input.idempotencyKeys;
-  const existing = await storedEventWithKey(manager, keys);
-  if (existing !== undefined) return { stored: false, eventId: existing };
-
-  // DO NOTHING: another replica may store the same event between the read above and this insert.
-  const [saved]: Array<{ id: number }> = await sql(
-    manager,
-    `INSERT INTO event (idempotency_key, name, title, source, data, received_at, fanout_status, fanout_attempts, fanout_next_at, rules_pending)
-     VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
-    [
-      keys[0],
-      input.event.name,
-      input.event.title,
-      input.source,
-      JSON.stringify(input.event),
-      input.receivedAt,
-      input.fanout,
-      input.receivedAt,
-      input.rulesPending ? 1 : 0,
-    ],
-  );
-  if (!saved) return { stored: false, eventId: (await storedEventWithKey(manager, keys))! };
-  const targets = await route();
-  await insertDeliveries(manager, saved.id, targets, input.receivedAt, input.firstAttemptAt ?? input.receivedAt);
-  return { stored: true, eventId: saved.id, deliveries: targets.length };
+  const [result] = await storeEventsIn(manager, [{ input, route }]);
+  return result;
 }
 
-/** The stored event with one of `keys`, or the pruned one whose key was kept (src/storage/retention.ts). */
-async function storedEventWithKey(manager: EntityManager, keys: string[]): Promise<number | undefined> {
-  // One statement: it sees the event or its kept key, never neither, while retention moves a key.
-  const placeholders = keys.map(() => "?").join(", ");
-  const rows: Array<{ id: number }> = await sql(
-    manager,
-    `SELECT id FROM event WHERE idempotency_key IN (${placeholders})
-     UNION ALL SELECT event_id AS id FROM pruned_event_key WHERE idempotency_key IN (${placeholders}) LIMIT 1`,
-    [...keys, ...keys],
-  );
-  return rows[0]?.id;
-}
+/** Events whose keys one statement looks up, and rows one INSERT takes: far below SQLite's 32,766 bound parameters. */
+const STATEMENT_BATCH_ROWS = 500;
 
-export async function insertDeliveries(
+/**
+ * Several events in the transaction the caller holds, each stored as `storeEventIn` stores it, in
+ * order: a later event sharing a key with an earlier one is its duplicate. A handful of statements
+ * in all, not three per event: on PostgreSQL each statement is a round trip, and a burst's batch
+ * waited on them one after another.
+ */
+export async function storeEventsIn(
   manager: EntityManager,
-  eventId: number,
-  targets: RouteTarget[],
-  now: number,
-  firstAttemptAt: number,
-) {
+  items: Array<{ input: EventToStore; route: () => Promise<RouteTarget[]> }>,
+): Promise<StoreResult[]> {
+  const results: StoreResult[] = new Array(items.length);
+  const stored = await storedEventsWithKeys(manager, items.flatMap(({ input }) => input.idempotencyKeys));
+  const storedId = (keys: string[]) => keys.map((key) => stored.get(key)).find((id) => id !== undefined);
+  /** Index of the event in this batch that takes each key. */
+  const takenBy = new Map<string, number>();
+  const duplicatesInBatch: Array<[index: number, of: number]> = [];
+  const fresh: number[] = [];
+  items.forEach(({ input }, index) => {
+    const keys = input.idempotencyKeys;
+    const existing = storedId(keys);
+    if (existing !== undefined) return void (results[index] = { stored: false, eventId: existing });
+    const earlier = keys.map((key) => takenBy.get(key)).find((taker) => taker !== undefined);
+    if (earlier !== undefined) return void duplicatesInBatch.push([index, earlier]);
+    for (const key of keys) takenBy.set(key, index);
+    fresh.push(index);
+  });
+
+  // Plain statements on the ingest path: TypeORM's query building cost more than the writes themselves.
+  // DO NOTHING: another replica may store the same event between the read above and this insert.
+  const inserted = new Map<string, number>();
+  for (const slice of chunks(fresh, STATEMENT_BATCH_ROWS)) {
+    const saved: Array<{ id: number | string; idempotency_key: string }> = await sql(
+      manager,
+      `INSERT INTO event (idempotency_key, name, title, source, data, received_at, fanout_status, fanout_attempts, fanout_next_at, rules_pending)
+       VALUES ${slice.map(() => "(?, ?, ?, ?, ?, ?, ?, 0, ?, ?)").join(", ")}
+       ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key`,
+      slice.flatMap((index) => {
+        const { input } = items[index];
+        return [
+          input.idempotencyKeys[0],
+          input.event.name,
+          input.event.title,
+          input.source,
+          JSON.stringify(input.event),
+          input.receivedAt,
+          input.fanout,
+          input.receivedAt,
+          input.rulesPending ? 1 : 0,
+        ];
+      }),
+    );
+    for (const row of saved) inserted.set(row.idempotency_key, Number(row.id));
+  }
+  const lostRace = fresh.filter((index) => !inserted.has(items[index].input.idempotencyKeys[0]));
+  if (lostRace.length > 0) {
+    for (const [key, id] of await storedEventsWithKeys(manager, lostRace.flatMap((index) => items[index].input.idempotencyKeys))) stored.set(key, id);
+  }
+
+  const deliveries: DeliveryToInsert[] = [];
+  for (const index of fresh) {
+    const { input, route } = items[index];
+    const eventId = inserted.get(input.idempotencyKeys[0]);
+    if (eventId === undefined) {
+      results[index] = { stored: false, eventId: storedId(input.idempotencyKeys)! };
+      continue;
+    }
+    const targets = await route();
+    for (const target of targets) deliveries.push({ eventId, target, now: input.receivedAt, firstAttemptAt: input.firstAttemptAt ?? input.receivedAt });
+    results[index] = { stored: true, eventId, deliveries: targets.length };
+  }
+  await insertDeliveryRows(manager, deliveries);
+  for (const [index, of] of duplicatesInBatch) results[index] = { stored: false, eventId: results[of].eventId };
+  return results;
+}
+
+/**
+ * The stored events with these keys, by key, including pruned ones whose keys were kept
+ * (src/storage/retention.ts).
+ */
+async function storedEventsWithKeys(manager: EntityManager, keys: string[]): Promise<Map<string, number>> {
+  const found = new Map<string, number>();
+  for (const slice of chunks([...new Set(keys)], STATEMENT_BATCH_ROWS)) {
+    // One statement: it sees the event or its kept key, never neither, while retention moves a key.
+    const placeholders = slice.map(() => "?").join(", ");
+    const rows: Array<{ idempotency_key: string; id: number | string }> = await sql(
+      manager,
+      `SELECT idempotency_key, id FROM event WHERE idempotency_key IN (${placeholders})
+       UNION ALL SELECT idempotency_key, event_id AS id FROM pruned_event_key WHERE idempotency_key IN (${placeholders})`,
+      [...slice, ...slice],
+    );
+    for (const row of rows) found.set(row.idempotency_key, Number(row.id));
+  }
+  return found;
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const slices: T[][] = [];
+  for (let start = 0; start < items.length; start += size) slices.push(items.slice(start, start + size));
+  return slices;
+}
+
+export function insertDeliveries(manager: EntityManager, eventId: number, targets: RouteTarget[], now: number, firstAttemptAt: number) {
+  return insertDeliveryRows(
+    manager,
+    targets.map((target) => ({ eventId, target, now, firstAttemptAt })),
+  );
+}
+
+interface DeliveryToInsert {
+  eventId: number;
+  target: RouteTarget;
+  now: number;
+  firstAttemptAt: number;
+}
+
+async function insertDeliveryRows(manager: EntityManager, rows: DeliveryToInsert[]) {
   const columns = 12;
-  for (let start = 0; start < targets.length; start += INSERT_BATCH_ROWS) {
-    const slice = targets.slice(start, start + INSERT_BATCH_ROWS);
+  for (const slice of chunks(rows, STATEMENT_BATCH_ROWS)) {
     await sql(
       manager,
       `INSERT INTO delivery (event_id, channel, target, recipient_user_id, status, attempts, next_attempt_at, lease_expires_at,
                              created_at, updated_at, presentation, target_secret)
        VALUES ${slice.map(() => `(${Array(columns).fill("?").join(", ")})`).join(", ")}`,
-      slice.flatMap((route) => [
+      slice.flatMap(({ eventId, target, now, firstAttemptAt }) => [
         eventId,
-        route.channel,
-        route.target,
-        route.recipientUserId,
+        target.channel,
+        target.target,
+        target.recipientUserId,
         DeliveryStatus.PENDING,
         0,
         firstAttemptAt,
         null,
         now,
         now,
-        route.presentation ? JSON.stringify(route.presentation) : null,
-        route.targetSecret ?? null,
+        target.presentation ? JSON.stringify(target.presentation) : null,
+        target.targetSecret ?? null,
       ]),
     );
   }

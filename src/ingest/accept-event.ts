@@ -1,5 +1,5 @@
 import { EntityManager } from "typeorm";
-import { storeEventIn, StoreResult } from "../delivery/outbox";
+import { storeEventsIn, StoreResult } from "../delivery/outbox";
 import { DojoEvent } from "../events/dojo-event";
 import { idempotencyKeys } from "../events/idempotency";
 import { isSilentEvent, NotificationEvent } from "../events/notification-event";
@@ -81,30 +81,31 @@ export function createEventIntake(deps: EventIntakeDeps): EventIntake {
     };
   }
 
-  async function store(manager: EntityManager, routing: ReturnType<typeof routesIn>, event: DojoEvent, keys: string[], source: EventSource) {
-    const receivedAt = Date.now();
-    const silent = isSilentEvent(event.name);
-    const rulesPending = !silent && (await routing.rulesExist());
-    // An event nobody subscribed to has no personal copies to work out: the fan-out skips it.
-    const fanout = silent
-      ? FanoutStatus.NONE
-      : rulesPending || (await routing.anySubscriber(event.setting))
-        ? FanoutStatus.PENDING
-        : FanoutStatus.SKIPPED;
-    const result = await storeEventIn(manager, { event, source, idempotencyKeys: keys, receivedAt, fanout, rulesPending }, async () =>
-      rulesPending ? [] : routing.routes(event),
-    );
-    return { result, fanoutPending: result.stored && fanout === FanoutStatus.PENDING };
+  /** Events in one transaction, each routed and stored as it arrived (see storeEventsIn). */
+  async function storeAll(manager: EntityManager, arrivals: Array<Omit<Arrival, "sizeBytes">>) {
+    const routing = routesIn();
+    const items: Parameters<typeof storeEventsIn>[1] = [];
+    for (const { event, keys, source } of arrivals) {
+      const silent = isSilentEvent(event.name);
+      const rulesPending = !silent && (await routing.rulesExist());
+      // An event nobody subscribed to has no personal copies to work out: the fan-out skips it.
+      const fanout = silent
+        ? FanoutStatus.NONE
+        : rulesPending || (await routing.anySubscriber(event.setting))
+          ? FanoutStatus.PENDING
+          : FanoutStatus.SKIPPED;
+      items.push({
+        input: { event, source, idempotencyKeys: keys, receivedAt: Date.now(), fanout, rulesPending },
+        route: async () => (rulesPending ? [] : routing.routes(event)),
+      });
+    }
+    const results = await storeEventsIn(manager, items);
+    return results.map((result, i) => ({ result, fanoutPending: result.stored && items[i].input.fanout === FanoutStatus.PENDING }));
   }
 
   // Requests arriving together share one transaction, so a burst costs one commit per batch.
   type Arrival = { event: DojoEvent; keys: string[]; source: EventSource; sizeBytes: number };
-  const storeArrival = groupCommit<Arrival, Awaited<ReturnType<typeof store>>>(deps.db, async (manager, batch) => {
-    const routes = routesIn();
-    const results: Array<Awaited<ReturnType<typeof store>>> = [];
-    for (const { event, keys, source } of batch) results.push(await store(manager, routes, event, keys, source));
-    return results;
-  });
+  const storeArrival = groupCommit<Arrival, Awaited<ReturnType<typeof storeAll>>[number]>(deps.db, storeAll);
 
   async function storeKeyed(arrival: Arrival): Promise<StoreResult> {
     const { result, fanoutPending } = await storeArrival(arrival);
@@ -123,13 +124,12 @@ export function createEventIntake(deps: EventIntakeDeps): EventIntake {
     },
     async acceptPolled(events, alongside) {
       const results = await deps.db.write(async (manager) => {
-        const routes = routesIn();
-        const stored: StoreResult[] = [];
-        for (const { event, occurredAt } of events) {
-          stored.push((await store(manager, routes, event, idempotencyKeys(event, JSON.stringify(event), occurredAt), "poll")).result);
-        }
+        const stored = await storeAll(
+          manager,
+          events.map(({ event, occurredAt }) => ({ event, keys: idempotencyKeys(event, JSON.stringify(event), occurredAt), source: "poll" })),
+        );
         await alongside(manager);
-        return stored;
+        return stored.map(({ result }) => result);
       });
       results.forEach((result, i) => deps.metrics?.eventReceived("poll", events[i].event.name, result.stored));
       if (results.some((result) => result.stored)) deps.onStored();

@@ -1,6 +1,6 @@
 import { Channel } from "../../src/vocabulary/channel";
 import { RouteTarget } from "../../src/routing/system-routes";
-import { attemptRecorder, claimById, claimDue, releaseAllLeases, storeEvent } from "../../src/delivery/outbox";
+import { attemptRecorder, claimById, claimDue, releaseAllLeases, storeEvent, storeEventsIn } from "../../src/delivery/outbox";
 import { parseWebhookPayload } from "../../src/events/webhook-payload";
 import { DeliveryEntity, DeliveryStatus } from "../../src/storage/entities/delivery.entity";
 import { EventEntity, FanoutStatus } from "../../src/storage/entities/event.entity";
@@ -60,6 +60,43 @@ for (const backend of BOTH_DATABASES) backend.describe(`outbox on ${backend.name
     const again = await claimDue(database.db, 10, 1001, 30_000, undefined, held);
     expect(again.map((row) => row.event)).toEqual([slack.event, slack.event]);
     expect(again[0].event).toBe(slack.event);
+  });
+
+  it("stores a batch of events in order, with duplicates of stored events and of earlier ones in the batch, in a few statements", async () => {
+    const stored = await store(["old"]);
+    const item = (keys: string[], title: string) => ({
+      input: { event: { ...event, title }, source: "webhook" as const, idempotencyKeys: keys, receivedAt: 2000, fanout: FanoutStatus.NONE },
+      route: async () => targets,
+    });
+    const batch = [
+      item(["a"], "first"),
+      item(["new", "old"], "seen before, by its older key"),
+      item(["b", "a"], "the first again, by its older key"),
+      ...Array.from({ length: 47 }, (_, i) => item([`many-${i}`], `many ${i}`)),
+    ];
+    let statements = 0;
+    const results = await database.db.write((manager) => {
+      // Counts what reaches the database; every statement of the store goes through `query`.
+      const counting = Object.create(manager) as typeof manager;
+      counting.query = (...args: Parameters<typeof manager.query>) => {
+        statements += 1;
+        return manager.query(...args);
+      };
+      return storeEventsIn(counting, batch);
+    });
+
+    expect(results[0]).toMatchObject({ stored: true, deliveries: 2 });
+    expect(results[1]).toEqual({ stored: false, eventId: stored.eventId });
+    expect(results[2]).toEqual({ stored: false, eventId: results[0].eventId });
+    const storedIds = results.filter((result) => result.stored).map((result) => result.eventId);
+    expect(storedIds).toHaveLength(48);
+    // Ids in arrival order: the fan-out and the outbox take the oldest first.
+    expect([...storedIds].sort((x, y) => x - y)).toEqual(storedIds);
+    const titles = await database.db.manager.find(EventEntity, { order: { id: "ASC" }, select: { title: true } });
+    expect(titles.map((row) => row.title)).toEqual(["notif prod", "first", ...Array.from({ length: 47 }, (_, i) => `many ${i}`)]);
+    expect(await database.db.manager.count(DeliveryEntity)).toBe(2 + 48 * 2);
+    // Keys looked up, events inserted, deliveries inserted: not three statements per event.
+    expect(statements).toBe(3);
   });
 
   it("keeps a held event for its rows when the send holding it ends during the claim", async () => {
