@@ -193,8 +193,9 @@ async function insertDeliveryRows(manager: EntityManager, rows: DeliveryToInsert
 /**
  * Leases up to `limit` due rows (PENDING or RETRYING, next attempt reached, no live lease), oldest
  * first, and returns them with their events. With `perTarget`, no target gets more than
- * `perTarget.max` rows in flight. Reads and the one UPDATE share a transaction (writes run one at a
- * time), so two claims never overlap.
+ * `perTarget.max` rows in flight. Reads and the one UPDATE share a transaction (on SQLite writes run
+ * one at a time; on PostgreSQL the rows read are locked, and other claims skip them), so two claims
+ * never take the same row.
  */
 export async function claimDue(
   db: Database,
@@ -286,7 +287,7 @@ async function leaseWithinTargetBound(
     if (!metFullTarget || rows.length < want || picked.length === limit) break;
   }
   if (picked.length === 0) return [];
-  // Same transaction as the reads (writes run one at a time), so nobody leased these meanwhile.
+  // Same transaction as the reads (one writer on SQLite, rows locked on PostgreSQL): nobody leased these meanwhile.
   await sql(manager, `UPDATE delivery SET lease_expires_at = ? WHERE id IN (${picked.map(() => "?").join(", ")})`, [
     now + leaseMs,
     ...picked,

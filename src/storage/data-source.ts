@@ -77,7 +77,7 @@ export function createDataSource(database: DatabaseConfig | string): DataSource 
       migrations: MIGRATIONS,
       synchronize: false,
       migrationsRun: false,
-      // Replicas hold a few connections each: writes run one at a time per process (Database.write).
+      // Replicas hold a few connections each: at most POSTGRES_CONCURRENT_WRITES write at once (Database.write).
       extra: { max: POSTGRES_POOL_SIZE, connectionTimeoutMillis: 10_000 },
     });
   }
