@@ -369,7 +369,9 @@ describe("the bridge process killed, stopped and restarted", () => {
     const EVENTS = 30;
     const relay = await start({ SHUTDOWN_DRAIN_MS: "3000" });
     await configureChannels(relay, { slackToken: SLACK_PEER_TOKEN, msteamsUrl: peers.teams.url });
-    peers.slack.delayAnswers(3000);
+    // Answers take twice the drain: the first sends are still in flight when the port closes. (As long
+    // as the drain, they were answered about then, and whether their successors had started was a race.)
+    peers.slack.delayAnswers(6000);
     for (let n = 0; n < EVENTS - 1; n++) expect((await relay.postWebhook(taggedProductAdded("term", n, 400_000))).status).toBe(202);
     const unanswered = () => peers.slack.calls.filter((call) => call.answeredAt === undefined).length;
     await eventually(() => (unanswered() === DEFAULT_PER_TARGET_BOUND ? true : undefined));
@@ -385,7 +387,7 @@ describe("the bridge process killed, stopped and restarted", () => {
     });
     expect(JSON.parse(draining.body)).toEqual({ status: "draining", failing: ["shutdown"] });
     expect((await relay.postWebhook(taggedProductAdded("term", EVENTS - 1, 400_000))).status).toBe(202);
-    // No longer accepting connections, while still running: its Slack sends take 1.5 s.
+    // No longer accepting connections, while still running: its Slack sends take 6 s.
     await eventually(async () => ((await acceptsConnections(port)) ? undefined : true));
     const stillSending = unanswered();
     expect(relay.process.child.exitCode).toBeNull();
@@ -414,7 +416,7 @@ describe("the bridge process killed, stopped and restarted", () => {
       `SIGTERM: connections refused while ${stillSending} Slack sends were in flight; ${slackAtStop} Slack sends finished ` +
         `before exit 0, ${EVENTS - slackAtStop} sent after the restart, none twice`,
     );
-  });
+  }, 60_000);
 
   it("never shows a secret in its log or any API response, through configuration, deliveries and failures", async () => {
     // Every secret distinctive, with characters that encode differently in URLs, forms and JSON.
