@@ -136,7 +136,6 @@ export async function benchIngest(): Promise<Row[]> {
 
     const large = await largeBody(dir, dojo, peers);
 
-
     const amRate = amSaturated?.requests.average === undefined ? undefined : Math.round(amSaturated.requests.average);
     const bareRate = Math.round(bareSaturated.requests.average);
     const none = "-";
@@ -197,10 +196,10 @@ export async function benchIngest(): Promise<Row[]> {
         const together = await onPostgres(postgres.url, ["all"]);
         const split = await onPostgres(postgres.url, ["web", "worker"]);
         postgresRows = [
-          row("events/s, PostgreSQL, one process (RELAY_ROLE=all)", Math.round(together.saturated.requests.average), amRate ?? none, bareRate),
-          row("events/s, PostgreSQL, RELAY_ROLE=web + worker", Math.round(split.saturated.requests.average), amRate ?? none, bareRate),
-          row(`p99 ms at a paced ${PACED_RATE}/s, PostgreSQL, all`, together.paced.latency.p99, amPaced?.latency.p99 ?? none),
-          row(`p99 ms at a paced ${PACED_RATE}/s, PostgreSQL, web + worker`, split.paced.latency.p99, amPaced?.latency.p99 ?? none),
+          row("events/s, PostgreSQL, one process (RELAY_ROLE=all)", Math.round(together.saturated.requests.average), amRate ?? missingAm, bareRate),
+          row("events/s, PostgreSQL, RELAY_ROLE=web + worker", Math.round(split.saturated.requests.average), amRate ?? missingAm, bareRate),
+          row(`p99 ms at a paced ${PACED_RATE}/s, PostgreSQL, all`, together.paced.latency.p99, amPaced?.latency.p99 ?? missingAm),
+          row(`p99 ms at a paced ${PACED_RATE}/s, PostgreSQL, web + worker`, split.paced.latency.p99, amPaced?.latency.p99 ?? missingAm),
           row("event-loop stall p99 / max ms, PostgreSQL, all", together.stalls),
           row("event-loop stall p99 / max ms, PostgreSQL, the web process", split.stalls),
           row("peak RSS MB, PostgreSQL: all; web / worker", `${together.rssMb}; ${split.rssMb}`),
@@ -214,10 +213,10 @@ export async function benchIngest(): Promise<Row[]> {
       row(
         `events/s, ${CONNECTIONS} connections, ${SATURATED_SECONDS} s, personal on, delivering`,
         Math.round(saturated.requests.average),
-        amRate === undefined ? missingAm : Math.round(amRate),
-        Math.round(bareSaturated.requests.average),
+        amRate ?? missingAm,
+        bareRate,
       ),
-      row(`events/s, the same, personal off (no DOJO_API_KEY)`, Math.round(offSaturated.requests.average), amRate === undefined ? missingAm : Math.round(amRate), Math.round(bareSaturated.requests.average)),
+      row(`events/s, the same, personal off (no DOJO_API_KEY)`, Math.round(offSaturated.requests.average), amRate ?? missingAm, bareRate),
       row(`p50 ms at a paced ${PACED_RATE}/s for ${PACED_SECONDS} s`, paced.latency.p50, amPaced?.latency.p50 ?? missingAm),
       row(`p99 ms at a paced ${PACED_RATE}/s`, paced.latency.p99, amPaced?.latency.p99 ?? missingAm),
       row(`max ms at a paced ${PACED_RATE}/s`, paced.latency.max, amPaced?.latency.max ?? missingAm),

@@ -62,7 +62,7 @@ export async function storeEventsIn(
   const results: StoreResult[] = new Array(items.length);
   const stored = await storedEventsWithKeys(manager, items.flatMap(({ input }) => input.idempotencyKeys));
   const storedId = (keys: string[]) => keys.map((key) => stored.get(key)).find((id) => id !== undefined);
-  /** Index of the event in this batch that takes each key. */
+  /** Index of the event in this batch stored under each key (its first, as in the database). */
   const takenBy = new Map<string, number>();
   const duplicatesInBatch: Array<[index: number, of: number]> = [];
   const fresh: number[] = [];
@@ -72,7 +72,7 @@ export async function storeEventsIn(
     if (existing !== undefined) return void (results[index] = { stored: false, eventId: existing });
     const earlier = keys.map((key) => takenBy.get(key)).find((taker) => taker !== undefined);
     if (earlier !== undefined) return void duplicatesInBatch.push([index, earlier]);
-    for (const key of keys) takenBy.set(key, index);
+    takenBy.set(keys[0], index);
     fresh.push(index);
   });
 
