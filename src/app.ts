@@ -17,6 +17,7 @@ import { readWebhookOutages } from "./defectdojo/webhook-outages";
 import { createWebhookWatch } from "./defectdojo/webhook-watch";
 import { DigestWorker } from "./delivery/digest-worker";
 import { FanoutWorker } from "./delivery/fanout-worker";
+import { ingestPressure } from "./delivery/ingest-first";
 import { createRecipientCheck } from "./delivery/recipient-check";
 import { createHealthHandler } from "./http/health";
 import { createHttpServer } from "./http/http-server";
@@ -126,7 +127,9 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
         },
       })
     : null;
-  const worker = new DeliveryWorker({ db, settings, preferences, secretBox, templates, channels, tuning: config.delivery, logger, metrics, recipients });
+  // Webhooks first: while they wait, the fan-out and the sends give way (see IngestPressure).
+  const pressure = ingestPressure();
+  const worker = new DeliveryWorker({ db, settings, preferences, secretBox, templates, channels, tuning: config.delivery, logger, metrics, recipients, pressure });
 
   const digests = new DigestWorker({
     db,
@@ -153,6 +156,7 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
     onRoutesStored: () => worker.wake(),
     onDigestJoined: () => digests.wake(),
     pollIntervalMs: config.delivery.pollIntervalMs,
+    pressure,
   });
   // Stored work is for this process's own workers, or, from a web process, for the worker processes.
   const notifyWorkers = sends ? null : workNotifier(db, logger);
@@ -256,7 +260,10 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
         headerValue: config.webhookHeaderValue,
         maxBodyBytes: config.webhookMaxBytes,
         logger,
-        accept: (event, rawBody) => intake.accept(event, rawBody),
+        accept: (event, rawBody) => {
+          pressure.webhookArrived();
+          return intake.accept(event, rawBody);
+        },
         keepAside: createKeepAside({ db, metrics }),
       }),
     },
@@ -312,6 +319,7 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
       await fanout.stop();
       await digests.stop();
       await worker.stop();
+      pressure.stop();
       await graphql.stop();
       await Promise.all([...channels.values()].map((channel) => channel.close?.()));
       await dataSource.destroy();

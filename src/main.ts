@@ -1,11 +1,13 @@
 import "reflect-metadata";
 import { startRelay } from "./app";
 import { ConfigError, loadConfig } from "./config/config";
+import { limitHeapGrowth } from "./config/heap-growth";
 
 /** After the drain, gives in-flight requests and sends this long to finish before exiting anyway. */
 const SHUTDOWN_GRACE_MS = 25_000;
 
 async function main(): Promise<void> {
+  limitHeapGrowth();
   let config;
   try {
     config = loadConfig();

@@ -21,6 +21,7 @@ import {
   DojoUser,
   legacyViewerCheck,
   legacyViewerIds,
+  onlyFor,
   rbacViewerCheck,
   rbacViewerIds,
   SUPERUSERS_ONLY,
@@ -84,8 +85,14 @@ export interface DojoDirectory {
    * the empty scope (superusers only).
    */
   productScope(event: DojoEvent): Promise<ProductScope>;
-  /** Who may view the scope by DefectDojo's rules, in the model the instance speaks. */
-  viewersOf(scope: ProductScope, freshness?: Freshness): Promise<ViewerCheck>;
+  /**
+   * Who may view the scope by DefectDojo's rules, in the model the instance speaks. Given `among`,
+   * the users the caller will ask about, the check answers for them alone, and the scope's own
+   * listings are read only if instance-wide answers (active, superuser, global role; staff in
+   * LEGACY) leave one of them undecided: a burst about ever new products then costs DefectDojo
+   * nothing while every subscriber sees everything.
+   */
+  viewersOf(scope: ProductScope, freshness?: Freshness, among?: readonly DojoUser[]): Promise<ViewerCheck>;
   /**
    * The engagement an event is about when it names none itself (a test, or a finding by its link);
    * null when it is about none, or DefectDojo no longer has it.
@@ -119,6 +126,7 @@ const SLA_COMBINED_TITLE = /^SLA alert \([^)]*\): (?:Product Type|Organization) 
 const NO_PRODUCT: ProductScope = { productId: null, productTypeId: null };
 /** The rows of a scope part that is not there (one object, so memoized viewers stay recognisable). */
 const NO_ROWS: never[] = [];
+const NO_IDS: ReadonlySet<number> = new Set();
 /** Scopes whose viewers are remembered at once (see `memoized`). */
 const MAX_VIEWER_SETS = 1000;
 const ACTIVE_USERS_KEY = "active_users";
@@ -219,6 +227,19 @@ export function createDojoDirectory(
       byGroupOf.set(rows, byGroup);
     }
     return byGroup;
+  }
+
+  /** Everyone a global role lets see every product, directly or through a group (2.x RBAC). */
+  async function rbacGlobalViewers(since?: number): Promise<Set<number>> {
+    const inputs = await Promise.all([rbacList("global_roles/", {}, globalRoleRow, since), groupMembers(since)] as const);
+    return memoized("rbac:global", inputs, () => {
+      const [globalRoles, groupMembers] = inputs;
+      return rbacViewerIds(
+        { globalRoles, productMembers: NO_ROWS, productGroups: NO_ROWS, productTypeMembers: NO_ROWS, productTypeGroups: NO_ROWS, groupMembers },
+        null,
+        null,
+      );
+    });
   }
 
   /** Everyone who holds a role on the scope or globally, directly or through a group (2.x RBAC). */
@@ -336,12 +357,17 @@ export function createDojoDirectory(
 
     productScope: (event) => unavailableOnFailure(scopeOf(event)),
 
-    viewersOf: (scope, freshness) =>
+    viewersOf: (scope, freshness, among) =>
       unavailableOnFailure(
         (async (): Promise<ViewerCheck> => {
           if (scope.productId === null && scope.productTypeId === null) return SUPERUSERS_ONLY;
           const since = freshness?.since;
           const authorization = await directory.authorizationModel();
+          if (among) {
+            // Who sees every product whatever the scope: a user it decides needs no listing of the scope.
+            const everywhere = authorization === "RBAC" ? rbacViewerCheck(await rbacGlobalViewers(since)) : legacyViewerCheck(NO_IDS);
+            if (among.every((user) => !user.isActive || everywhere.mayView(user))) return onlyFor(among, everywhere);
+          }
           // A product's viewers include its product type's: find the type if the caller did not say.
           const productTypeId =
             scope.productTypeId ?? (scope.productId === null ? null : ((await product(scope.productId, since))?.prod_type ?? null));

@@ -73,3 +73,17 @@ export function rbacViewerCheck(viewerIds: ReadonlySet<number>): ViewerCheck {
 export function legacyViewerCheck(authorizedIds: ReadonlySet<number>): ViewerCheck {
   return { mayView: (user) => user.isActive && (user.isSuperuser || user.isStaff || authorizedIds.has(user.id)) };
 }
+
+/**
+ * `check`, answering for `users` alone: it was decided from what bears on them, so asking it about
+ * anyone else is the caller's mistake, and throws rather than answer on a guess.
+ */
+export function onlyFor(users: readonly DojoUser[], check: ViewerCheck): ViewerCheck {
+  const ids = new Set(users.map((user) => user.id));
+  return {
+    mayView: (user) => {
+      if (!ids.has(user.id)) throw new Error(`viewer check asked about user ${user.id}, who was not among the users it was made for`);
+      return check.mayView(user);
+    },
+  };
+}

@@ -19,7 +19,7 @@ import { DeliveryError } from "../channels/delivery-error";
 import { attemptRecorder, claimById, claimDue, holdUnchecked, postpone, releaseAllLeases, targetKey } from "./outbox";
 import { RecipientCheck, RecipientVerdict } from "./recipient-check";
 import { TargetPacer } from "./pacing";
-import { eventLoopPressure } from "./ingest-first";
+import { IngestPressure, NO_PRESSURE } from "./ingest-first";
 import { WakeableLoop } from "./wakeable-loop";
 
 /** A crashed worker's rows come back after this long; a live one finishes a send well within it. */
@@ -34,7 +34,7 @@ export const RECHECK_MAX_HOLD_MS = 5 * 60_000;
  */
 export const PERSONAL_MAX_IN_FLIGHT_PER_TARGET = 2;
 
-/** Sends in flight while the event loop is busy (see eventLoopPressure). */
+/** Sends in flight while webhooks wait (see IngestPressure). */
 const BUSY_CONCURRENCY = 4;
 
 /** How long a claim after a send waits for other sends to end and join it. */
@@ -59,6 +59,8 @@ export interface DeliveryWorkerDeps {
   recipients?: RecipientCheck | null;
   /** Counts each attempt's outcome (dojo_relay_deliveries_total). */
   metrics?: Metrics;
+  /** While webhooks wait, only BUSY_CONCURRENCY sends are in flight. */
+  pressure?: IngestPressure;
   now?: () => number;
 }
 
@@ -93,7 +95,6 @@ export class DeliveryWorker {
   /** While DefectDojo could not be read for a re-check: personal messages wait until then without asking it again. */
   private recheckBlockedUntil = 0;
   private recheckFailures = 0;
-  private readonly pressure = eventLoopPressure();
   /** The claim that sends ending now wait for (see wakeAfterSend). */
   private claimSoon: NodeJS.Timeout | undefined;
 
@@ -120,7 +121,6 @@ export class DeliveryWorker {
   /** Stops taking work and waits for the sends in flight to finish; unsent rows stay in the outbox. */
   async stop(): Promise<void> {
     await this.loop.stop();
-    this.pressure.stop();
     clearTimeout(this.claimSoon);
     for (const timer of this.retryTimers) clearTimeout(timer);
     this.retryTimers.clear();
@@ -141,7 +141,7 @@ export class DeliveryWorker {
 
   private async tick(): Promise<void> {
     const { concurrency } = this.deps.tuning;
-    const free = (this.pressure.busy() ? Math.min(concurrency, BUSY_CONCURRENCY) : concurrency) - this.inFlight.size;
+    const free = ((this.deps.pressure ?? NO_PRESSURE).busy() ? Math.min(concurrency, BUSY_CONCURRENCY) : concurrency) - this.inFlight.size;
     if (free <= 0) return;
     const rows = await claimDue(this.deps.db, free, this.now(), LEASE_MS, {
       max: this.deps.tuning.maxInFlightPerTarget,

@@ -14,6 +14,7 @@ import { PreferencesStore } from "../storage/preferences-store";
 import { SettingsStore, SystemSettingsWithSecrets } from "../storage/settings-store";
 import { retryDelayMs } from "./backoff";
 import { placeRoutes } from "./digest-windows";
+import { IngestPressure, NO_PRESSURE } from "./ingest-first";
 import { WakeableLoop } from "./wakeable-loop";
 
 /** DefectDojo being down is retried for as long as it takes, at most this far apart. */
@@ -21,6 +22,11 @@ export const FANOUT_MAX_RETRY_DELAY_MS = 5 * 60_000;
 const FANOUT_RETRY_BASE_MS = 2_000;
 /** Events fanned out together: one claim and one commit for them all, a short synchronous write. */
 const FANOUT_BATCH = 64;
+/**
+ * The pause between two batches while webhooks wait: a batch takes the event loop for some tens of
+ * ms, and a burst's answers come first; the fan-out still keeps going, at a batch per pause.
+ */
+const BUSY_PAUSE_MS = 20;
 /** How long a replica holds events it is fanning out; one batch takes seconds at most. */
 const FANOUT_LEASE_MS = 30_000;
 /** Events whose object changes who may see what: that object's cached answers are dropped first. */
@@ -42,6 +48,8 @@ export interface FanoutWorkerDeps {
   /** Called after messages joined a digest window, to wake the digest worker. */
   onDigestJoined(): void;
   pollIntervalMs: number;
+  /** While webhooks wait, the fan-out pauses BUSY_PAUSE_MS between batches. */
+  pressure?: IngestPressure;
   now?: () => number;
 }
 
@@ -80,16 +88,17 @@ export class FanoutWorker {
 
   /**
    * Takes pending events FANOUT_BATCH at a time, oldest first: one query, one claim and one commit
-   * per batch rather than per event, and a turn of the event loop between batches, so webhooks
-   * keep being answered while a backlog drains.
+   * per batch rather than per event, and a turn of the event loop between batches (a pause while
+   * webhooks wait), so webhooks keep being answered while a backlog drains.
    */
   private async drain(): Promise<void> {
+    const pressure = this.deps.pressure ?? NO_PRESSURE;
     while (!this.loop.isStopped) {
       const lease = this.now() + FANOUT_LEASE_MS;
       const events = await this.claim(lease);
       if (events.length === 0) return;
       await this.fanOut(events, lease);
-      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => (pressure.busy() ? setTimeout(resolve, BUSY_PAUSE_MS) : setImmediate(resolve)));
     }
   }
 

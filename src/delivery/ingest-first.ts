@@ -5,19 +5,41 @@ const BUSY_UTILIZATION = 0.9;
 const SAMPLE_MS = 100;
 
 /**
- * Whether this thread was busy over the last tenth of a second. Webhooks and deliveries share one
- * event loop: while it is busy, the delivery worker keeps only a few sends in flight, so a burst
- * is answered at once (DefectDojo pauses a webhook that takes 10 s) and its messages go out right
- * after it from the outbox.
+ * Whether webhooks are waiting on this thread: over the last tenth of a second the event loop was
+ * busy and webhooks came in. Webhooks, fan-out and deliveries share one event loop; while webhooks
+ * wait, the fan-out pauses between batches and the delivery worker keeps only a few sends in
+ * flight, so a burst is answered at once (DefectDojo pauses a webhook that takes 10 s) and its
+ * messages go out right after it from the outbox. A loop kept busy by the background work alone
+ * is not held back: that is a backlog draining.
  */
-export function eventLoopPressure(): { busy(): boolean; stop(): void } {
+export interface IngestPressure {
+  busy(): boolean;
+  /** Called for each webhook that comes in. */
+  webhookArrived(): void;
+  stop(): void;
+}
+
+export function ingestPressure(): IngestPressure {
   let last = performance.eventLoopUtilization();
   let utilization = 0;
+  let arrivals = 0;
+  let arrivalsInSample = 0;
   const timer = setInterval(() => {
     const now = performance.eventLoopUtilization();
     utilization = performance.eventLoopUtilization(now, last).utilization;
     last = now;
+    arrivalsInSample = arrivals;
+    arrivals = 0;
   }, SAMPLE_MS);
   timer.unref();
-  return { busy: () => utilization > BUSY_UTILIZATION, stop: () => clearInterval(timer) };
+  return {
+    busy: () => utilization > BUSY_UTILIZATION && arrivalsInSample > 0,
+    webhookArrived: () => {
+      arrivals += 1;
+    },
+    stop: () => clearInterval(timer),
+  };
 }
+
+/** For a worker that runs without webhooks beside it (tests, tools): never busy. */
+export const NO_PRESSURE: IngestPressure = { busy: () => false, webhookArrived: () => {}, stop: () => {} };

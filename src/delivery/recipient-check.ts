@@ -42,7 +42,7 @@ export function createRecipientCheck(deps: {
 
   async function mayView(user: DojoUser, event: DojoEvent, since: number | undefined): Promise<ProductScope | null> {
     const scope = await directory.productScope(event);
-    return (await directory.viewersOf(scope, { since })).mayView(user) ? null : scope;
+    return (await directory.viewersOf(scope, { since }, [user])).mayView(user) ? null : scope;
   }
 
   return async ({ recipientUserId, event, since }) => {

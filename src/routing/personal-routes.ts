@@ -40,11 +40,14 @@ export async function personalRoutes(
     .filter((subscription) => subscription.channels.length > 0);
   if (subscriptions.length === 0) return [];
 
-  const [users, viewers, contacts] = await Promise.all([
+  const [users, scope, contacts] = await Promise.all([
     deps.directory.activeUsers(),
-    deps.directory.productScope(event).then((scope) => deps.directory.viewersOf(scope)),
+    deps.directory.productScope(event),
     deps.preferences.contacts(subscriptions.map((subscription) => subscription.userId)),
   ]);
+  const candidates = subscriptions.flatMap(({ userId }) => users.get(userId) ?? []);
+  if (candidates.length === 0) return [];
+  const viewers = await deps.directory.viewersOf(scope, undefined, candidates);
   const systemMail = new Set(
     (systemWide
       ? systemWide.filter((route) => route.channel === Channel.MAIL).flatMap((route) => route.target.split(", "))

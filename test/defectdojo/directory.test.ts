@@ -211,6 +211,45 @@ describe.each<DojoAuthorizationModel>(["RBAC", "LEGACY"])("DojoDirectory against
     });
   });
 
+  describe("who may view, asked about given users", () => {
+    /** Requests that list or fetch something of one scope (rather than of the whole instance). */
+    const scopeRequests = () => peer.apiCalls.filter((path) => /^\/api\/v2\/(products|product_members|product_groups|product_type_members|product_type_groups)\//.test(path));
+    const byName = (name: string) => [...users.values()].find((user) => user.username === name)!;
+
+    it("answers each user as the whole check does", async () => {
+      for (const scope of [PRODUCT_4, PRODUCT_9, { productId: 4, productTypeId: null }, { productId: null, productTypeId: 4 }]) {
+        const whole = await directory.viewersOf(scope);
+        for (const user of users.values()) {
+          expect([user.username, (await directory.viewersOf(scope, undefined, [user])).mayView(user)]).toEqual([user.username, whole.mayView(user)]);
+        }
+      }
+    });
+
+    it("reads none of the scope's listings when instance-wide answers decide every user", async () => {
+      // Superusers, inactive users, and (RBAC) global roles, direct or through a group, or (LEGACY) staff.
+      const decided = model === "RBAC" ? ["admin", "dave", "grace"] : ["admin", "heidi"];
+      const among = [...decided.map(byName), { ...byName("alice"), isActive: false }];
+      const before = scopeRequests().length;
+      for (const scope of [PRODUCT_4, { productId: 20, productTypeId: null }]) {
+        const check = await directory.viewersOf(scope, undefined, among);
+        expect(among.map((user) => check.mayView(user))).toEqual([...decided.map(() => true), false]);
+      }
+      expect(scopeRequests().length).toBe(before);
+    });
+
+    it("reads them when one user is left undecided", async () => {
+      const before = scopeRequests().length;
+      const check = await directory.viewersOf(PRODUCT_4, undefined, [byName("admin"), byName("alice"), byName("bob")]);
+      expect([byName("admin"), byName("alice"), byName("bob")].map((user) => check.mayView(user))).toEqual([true, true, false]);
+      expect(scopeRequests().length).toBeGreaterThan(before);
+    });
+
+    it("refuses to answer about a user it was not made for", async () => {
+      const check = await directory.viewersOf(PRODUCT_4, undefined, [byName("admin")]);
+      expect(() => check.mayView(byName("alice"))).toThrow(/not among the users/);
+    });
+  });
+
   describe("what an event is about", () => {
     it.each<[string, Parameters<typeof about>[0], string[]]>([
       ["an engagement", { kind: "engagement", id: 7 }, ["engagements", "products"]],

@@ -1,6 +1,6 @@
 import { webhookFixture } from "../support/fixtures";
 import { eventually, Peers, RunningRelay, startPeers, startTestRelay } from "../support/relay-harness";
-import { eventLoopPressure } from "../../src/delivery/ingest-first";
+import { ingestPressure } from "../../src/delivery/ingest-first";
 
 const PER_TARGET = 8;
 
@@ -24,22 +24,33 @@ function busyLoop(): () => void {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe("ingest first: deliveries give way while the event loop is busy", () => {
-  it("tells a busy event loop from an idle one", async () => {
-    const pressure = eventLoopPressure();
+describe("ingest first: fan-out and deliveries give way while webhooks wait", () => {
+  it("counts as busy only while webhooks come in on a busy event loop", async () => {
+    const pressure = ingestPressure();
     // Waits for each state rather than sleeping a fixed time: on a loaded machine this thread may
     // itself be busy (loading, collecting garbage) for a while at any moment.
     const becomes = (busy: boolean) => eventually(() => (pressure.busy() === busy ? true : undefined), 10_000);
+    let arriving: NodeJS.Timeout | undefined;
     try {
       await becomes(false);
       const stop = busyLoop();
       try {
+        // Busy with its own work (a backlog draining): not held back.
+        await sleep(500);
+        expect(pressure.busy()).toBe(false);
+        arriving = setInterval(() => pressure.webhookArrived(), 10);
         await becomes(true);
+        clearInterval(arriving);
+        await becomes(false);
       } finally {
         stop();
       }
-      await becomes(false);
+      // Webhooks on an idle loop: answered at once, nothing to give way to.
+      arriving = setInterval(() => pressure.webhookArrived(), 10);
+      await sleep(500);
+      expect(pressure.busy()).toBe(false);
     } finally {
+      clearInterval(arriving);
       pressure.stop();
     }
   });
@@ -60,30 +71,44 @@ describe("ingest first: deliveries give way while the event loop is busy", () =>
     const heldAtSlackAndTeams = () =>
       peers.slack.callsOf("chat.postMessage").filter((call) => call.answeredAt === undefined).length +
       peers.teams.requests.filter((request) => request.answeredAt === undefined).length;
+    const productAdded = (n: number) => {
+      const body = webhookFixture("product_added");
+      const product = body.product as Record<string, unknown>;
+      return { ...body, title: `busy-${n}`, product: { ...product, id: 20_000 + n, name: `busy-${n}` } };
+    };
+    const delivered = (count: number) =>
+      eventually(() => (peers.slack.callsOf("chat.postMessage").length === count && peers.teams.requests.length === count ? true : undefined), 20_000);
 
-    it("keeps at most 4 sends in flight while busy, and fills every target's slots once it is not", async () => {
+    it("keeps at most 4 sends in flight while webhooks wait on a busy loop, and fills every target's slots once they stop", async () => {
+      // Webhooks that keep coming without adding work: repeats of one event, answered as duplicates.
+      const repeated = productAdded(0);
+      expect((await relay.postWebhook("product_added", repeated)).status).toBe(202);
+      await delivered(1);
       const releaseSlack = peers.slack.concurrency.hold();
       const releaseTeams = peers.teams.concurrency.hold();
-      for (let n = 0; n < 12; n++) {
-        const body = webhookFixture("product_added");
-        const product = body.product as Record<string, unknown>;
-        expect((await relay.postWebhook("product_added", { ...body, title: `busy-${n}`, product: { ...product, id: 20_000 + n, name: `busy-${n}` } })).status).toBe(202);
-      }
+      const repeats: Array<Promise<{ status: number }>> = [];
+      const news: Array<Promise<{ status: number }>> = [];
+      let repeating: NodeJS.Timeout | undefined;
       const stop = busyLoop();
       try {
-        // Sends already started may stay in flight; no new one starts past 4 in all while busy.
-        await sleep(300);
-        const before = heldAtSlackAndTeams();
+        repeating = setInterval(() => repeats.push(relay.postWebhook("product_added", repeated)), 20);
+        await sleep(500);
+        for (let n = 1; n <= 12; n++) news.push(relay.postWebhook("product_added", productAdded(n)));
         await sleep(1500);
-        expect(heldAtSlackAndTeams()).toBeLessThanOrEqual(Math.max(before, 4));
+        // Without giving way, each held target would have PER_TARGET sends in flight.
+        expect(heldAtSlackAndTeams()).toBeLessThanOrEqual(4);
+        // The webhooks stop; the loop stays busy (its own work): both held targets fill up to their bound.
+        clearInterval(repeating);
+        await eventually(() => (heldAtSlackAndTeams() === 2 * PER_TARGET ? true : undefined), 10_000);
       } finally {
+        clearInterval(repeating);
         stop();
       }
-      // Idle again: both held targets fill up to their bound.
-      await eventually(() => (heldAtSlackAndTeams() === 2 * PER_TARGET ? true : undefined), 10_000);
+      expect(new Set((await Promise.all(news)).map((answer) => answer.status))).toEqual(new Set([202]));
+      expect(new Set((await Promise.all(repeats)).map((answer) => answer.status))).toEqual(new Set([200]));
       releaseSlack();
       releaseTeams();
-      await eventually(() => (peers.slack.callsOf("chat.postMessage").length === 12 && peers.teams.requests.length === 12 ? true : undefined), 20_000);
+      await delivered(13);
     });
   });
 });
