@@ -151,7 +151,13 @@ export class FanoutWorker {
    * routes. When DefectDojo cannot be asked for the personal part, the system-wide routes still go
    * out and the event stays PENDING for the personal ones alone.
    */
-  private async resolve(event: PendingEvent, settings: SystemSettingsWithSecrets, now: number, log: Logger): Promise<Resolved> {
+  private async resolve(
+    event: PendingEvent,
+    settings: SystemSettingsWithSecrets,
+    preferences: PersonalPreferences,
+    now: number,
+    log: Logger,
+  ): Promise<Resolved> {
     const { directory } = this.deps;
     const change = permissionChange(event.data);
     if (directory && change) directory.invalidate(change);
@@ -162,7 +168,7 @@ export class FanoutWorker {
     let held: string | null = null;
     try {
       if (directory) {
-        personal = await personalRoutes({ ...this.deps, directory }, event.data, settings, now, ruleTargets ?? undefined);
+        personal = await personalRoutes({ preferences, directory }, event.data, settings, now, ruleTargets ?? undefined);
       }
     } catch (error) {
       held = error instanceof Error ? error.message : String(error);
@@ -179,12 +185,13 @@ export class FanoutWorker {
   private async fanOut(events: PendingEvent[], lease: number): Promise<void> {
     const { db, logger } = this.deps;
     const settings = await this.deps.settings.systemSettings();
+    const preferences = readOncePerBatch(this.deps.preferences);
     const now = this.now();
     const resolved: Array<{ event: PendingEvent; log: Logger; outcome: Resolved | { failed: ReturnType<FanoutWorker["retryOf"]> } }> = [];
     for (const event of events) {
       const log = logger.child({ eventId: event.id, event: event.name });
       try {
-        resolved.push({ event, log, outcome: await this.resolve(event, settings, now, log) });
+        resolved.push({ event, log, outcome: await this.resolve(event, settings, preferences, now, log) });
       } catch (error) {
         resolved.push({ event, log, outcome: { failed: this.retryOf(event, error instanceof Error ? error.message : String(error), log) } });
       }
@@ -239,6 +246,27 @@ export class FanoutWorker {
     log.warn({ reason, attempt: attempts, retryInMs: delay }, "notifications held: DefectDojo could not be asked");
     return { fanoutAttempts: attempts, fanoutNextAt: this.now() + delay, fanoutError: reason };
   }
+}
+
+type PersonalPreferences = Pick<PreferencesStore, "subscribers" | "contacts">;
+
+/**
+ * Subscribers and contacts as one batch reads them: each asked of the database once, as settings
+ * are. A burst's events mostly share their event kind and so their subscribers; a change made
+ * meanwhile is in effect from the next batch.
+ */
+function readOncePerBatch(preferences: PreferencesStore): PersonalPreferences {
+  const subscribers = new Map<string, ReturnType<PreferencesStore["subscribers"]>>();
+  const contacts = new Map<string, ReturnType<PreferencesStore["contacts"]>>();
+  const once = <T>(answers: Map<string, T>, key: string, read: () => T): T => {
+    let answer = answers.get(key);
+    if (answer === undefined) answers.set(key, (answer = read()));
+    return answer;
+  };
+  return {
+    subscribers: (event) => once(subscribers, event, () => preferences.subscribers(event)),
+    contacts: (userIds) => once(contacts, userIds.join(","), () => preferences.contacts(userIds)),
+  };
 }
 
 /** What the fan-out reads of a pending event. */

@@ -23,7 +23,7 @@ export const personalTeamsTarget = (username: string) => `personal Teams webhook
  * above it); their digest window or quiet hours hold the message in a digest.
  */
 export async function personalRoutes(
-  deps: { preferences: PreferencesStore; directory: DojoDirectory },
+  deps: { preferences: Pick<PreferencesStore, "subscribers" | "contacts">; directory: DojoDirectory },
   event: DojoEvent,
   settings: SystemSettingsWithSecrets,
   now: number,
