@@ -1,3 +1,4 @@
+import { performance } from "node:perf_hooks";
 import { DojoDirectory, ProductChange } from "../defectdojo/directory";
 import { DojoEvent } from "../events/dojo-event";
 import { RecentEvents } from "../events/recent-events";
@@ -23,9 +24,10 @@ const FANOUT_RETRY_BASE_MS = 2_000;
 /** Events fanned out together: one claim and one commit for them all, a short synchronous write. */
 const FANOUT_BATCH = 64;
 /**
- * The pause between two batches while webhooks wait: a batch takes the event loop for some tens of
- * ms, and a burst's answers come first; the fan-out still keeps going, at a batch per pause.
+ * While webhooks wait, the pause after a batch is this many times what the batch took (and at least
+ * BUSY_PAUSE_MS): the fan-out then takes at most a quarter of the event loop, and keeps going.
  */
+const BUSY_PAUSE_FACTOR = 3;
 const BUSY_PAUSE_MS = 20;
 /** How long a replica holds events it is fanning out; one batch takes seconds at most. */
 const FANOUT_LEASE_MS = 30_000;
@@ -88,17 +90,19 @@ export class FanoutWorker {
 
   /**
    * Takes pending events FANOUT_BATCH at a time, oldest first: one query, one claim and one commit
-   * per batch rather than per event, and a turn of the event loop between batches (a pause while
-   * webhooks wait), so webhooks keep being answered while a backlog drains.
+   * per batch rather than per event, and a turn of the event loop between batches (a longer pause
+   * while webhooks wait), so webhooks keep being answered while a backlog drains.
    */
   private async drain(): Promise<void> {
     const pressure = this.deps.pressure ?? NO_PRESSURE;
     while (!this.loop.isStopped) {
+      const started = performance.now();
       const lease = this.now() + FANOUT_LEASE_MS;
       const events = await this.claim(lease);
       if (events.length === 0) return;
       await this.fanOut(events, lease);
-      await new Promise((resolve) => (pressure.busy() ? setTimeout(resolve, BUSY_PAUSE_MS) : setImmediate(resolve)));
+      const pause = pressure.busy() ? Math.max(BUSY_PAUSE_MS, BUSY_PAUSE_FACTOR * (performance.now() - started)) : 0;
+      await new Promise((resolve) => (pause > 0 ? setTimeout(resolve, pause) : setImmediate(resolve)));
     }
   }
 
