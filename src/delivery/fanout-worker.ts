@@ -50,7 +50,7 @@ export interface FanoutWorkerDeps {
   /** Called after messages joined a digest window, to wake the digest worker. */
   onDigestJoined(): void;
   pollIntervalMs: number;
-  /** While webhooks wait, the fan-out pauses BUSY_PAUSE_MS between batches. */
+  /** While webhooks wait, the fan-out pauses after each batch (see BUSY_PAUSE_FACTOR). */
   pressure?: IngestPressure;
   now?: () => number;
 }
