@@ -1,4 +1,3 @@
-import { IncomingMessage, ServerResponse } from "node:http";
 import { AddressInfo } from "node:net";
 import { In } from "typeorm";
 import { adminRoutes } from "./admin/admin-handler";
@@ -252,22 +251,20 @@ export async function startRelay(config: Config, options: StartOptions = {}): Pr
       "WEBHOOK_HEADER_VALUE is not set: POST /webhooks/defectdojo refuses every request with 401 until it is",
     );
   }
-  const receiveWebhook = createWebhookReceiver({
-    headerName: config.webhookHeaderName,
-    headerValue: config.webhookHeaderValue,
-    maxBodyBytes: config.webhookMaxBytes,
-    logger,
-    accept: (event, rawBody) => intake.accept(event, rawBody),
-    keepAside: createKeepAside({ db, metrics }),
-  });
   // Set on SIGTERM: /readyz then fails while the server still takes webhooks.
   let draining = false;
   const requestRoutes = {
     "/webhooks/defectdojo": {
-      POST: (req: IncomingMessage, res: ServerResponse) => {
-        pressure.webhookArrived();
-        return receiveWebhook(req, res);
-      },
+      POST: createWebhookReceiver({
+        headerName: config.webhookHeaderName,
+        headerValue: config.webhookHeaderValue,
+        maxBodyBytes: config.webhookMaxBytes,
+        logger,
+        accept: (event, rawBody) => intake.accept(event, rawBody),
+        keepAside: createKeepAside({ db, metrics }),
+        // Only DefectDojo's own webhooks hold the background work back: a flood of unauthenticated requests does not.
+        authenticated: () => pressure.webhookArrived(),
+      }),
     },
     "/graphql": { GET: graphql.handle, POST: graphql.handle },
     // The admin web page (src/admin-ui), built by `npm run build`; it talks to /graphql only.

@@ -31,6 +31,8 @@ export interface WebhookReceiverOptions {
   accept(event: DojoEvent, rawBody: Buffer): Promise<AcceptOutcome>;
   /** Stores an authenticated request the bridge cannot use (never sent); resolves with its id once committed. */
   keepAside(request: KeptAsideRequest): Promise<number>;
+  /** Called for each request that passed authentication, before its body is read (see IngestPressure). */
+  authenticated?(): void;
 }
 
 /**
@@ -56,6 +58,7 @@ export function createWebhookReceiver(options: WebhookReceiverOptions) {
     if (!headerValueMatches(options.headerValue, received?.length === 1 ? received[0] : undefined)) {
       return reject(res, 401, `missing or wrong ${options.headerName} header`);
     }
+    options.authenticated?.();
 
     // Node joins a repeated header with ", ", which no event name matches.
     const eventHeader = req.headers["x-defectdojo-event"]?.toString();

@@ -32,6 +32,7 @@ async function startReceiver(headerValue: string | null = SECRET) {
   });
   // No workers: rows stay in the outbox for the assertions.
   const intake = createEventIntake({ db: database.db, settings, rules: new RoutingRuleStore(database.db, new SecretBox("k, thirty-two characters or more")), personalSubscriptions: null, onStored: () => undefined });
+  let authenticated = 0;
   const server: Server = createHttpServer(
     {
       "/webhooks/defectdojo": {
@@ -42,6 +43,7 @@ async function startReceiver(headerValue: string | null = SECRET) {
           logger: quietLogger(),
           accept: (event, body) => intake.accept(event, body),
           keepAside: createKeepAside({ db: database.db }),
+          authenticated: () => void (authenticated += 1),
         }),
       },
     },
@@ -61,7 +63,7 @@ async function startReceiver(headerValue: string | null = SECRET) {
     await closed;
     await database.close();
   };
-  return { url, db: database.db, settings, counts, keptAside, close };
+  return { url, db: database.db, settings, counts, keptAside, close, authenticated: () => authenticated };
 }
 
 type Receiver = Awaited<ReturnType<typeof startReceiver>>;
@@ -112,6 +114,10 @@ describe("POST /webhooks/defectdojo", () => {
     expect(missing.status).toBe(401);
     expect(JSON.parse(missing.body).error).toMatch(/Authorization/);
     expect(await receiver.counts()).toEqual({ events: 0, deliveries: 0, keptAside: 0 });
+    // Refused requests do not count as webhooks waiting (src/delivery/ingest-first.ts): a flood of them holds nothing back.
+    expect(receiver.authenticated()).toBe(0);
+    expect((await post(receiver, "product_added", body)).status).toBe(202);
+    expect(receiver.authenticated()).toBe(1);
   });
 
   it("answers 401 to a large unauthenticated body without reading it into memory, and the client sees the answer", async () => {
