@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DojoPeer, startDojoPeer } from "../test/peers/dojo-peer";
 import { productAlertBody, startAlertmanager } from "./alertmanager";
+import { EVENT_LOOP_SAMPLE_MS } from "../src/metrics/metrics";
 import { ADMIN_TOKEN, BenchProcess, benchPostgresDatabase, configureChannels, peakRssKb, productAddedBody, startBridge, startProcess, WEBHOOK_SECRET } from "./processes";
 
 /**
@@ -287,12 +288,14 @@ async function waitUntilDelivered(delivered: () => Promise<number>): Promise<voi
 }
 
 /**
- * The bridge's event-loop delay since the last scrape, in ms, from prom-client's
- * `monitorEventLoopDelay` gauges (it resets the histogram on every scrape).
+ * The bridge's event-loop stalls since the last scrape, in ms, from prom-client's
+ * `monitorEventLoopDelay` gauges (it resets the histogram on every scrape). They record the time
+ * between the monitor's samples, so an idle loop reads EVENT_LOOP_SAMPLE_MS: the stall is the rest.
  */
 async function scrapeStalls(relayUrl: string): Promise<{ p99: number; max: number }> {
   const text = await (await fetch(`${relayUrl}/metrics`)).text();
-  const gauge = (name: string) => Math.round(Number(new RegExp(`^${name} ([\\d.e+-]+)$`, "m").exec(text)?.[1]) * 1000);
+  const gauge = (name: string) =>
+    Math.max(0, Math.round(Number(new RegExp(`^${name} ([\\d.e+-]+)$`, "m").exec(text)?.[1]) * 1000 - EVENT_LOOP_SAMPLE_MS));
   return { p99: gauge("nodejs_eventloop_lag_p99_seconds"), max: gauge("nodejs_eventloop_lag_max_seconds") };
 }
 

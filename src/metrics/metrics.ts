@@ -53,11 +53,18 @@ export interface MetricsOptions {
   now?: () => number;
 }
 
+/**
+ * How often prom-client's `monitorEventLoopDelay` timer samples the event loop (its default). Its
+ * histogram records the time between samples, so `nodejs_eventloop_lag_*_seconds` read this much on
+ * an idle loop: a stall is what they show above it.
+ */
+export const EVENT_LOOP_SAMPLE_MS = 10;
+
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
   const registers = [registry];
   const now = options.now ?? Date.now;
-  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
 
   const events = new Counter({
     name: "dojo_relay_events_received_total",
