@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from "type-graphql";
 import { nonPublicLiteralReason } from "../channels/msteams/webhook-allowlist";
-import { publicSettings, SystemSettings, SystemSettingsUpdate } from "../storage/settings-store";
+import { SystemSettings, SystemSettingsUpdate } from "../storage/settings-store";
 import { SUPERUSER } from "./auth-checker";
 import { RelayContext } from "./context";
 import { badUserInput } from "./errors";
@@ -12,7 +12,7 @@ export class SystemSettingsResolver {
   @Authorized(SUPERUSER)
   @Query(() => SystemSettingsType)
   async systemSettings(@Ctx() { services }: RelayContext): Promise<SystemSettings> {
-    return publicSettings(await services.settings.systemSettings());
+    return services.settings.publicSystemSettings();
   }
 
   /** Runs only after the input passed validation (validateInput), so a bad field changes nothing. */

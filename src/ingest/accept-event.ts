@@ -59,7 +59,7 @@ export function createEventIntake(deps: EventIntakeDeps): EventIntake {
    * in it is routed by the same ones.
    */
   function routesIn() {
-    let settings: ReturnType<SettingsStore["systemSettings"]> | undefined;
+    let settings: ReturnType<SettingsStore["publicSystemSettings"]> | undefined;
     let rulesExist: Promise<boolean> | undefined;
     const channels = new Map<NotificationEvent, ReturnType<SettingsStore["systemChannelsFor"]>>();
     const subscribed = new Map<NotificationEvent, Promise<boolean>>();
@@ -73,7 +73,7 @@ export function createEventIntake(deps: EventIntakeDeps): EventIntake {
         return answer;
       },
       async routes(event: DojoEvent) {
-        settings ??= deps.settings.systemSettings();
+        settings ??= deps.settings.publicSystemSettings();
         let forSetting = channels.get(event.setting);
         if (!forSetting) channels.set(event.setting, (forSetting = deps.settings.systemChannelsFor(event.setting)));
         return systemRoutes(event, await settings, await forSetting);

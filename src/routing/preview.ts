@@ -24,7 +24,7 @@ export async function previewRoutes(
 ): Promise<RoutePreview[]> {
   const [rules, settings, systemChannels] = await Promise.all([
     deps.rules.rules(),
-    deps.settings.systemSettings(),
+    deps.settings.publicSystemSettings(),
     deps.settings.systemChannelsFor(event.setting),
   ]);
   const facts = await gatherFacts(event, rules, deps.facts);

@@ -66,22 +66,24 @@ export class SettingsStore {
   ) {}
 
   async systemSettings(): Promise<SystemSettingsWithSecrets> {
-    const row = await this.db.manager.findOneBy(SystemSettingsEntity, { id: SETTINGS_ROW_ID });
-    const slackToken = row?.slackTokenEncrypted ? this.secrets.open(row.slackTokenEncrypted, secretFields.slackToken(row.id)) : null;
-    const msteamsUrl = row?.msteamsUrlEncrypted ? this.secrets.open(row.msteamsUrlEncrypted, secretFields.systemTeamsUrl(row.id)) : null;
+    const row = await this.settingsRow();
     return {
-      enableSlackNotifications: row?.enableSlackNotifications ?? false,
-      slackChannel: row?.slackChannel ?? "",
-      slackUsername: row?.slackUsername ?? "",
-      slackTokenSet: slackToken !== null,
-      slackToken,
-      enableMsteamsNotifications: row?.enableMsteamsNotifications ?? false,
-      msteamsUrlSet: msteamsUrl !== null,
-      msteamsUrl,
-      enableMailNotifications: row?.enableMailNotifications ?? false,
-      mailNotificationsTo: row?.mailNotificationsTo ?? [],
-      linkOnly: row?.linkOnly ?? false,
+      ...withoutSecrets(row),
+      slackToken: row?.slackTokenEncrypted ? this.secrets.open(row.slackTokenEncrypted, secretFields.slackToken(row.id)) : null,
+      msteamsUrl: row?.msteamsUrlEncrypted ? this.secrets.open(row.msteamsUrlEncrypted, secretFields.systemTeamsUrl(row.id)) : null,
     };
+  }
+
+  /**
+   * The same, secrets left sealed: all routing and the API need. The intake reads it for every
+   * batch of webhooks, where opening the secrets took a tenth of its time.
+   */
+  async publicSystemSettings(): Promise<SystemSettings> {
+    return withoutSecrets(await this.settingsRow());
+  }
+
+  private settingsRow(): Promise<SystemSettingsEntity | null> {
+    return this.db.manager.findOneBy(SystemSettingsEntity, { id: SETTINGS_ROW_ID });
   }
 
   async updateSystemSettings(update: SystemSettingsUpdate): Promise<SystemSettings> {
@@ -111,7 +113,7 @@ export class SettingsStore {
       row.updatedAt = Date.now();
       await manager.save(row);
     });
-    return publicSettings(await this.systemSettings());
+    return this.publicSystemSettings();
   }
 
   /** One entry per NotificationEvent, in DefectDojo's order. */
@@ -143,8 +145,16 @@ export class SettingsStore {
   }
 }
 
-/** Drops the opened secrets: the only shape that may leave through the API. */
-export function publicSettings(settings: SystemSettingsWithSecrets): SystemSettings {
-  const { slackToken: _token, msteamsUrl: _url, ...rest } = settings;
-  return rest;
+function withoutSecrets(row: SystemSettingsEntity | null): SystemSettings {
+  return {
+    enableSlackNotifications: row?.enableSlackNotifications ?? false,
+    slackChannel: row?.slackChannel ?? "",
+    slackUsername: row?.slackUsername ?? "",
+    slackTokenSet: Boolean(row?.slackTokenEncrypted),
+    enableMsteamsNotifications: row?.enableMsteamsNotifications ?? false,
+    msteamsUrlSet: Boolean(row?.msteamsUrlEncrypted),
+    enableMailNotifications: row?.enableMailNotifications ?? false,
+    mailNotificationsTo: row?.mailNotificationsTo ?? [],
+    linkOnly: row?.linkOnly ?? false,
+  };
 }

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { Channel } from "../../src/vocabulary/channel";
 import { NotificationEvent } from "../../src/events/notification-event";
 import { SecretBox } from "../../src/storage/secret-box";
-import { publicSettings, SettingsStore } from "../../src/storage/settings-store";
+import { SettingsStore } from "../../src/storage/settings-store";
 import { migratedDatabase } from "../support/database";
 
 const TOKEN = "xoxb-1111-2222-very-secret-token";
@@ -40,7 +40,9 @@ describe("SettingsStore", () => {
     const full = await store.systemSettings();
     expect(full.slackToken).toBe(TOKEN);
     expect(full.msteamsUrl).toBe(TEAMS_URL);
-    expect(JSON.stringify(publicSettings(full))).not.toContain(TOKEN);
+    const { slackToken: _token, msteamsUrl: _url, ...withoutSecrets } = full;
+    expect(await store.publicSystemSettings()).toEqual({ ...withoutSecrets, slackTokenSet: true, msteamsUrlSet: true });
+    expect(JSON.stringify(await store.publicSystemSettings())).not.toContain(TOKEN);
 
     // The bytes on disk (database and WAL) never hold the plain secrets.
     await database.db.dataSource.query("PRAGMA wal_checkpoint(TRUNCATE)");
@@ -48,6 +50,14 @@ describe("SettingsStore", () => {
     expect(onDisk).toContain("#sec");
     expect(onDisk).not.toContain(TOKEN);
     expect(onDisk).not.toContain("SIGSECRET123");
+  });
+
+  it("reads the settings for routing without opening the secrets", async () => {
+    await store.updateSystemSettings({ slackToken: TOKEN, msteamsUrl: TEAMS_URL, enableSlackNotifications: true });
+    // A box with another key cannot open them: only a read that never tries still answers.
+    const otherKey = new SettingsStore(database.db, new SecretBox("another key, thirty-two characters or more"));
+    await expect(otherKey.systemSettings()).rejects.toThrow();
+    expect(await otherKey.publicSystemSettings()).toMatchObject({ enableSlackNotifications: true, slackTokenSet: true, msteamsUrlSet: true });
   });
 
   it("clears a secret with an empty string and leaves unspecified fields alone", async () => {
