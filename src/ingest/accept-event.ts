@@ -1,4 +1,5 @@
 import { EntityManager } from "typeorm";
+import { collectGarbage } from "../config/heap-growth";
 import { storeEventsIn, StoreResult } from "../delivery/outbox";
 import { DojoEvent } from "../events/dojo-event";
 import { idempotencyKeys } from "../events/idempotency";
@@ -29,7 +30,16 @@ export interface EventIntakeDeps {
   metrics?: Metrics;
   /** Where webhook events queued for the fan-out are handed to it in memory. */
   recentEvents?: RecentEvents;
+  /** Run before a batch with a body of LARGE_BODY_BYTES or more is stored (default: collectGarbage). */
+  beforeLargeBody?: () => void;
 }
+
+/**
+ * A webhook body from this size on is followed by a full garbage collection before it is stored,
+ * so the peak holds the body once, not its garbage as well (see collectGarbage). DefectDojo sends
+ * such bodies for re-imports of thousands of findings: rarely, and each takes seconds to parse.
+ */
+export const LARGE_BODY_BYTES = 8 * 1024 * 1024;
 
 /** An event found by polling, with what its idempotency key is made of. */
 export interface PolledEvent {
@@ -82,7 +92,9 @@ export function createEventIntake(deps: EventIntakeDeps): EventIntake {
   }
 
   /** Events in one transaction, each routed and stored as it arrived (see storeEventsIn). */
-  async function storeAll(manager: EntityManager, arrivals: Array<Omit<Arrival, "sizeBytes">>) {
+  async function storeAll(manager: EntityManager, arrivals: Array<Omit<Arrival, "sizeBytes"> & { sizeBytes?: number }>) {
+    // By now the request that brought a large body has let go of its bytes, text and parsed tree.
+    if (arrivals.some(({ sizeBytes = 0 }) => sizeBytes >= LARGE_BODY_BYTES)) (deps.beforeLargeBody ?? collectGarbage)();
     const routing = routesIn();
     const items: Parameters<typeof storeEventsIn>[1] = [];
     for (const { event, keys, source } of arrivals) {

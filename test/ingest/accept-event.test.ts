@@ -1,4 +1,4 @@
-import { createEventIntake } from "../../src/ingest/accept-event";
+import { createEventIntake, LARGE_BODY_BYTES } from "../../src/ingest/accept-event";
 import { NotificationEvent } from "../../src/events/notification-event";
 import { parseWebhookPayload } from "../../src/events/webhook-payload";
 import { EventEntity, FanoutStatus } from "../../src/storage/entities/event.entity";
@@ -49,5 +49,34 @@ describe("event intake: which events the personal fan-out must look at", () => {
   it("skips every event without DefectDojo's API, subscribed or not", async () => {
     await preferences.setNotification(7, NotificationEvent.SCAN_ADDED, [Channel.SLACK]);
     expect(await accept(false, "scan_added")).toBe(FanoutStatus.SKIPPED);
+  });
+});
+
+describe("event intake: a large body", () => {
+  let database: Awaited<ReturnType<typeof migratedDatabase>>;
+  beforeEach(async () => {
+    database = await migratedDatabase();
+  });
+  afterEach(() => database.close());
+
+  it("is followed by a full collection before it is stored; smaller ones are not", async () => {
+    const box = new SecretBox("intake test key, thirty-two characters or more");
+    const collections: number[] = [];
+    const intake = createEventIntake({
+      db: database.db,
+      settings: new SettingsStore(database.db, box),
+      rules: new RoutingRuleStore(database.db, box),
+      personalSubscriptions: null,
+      onStored: () => undefined,
+      // What is stored when the collection runs: nothing of the large body's event yet.
+      beforeLargeBody: () => void database.db.manager.count(EventEntity).then((count) => collections.push(count)),
+    });
+    const event = (id: number) => parseWebhookPayload("product_added", null, { ...webhookFixture("product_added"), product: { id, name: `p${id}`, url_ui: null } });
+
+    await intake.accept(event(1), Buffer.alloc(LARGE_BODY_BYTES - 1, 32));
+    expect(collections).toEqual([]);
+    await intake.accept(event(2), Buffer.alloc(LARGE_BODY_BYTES, 32));
+    expect(collections).toEqual([1]);
+    expect(await database.db.manager.count(EventEntity)).toBe(2);
   });
 });
