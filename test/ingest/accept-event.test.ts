@@ -62,14 +62,16 @@ describe("event intake: a large body", () => {
   it("is followed by a full collection before it is stored; smaller ones are not", async () => {
     const box = new SecretBox("intake test key, thirty-two characters or more");
     const collections: number[] = [];
+    type Connection = { prepare(sql: string): { get(): unknown } };
+    const storedEvents = (database.db.dataSource.driver as unknown as { databaseConnection: Connection }).databaseConnection;
     const intake = createEventIntake({
       db: database.db,
       settings: new SettingsStore(database.db, box),
       rules: new RoutingRuleStore(database.db, box),
       personalSubscriptions: null,
       onStored: () => undefined,
-      // What is stored when the collection runs: nothing of the large body's event yet.
-      beforeLargeBody: () => void database.db.manager.count(EventEntity).then((count) => collections.push(count)),
+      // How many events are stored when the collection runs, read there and then: not yet the large one.
+      beforeLargeBody: () => collections.push((storedEvents.prepare("SELECT count(*) AS n FROM event").get() as { n: number }).n),
     });
     const event = (id: number) => parseWebhookPayload("product_added", null, { ...webhookFixture("product_added"), product: { id, name: `p${id}`, url_ui: null } });
 
