@@ -4,7 +4,7 @@ import { DojoEvent } from "../events/dojo-event";
 import { RecentEvents } from "../events/recent-events";
 import { Logger } from "../logging/logger";
 import { gatherFacts } from "../routing/event-facts";
-import { personalRoutes } from "../routing/personal-routes";
+import { PersonalPreferences, personalRoutes } from "../routing/personal-routes";
 import { ruleRoutes } from "../routing/rule-routes";
 import { RouteTarget } from "../routing/system-routes";
 import { RoutingRuleStore } from "../storage/routing-rule-store";
@@ -251,8 +251,6 @@ export class FanoutWorker {
     return { fanoutAttempts: attempts, fanoutNextAt: this.now() + delay, fanoutError: reason };
   }
 }
-
-type PersonalPreferences = Pick<PreferencesStore, "subscribers" | "contacts">;
 
 /**
  * Subscribers and contacts as one batch reads them: each asked of the database once, as settings

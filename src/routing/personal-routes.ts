@@ -9,6 +9,9 @@ import { digestKey } from "./rule-routes";
 import { SystemSettingsWithSecrets } from "../storage/settings-store";
 import { DigestPlan, MSTEAMS_SYSTEM_TARGET, RouteTarget } from "./system-routes";
 
+/** What personalRoutes reads of the preferences: who subscribed to an event, and how to reach them. */
+export type PersonalPreferences = Pick<PreferencesStore, "subscribers" | "contacts">;
+
 /** Label stored for a personal Teams webhook: the URL is a credential and stays in the contact record. */
 export const personalTeamsTarget = (username: string) => `personal Teams webhook of ${username}`;
 
@@ -23,7 +26,7 @@ export const personalTeamsTarget = (username: string) => `personal Teams webhook
  * above it); their digest window or quiet hours hold the message in a digest.
  */
 export async function personalRoutes(
-  deps: { preferences: Pick<PreferencesStore, "subscribers" | "contacts">; directory: DojoDirectory },
+  deps: { preferences: PersonalPreferences; directory: DojoDirectory },
   event: DojoEvent,
   settings: SystemSettingsWithSecrets,
   now: number,
