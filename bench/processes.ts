@@ -21,10 +21,11 @@ export async function startProcess(
   script: string,
   env: Record<string, string>,
   knownPort?: number,
+  nodeFlags: string[] = [],
 ): Promise<BenchProcess> {
   // BENCH_PROFILE=<dir> writes a CPU profile of the bridge there (node --cpu-prof).
   const profile = process.env.BENCH_PROFILE && knownPort !== undefined ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  const child = spawn(process.execPath, [...profile, script], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [...nodeFlags, ...profile, script], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
   let announced: Record<string, unknown> = {};
   const port = await new Promise<number>((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`${script} exited with ${code}`)));
@@ -146,7 +147,14 @@ export async function startBridge(
     ...(options.dojoApiKey ? { DOJO_API_KEY: options.dojoApiKey } : {}),
     ...options.env,
   };
-  return startProcess(join(__dirname, "..", "src", "main.js"), env, port);
+  return startProcess(join(__dirname, "..", "src", "main.js"), env, port, deployedNodeFlags());
+}
+
+/** The node flags `npm start` and the image run the bridge with (package.json's start script). */
+function deployedNodeFlags(): string[] {
+  const { scripts } = JSON.parse(readFileSync(join(__dirname, "..", "..", "package.json"), "utf8")) as { scripts: { start: string } };
+  const command = scripts.start.split("&&").pop()!.trim().split(" ");
+  return command.slice(1, -1);
 }
 
 const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";

@@ -1,3 +1,4 @@
+import { performance } from "node:perf_hooks";
 import { Channel } from "../vocabulary/channel";
 import { MessageTemplate } from "../channels/message-template";
 import { ChannelSettings, NotificationChannel, Recipient } from "../channels/channel";
@@ -34,8 +35,14 @@ export const RECHECK_MAX_HOLD_MS = 5 * 60_000;
  */
 export const PERSONAL_MAX_IN_FLIGHT_PER_TARGET = 2;
 
-/** Sends in flight while webhooks wait (see IngestPressure). */
-const BUSY_CONCURRENCY = 4;
+/**
+ * While webhooks wait (see IngestPressure), a claim takes at most BUSY_CONCURRENCY sends and comes
+ * BUSY_CLAIM_INTERVAL_MS after the last: at most 40 sends a second, whatever the targets' speed. A
+ * bound on sends in flight alone let fast targets take half the loop (each send is a claim, a
+ * request and a commit on this thread); its messages wait in the outbox instead, and still move.
+ */
+export const BUSY_CONCURRENCY = 4;
+export const BUSY_CLAIM_INTERVAL_MS = 100;
 
 /** How long a claim after a send waits for other sends to end and join it. */
 const CLAIM_GATHER_MS = 2;
@@ -95,8 +102,10 @@ export class DeliveryWorker {
   /** While DefectDojo could not be read for a re-check: personal messages wait until then without asking it again. */
   private recheckBlockedUntil = 0;
   private recheckFailures = 0;
-  /** The claim that sends ending now wait for (see wakeAfterSend). */
+  /** The claim that sends ending now wait for (see claimIn). */
   private claimSoon: NodeJS.Timeout | undefined;
+  /** When the last claim was made (performance.now()), for BUSY_CLAIM_INTERVAL_MS. */
+  private lastClaimAt = -Infinity;
 
   constructor(private readonly deps: DeliveryWorkerDeps) {
     this.recordAttempt = attemptRecorder(deps.db);
@@ -141,8 +150,14 @@ export class DeliveryWorker {
 
   private async tick(): Promise<void> {
     const { concurrency } = this.deps.tuning;
-    const free = ((this.deps.pressure ?? NO_PRESSURE).busy() ? Math.min(concurrency, BUSY_CONCURRENCY) : concurrency) - this.inFlight.size;
+    const busy = (this.deps.pressure ?? NO_PRESSURE).busy();
+    if (busy) {
+      const wait = this.lastClaimAt + BUSY_CLAIM_INTERVAL_MS - performance.now();
+      if (wait > 0) return this.claimIn(wait);
+    }
+    const free = (busy ? Math.min(concurrency, BUSY_CONCURRENCY) : concurrency) - this.inFlight.size;
     if (free <= 0) return;
+    this.lastClaimAt = performance.now();
     const rows = await claimDue(this.deps.db, free, this.now(), LEASE_MS, {
       max: this.deps.tuning.maxInFlightPerTarget,
       inFlight: this.inFlightPerTarget,
@@ -166,7 +181,7 @@ export class DeliveryWorker {
         postponed = true;
       } else {
         void this.send(row, context!).then(
-          () => this.wakeAfterSend(),
+          () => this.claimIn(CLAIM_GATHER_MS),
           // The row keeps its lease and is retried when the lease expires.
           (error) => this.deps.logger.error({ err: error, deliveryId: row.id }, "could not record a delivery attempt"),
         );
@@ -177,16 +192,17 @@ export class DeliveryWorker {
   }
 
   /**
-   * Claims again a moment after a send ends, so the sends ending meanwhile share that claim: each
-   * claim is a transaction and a scan of the due rows, and a claim per send made those much of a
-   * delivery's cost. A target's free slot is filled within CLAIM_GATHER_MS.
+   * Claims again in `ms` unless a claim is already coming: a moment after a send ends, so the sends
+   * ending meanwhile share that claim (each claim is a transaction and a scan of the due rows, and a
+   * claim per send made those much of a delivery's cost; a target's free slot is filled within
+   * CLAIM_GATHER_MS), or when BUSY_CLAIM_INTERVAL_MS has passed.
    */
-  private wakeAfterSend(): void {
+  private claimIn(ms: number): void {
     if (this.claimSoon) return;
     this.claimSoon = setTimeout(() => {
       this.claimSoon = undefined;
       this.wake();
-    }, CLAIM_GATHER_MS);
+    }, ms);
   }
 
   /** Settings and templates as they are now, for the rows of one claim. */

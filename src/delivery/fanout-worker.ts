@@ -25,9 +25,9 @@ const FANOUT_RETRY_BASE_MS = 2_000;
 const FANOUT_BATCH = 64;
 /**
  * While webhooks wait, the pause after a batch is this many times what the batch took (and at least
- * BUSY_PAUSE_MS): the fan-out then takes at most a quarter of the event loop, and keeps going.
+ * BUSY_PAUSE_MS): the fan-out then takes at most a tenth of the event loop, and keeps going.
  */
-const BUSY_PAUSE_FACTOR = 3;
+const BUSY_PAUSE_FACTOR = 9;
 const BUSY_PAUSE_MS = 20;
 /** How long a replica holds events it is fanning out; one batch takes seconds at most. */
 const FANOUT_LEASE_MS = 30_000;

@@ -1,19 +1,21 @@
 import { webhookFixture } from "../support/fixtures";
 import { eventually, Peers, RunningRelay, startPeers, startTestRelay } from "../support/relay-harness";
+import { performance } from "node:perf_hooks";
 import { ingestPressure } from "../../src/delivery/ingest-first";
+import { BUSY_CLAIM_INTERVAL_MS, BUSY_CONCURRENCY } from "../../src/delivery/delivery-worker";
 
 const PER_TARGET = 8;
 
 /**
- * Keeps this thread busy nearly all the time, as a burst of webhooks does, until stopped: 20 ms of
- * work, then a turn of the event loop (I/O and timers still run in between).
+ * Keeps this thread busy nearly all the time, as a burst of webhooks does, until stopped: `spinMs`
+ * of work, then a turn of the event loop (I/O and timers still run in between).
  */
-function busyLoop(): () => void {
+function busyLoop(spinMs = 20): () => void {
   let stopped = false;
   const work = () => {
     if (stopped) return;
-    const until = Date.now() + 20;
-    while (Date.now() < until) {
+    const until = performance.now() + spinMs;
+    while (performance.now() < until) {
       // busy on purpose
     }
     setImmediate(work);
@@ -109,6 +111,44 @@ describe("ingest first: fan-out and deliveries give way while webhooks wait", ()
       releaseSlack();
       releaseTeams();
       await delivered(13);
+    });
+
+    it("starts at most 4 sends per claim interval while webhooks wait on a busy loop, however fast the targets answer, and all go out after", async () => {
+      const events = 60;
+      const releaseSlack = peers.slack.concurrency.hold();
+      const releaseTeams = peers.teams.concurrency.hold();
+      const answers = await Promise.all(Array.from({ length: events }, (_, i) => relay.postWebhook("product_added", productAdded(i + 1))));
+      expect(new Set(answers.map((answer) => answer.status))).toEqual(new Set([202]));
+      // Each target holds PER_TARGET sends; the other rows are due.
+      await eventually(() => (heldAtSlackAndTeams() === 2 * PER_TARGET ? true : undefined), 10_000);
+
+      const repeated = productAdded(1); // answered as a duplicate: webhooks that add no work
+      const repeats: Array<Promise<{ status: number }>> = [];
+      let repeating: NodeJS.Timeout | undefined;
+      // Short turns: a send's few turns of the loop then take milliseconds, as they do in a burst.
+      const stop = busyLoop(1);
+      const sent = () => peers.slack.callsOf("chat.postMessage").length + peers.teams.requests.length;
+      let startedInWindow: number;
+      let windowMs: number;
+      try {
+        repeating = setInterval(() => repeats.push(relay.postWebhook("product_added", repeated)), 20);
+        await sleep(500);
+        const before = sent();
+        const windowStart = performance.now();
+        releaseSlack();
+        releaseTeams();
+        await sleep(1000);
+        startedInWindow = sent() - before;
+        windowMs = performance.now() - windowStart;
+      } finally {
+        clearInterval(repeating);
+        stop();
+      }
+      // Answered at once, they would all start within the second: 2 × 60 − 2 × PER_TARGET of them.
+      expect(startedInWindow).toBeGreaterThan(0);
+      expect(startedInWindow).toBeLessThanOrEqual(BUSY_CONCURRENCY * (Math.floor(windowMs / BUSY_CLAIM_INTERVAL_MS) + 1));
+      expect(new Set((await Promise.all(repeats)).map((answer) => answer.status))).toEqual(new Set([200]));
+      await delivered(events);
     });
   });
 });
