@@ -66,7 +66,7 @@ export interface DeliveryWorkerDeps {
   recipients?: RecipientCheck | null;
   /** Counts each attempt's outcome (dojo_relay_deliveries_total). */
   metrics?: Metrics;
-  /** While webhooks wait, only BUSY_CONCURRENCY sends are in flight. */
+  /** While webhooks wait, at most BUSY_CONCURRENCY sends start every BUSY_CLAIM_INTERVAL_MS. */
   pressure?: IngestPressure;
   now?: () => number;
 }
