@@ -6,7 +6,7 @@ const SAMPLE_MS = 100;
 
 /**
  * Whether webhooks are waiting on this thread: over the last tenth of a second the event loop was
- * busy and webhooks came in. Webhooks, fan-out and deliveries share one event loop; while webhooks
+ * busy, and webhooks came in then or since. Webhooks, fan-out and deliveries share one event loop; while webhooks
  * wait, the fan-out pauses between batches and the delivery worker starts only a few sends a
  * second, so a burst is answered at once (DefectDojo pauses a webhook that takes 10 s) and its
  * messages go out right after it from the outbox. A loop kept busy by the background work alone
@@ -33,7 +33,9 @@ export function ingestPressure(): IngestPressure {
   }, SAMPLE_MS);
   timer.unref();
   return {
-    busy: () => utilization > BUSY_UTILIZATION && arrivalsInSample > 0,
+    // A webhook arriving on a loop the background work keeps busy counts at once, not from the next
+    // sample: a burst's first requests would otherwise wait behind a tenth of a second of it.
+    busy: () => utilization > BUSY_UTILIZATION && (arrivalsInSample > 0 || arrivals > 0),
     webhookArrived: () => {
       arrivals += 1;
     },
