@@ -115,8 +115,10 @@ export async function benchIngest(): Promise<Row[]> {
     // Paced: latency, answers and end to end while the deliveries of this very load go out.
     const pacedFirst = nextId;
     await scrapeStalls(relay.url);
+    const answeredBefore = await webhookAnswerBuckets(relay.url);
     const paced = await webhook(relay.url, { duration: PACED_SECONDS, overallRate: PACED_RATE });
     const pacedStalls = await scrapeStalls(relay.url);
+    const pacedInBridgeP99 = p99Bound(answeredBefore, await webhookAnswerBuckets(relay.url));
     const pacedLast = nextId - 1;
     await settle();
     const amPaced = alertmanager ? await alerts({ duration: PACED_SECONDS, overallRate: PACED_RATE }) : null;
@@ -221,6 +223,7 @@ export async function benchIngest(): Promise<Row[]> {
       row(`p50 ms at a paced ${PACED_RATE}/s for ${PACED_SECONDS} s`, paced.latency.p50, amPaced?.latency.p50 ?? missingAm),
       row(`p99 ms at a paced ${PACED_RATE}/s`, paced.latency.p99, amPaced?.latency.p99 ?? missingAm),
       row(`max ms at a paced ${PACED_RATE}/s`, paced.latency.max, amPaced?.latency.max ?? missingAm),
+      row(`p99 ms at a paced ${PACED_RATE}/s, in the bridge (request in to answer, its histogram's bucket)`, pacedInBridgeP99),
       row("answers other than 2xx, all runs", saturated.non2xx + offSaturated.non2xx + burst.non2xx + paced.non2xx + saturated.errors + paced.errors),
       row(`event-loop stall p99 / max ms, saturated`, `${saturatedStalls.p99} / ${saturatedStalls.max}`),
       row(`event-loop stall p99 / max ms, paced`, `${pacedStalls.p99} / ${pacedStalls.max}`),
@@ -297,6 +300,32 @@ async function scrapeStalls(relayUrl: string): Promise<{ p99: number; max: numbe
   const gauge = (name: string) =>
     Math.max(0, Math.round(Number(new RegExp(`^${name} ([\\d.e+-]+)$`, "m").exec(text)?.[1]) * 1000 - EVENT_LOOP_SAMPLE_MS));
   return { p99: gauge("nodejs_eventloop_lag_p99_seconds"), max: gauge("nodejs_eventloop_lag_max_seconds") };
+}
+
+/**
+ * The bridge's webhook answers so far by its own clock (request received to answer sent), from the
+ * cumulative buckets of dojo_relay_http_request_duration_seconds: upper bound in ms to count.
+ */
+async function webhookAnswerBuckets(relayUrl: string): Promise<Map<number, number>> {
+  const text = await (await fetch(`${relayUrl}/metrics`)).text();
+  const buckets = new Map<number, number>();
+  const line = /^dojo_relay_http_request_duration_seconds_bucket\{([^}]*)\} (\d+)$/gm;
+  for (const [, labels, count] of text.matchAll(line)) {
+    if (!labels.includes('route="/webhooks/defectdojo"')) continue;
+    const le = /le="([^"]+)"/.exec(labels)![1];
+    const bound = le === "+Inf" ? Infinity : Number(le) * 1000;
+    buckets.set(bound, (buckets.get(bound) ?? 0) + Number(count)); // summed over status codes
+  }
+  return buckets;
+}
+
+/** The smallest bucket bound that holds 99 % of the answers between two readings, as "≤ N". */
+function p99Bound(before: Map<number, number>, after: Map<number, number>): string {
+  const bounds = [...after.keys()].sort((a, b) => a - b);
+  const answered = (bound: number) => after.get(bound)! - (before.get(bound) ?? 0);
+  const total = answered(Infinity);
+  const bound = bounds.find((b) => answered(b) >= 0.99 * total);
+  return total === 0 || bound === undefined ? "-" : `≤ ${bound}`;
 }
 
 function percentile(sorted: number[], p: number): number {
