@@ -6,10 +6,10 @@ const SAMPLE_MS = 100;
 
 /**
  * Whether webhooks are waiting on this thread: over the last tenth of a second the event loop was
- * busy, and webhooks came in then or since. Webhooks, fan-out and deliveries share one event loop; while webhooks
- * wait, the fan-out pauses between batches and the delivery worker starts only a few sends a
- * second, so a burst is answered at once (DefectDojo pauses a webhook that takes 10 s) and its
- * messages go out right after it from the outbox. A loop kept busy by the background work alone
+ * busy, and webhooks came in then or since. Webhooks, fan-out and deliveries share one event loop;
+ * while webhooks wait, the fan-out pauses between batches and the delivery worker starts only a few
+ * sends a second, so a burst is answered at once (DefectDojo pauses a webhook that takes 10 s) and
+ * its messages go out right after it from the outbox. A loop kept busy by the background work alone
  * is not held back: that is a backlog draining.
  */
 export interface IngestPressure {
