@@ -1,4 +1,5 @@
 import { performance } from "node:perf_hooks";
+import { EntityManager } from "typeorm";
 import { DojoDirectory, ProductChange } from "../defectdojo/directory";
 import { DojoEvent } from "../events/dojo-event";
 import { RecentEvents } from "../events/recent-events";
@@ -10,7 +11,7 @@ import { RouteTarget } from "../routing/system-routes";
 import { RoutingRuleStore } from "../storage/routing-rule-store";
 import { Database } from "../storage/database";
 import { EventEntity, FanoutStatus, SystemTarget } from "../storage/entities/event.entity";
-import { isPostgres, sql } from "../storage/sql";
+import { changedRows, isPostgres, placeholders, sql } from "../storage/sql";
 import { PreferencesStore } from "../storage/preferences-store";
 import { SettingsStore, SystemSettingsWithSecrets } from "../storage/settings-store";
 import { retryDelayMs } from "./backoff";
@@ -98,7 +99,7 @@ export class FanoutWorker {
     while (!this.loop.isStopped) {
       const started = performance.now();
       const lease = this.now() + FANOUT_LEASE_MS;
-      const events = await this.claim(lease);
+      const events = await this.claim(lease, FANOUT_BATCH);
       if (events.length === 0) return;
       await this.fanOut(events, lease);
       const pause = pressure.busy() ? Math.max(BUSY_PAUSE_MS, BUSY_PAUSE_FACTOR * (performance.now() - started)) : 0;
@@ -112,24 +113,23 @@ export class FanoutWorker {
    * holding them leaves them to the others once that time has passed. Bookkeeping: a power cut
    * that undoes it leaves the events PENDING, as they were.
    */
-  private claim(lease: number): Promise<PendingEvent[]> {
+  private claim(lease: number, batch: number): Promise<PendingEvent[]> {
     return this.deps.db.write(
       async (manager) => {
         const rows: PendingEventRow[] = await sql(
           manager,
           `SELECT id, name, rules_pending, rule_targets, fanout_attempts FROM event
-            WHERE fanout_status = ? AND fanout_next_at <= ? ORDER BY id LIMIT ${FANOUT_BATCH}${isPostgres(manager) ? " FOR UPDATE SKIP LOCKED" : ""}`,
+            WHERE fanout_status = ? AND fanout_next_at <= ? ORDER BY id LIMIT ${batch}${isPostgres(manager) ? " FOR UPDATE SKIP LOCKED" : ""}`,
           [FanoutStatus.PENDING, this.now()],
         );
         if (rows.length === 0) return [];
         const ids = rows.map((row) => Number(row.id));
-        const placeholders = ids.map(() => "?").join(", ");
-        await sql(manager, `UPDATE event SET fanout_next_at = ? WHERE id IN (${placeholders})`, [lease, ...ids]);
+        await sql(manager, `UPDATE event SET fanout_next_at = ? WHERE id IN (${placeholders(ids)})`, [lease, ...ids]);
         // Events the intake handed over are not read and parsed again.
         const handedOver = new Map(ids.map((id) => [id, this.deps.recentEvents?.take(id)]));
         const unread = ids.filter((id) => handedOver.get(id) === undefined);
         const read: Array<{ id: number | string; data: string }> =
-          unread.length === 0 ? [] : await sql(manager, `SELECT id, data FROM event WHERE id IN (${unread.map(() => "?").join(", ")})`, unread);
+          unread.length === 0 ? [] : await sql(manager, `SELECT id, data FROM event WHERE id IN (${placeholders(unread)})`, unread);
         const data = new Map(read.map((row) => [Number(row.id), JSON.parse(row.data) as DojoEvent]));
         return rows.map((row, i) => ({
           id: ids[i],
@@ -206,9 +206,8 @@ export class FanoutWorker {
         const counts: Array<{ routes: number; atOnce: number } | null> = [];
         for (const { event, outcome } of resolved) {
           const state = "failed" in outcome ? outcome.failed : { ...outcome.next, rulesPending: false, ruleTargets: outcome.ruleTargets };
-          const updated = await manager.update(EventEntity, { id: event.id, fanoutNextAt: lease }, state);
           // Another replica took the event after this one's lease ran out: it routes it.
-          if (updated.affected !== 1 || "failed" in outcome) {
+          if (!(await writeFanoutState(manager, event.id, lease, state)) || "failed" in outcome) {
             counts.push(null);
             continue;
           }
@@ -221,7 +220,7 @@ export class FanoutWorker {
       // Nothing of the batch was written: every event of it tries again, none is lost.
       const reason = error instanceof Error ? error.message : String(error);
       await db.write(async (manager) => {
-        for (const { event, log } of resolved) await manager.update(EventEntity, { id: event.id, fanoutNextAt: lease }, this.retryOf(event, reason, log));
+        for (const { event, log } of resolved) await writeFanoutState(manager, event.id, lease, this.retryOf(event, reason, log));
       });
       return;
     }
@@ -269,6 +268,29 @@ function readOncePerBatch(preferences: PreferencesStore): PersonalPreferences {
     subscribers: (event) => once(subscribers, event, () => preferences.subscribers(event)),
     contacts: (userIds) => once(contacts, userIds.join(","), () => preferences.contacts(userIds)),
   };
+}
+
+type FanoutState = Partial<Pick<EventEntity, "fanoutStatus" | "fanoutError" | "fanoutAttempts" | "fanoutNextAt" | "rulesPending" | "ruleTargets">>;
+
+/**
+ * Writes an event's fan-out state while `lease` is still its (another replica may have taken it
+ * since): whether it did. One plain statement: a batch writes one per event, all in one turn of
+ * the event loop, and TypeORM's `update` cost several times the write.
+ */
+async function writeFanoutState(manager: EntityManager, id: number, lease: number, state: FanoutState): Promise<boolean> {
+  const set: Array<[column: string, value: unknown]> = [];
+  if (state.fanoutStatus !== undefined) set.push(["fanout_status", state.fanoutStatus]);
+  if (state.fanoutError !== undefined) set.push(["fanout_error", state.fanoutError]);
+  if (state.fanoutAttempts !== undefined) set.push(["fanout_attempts", state.fanoutAttempts]);
+  if (state.fanoutNextAt !== undefined) set.push(["fanout_next_at", state.fanoutNextAt]);
+  if (state.rulesPending !== undefined) set.push(["rules_pending", state.rulesPending ? 1 : 0]);
+  if (state.ruleTargets !== undefined) set.push(["rule_targets", state.ruleTargets === null ? null : JSON.stringify(state.ruleTargets)]);
+  const written = await changedRows(
+    manager,
+    `UPDATE event SET ${set.map(([column]) => `${column} = ?`).join(", ")} WHERE id = ? AND fanout_next_at = ? RETURNING id`,
+    [...set.map(([, value]) => value), id, lease],
+  );
+  return written === 1;
 }
 
 /** What the fan-out reads of a pending event. */

@@ -1,9 +1,10 @@
-import { EntityManager, In } from "typeorm";
+import { EntityManager } from "typeorm";
 import { DojoEvent } from "../events/dojo-event";
 import { RouteTarget } from "../routing/system-routes";
 import { Database } from "../storage/database";
 import { groupCommit } from "../storage/group-commit";
-import { isPostgres, sql } from "../storage/sql";
+import { plainFind } from "../storage/plain-find";
+import { isPostgres, placeholders, sql } from "../storage/sql";
 import { DeliveryEntity, DeliveryStatus } from "../storage/entities/delivery.entity";
 import { EventEntity, EventSource, FanoutStatus } from "../storage/entities/event.entity";
 
@@ -132,11 +133,11 @@ async function storedEventsWithKeys(manager: EntityManager, keys: string[]): Pro
   const found = new Map<string, number>();
   for (const slice of chunks([...new Set(keys)], STATEMENT_BATCH_ROWS)) {
     // One statement: it sees the event or its kept key, never neither, while retention moves a key.
-    const placeholders = slice.map(() => "?").join(", ");
+    const inList = placeholders(slice);
     const rows: Array<{ idempotency_key: string; id: number | string }> = await sql(
       manager,
-      `SELECT idempotency_key, id FROM event WHERE idempotency_key IN (${placeholders})
-       UNION ALL SELECT idempotency_key, event_id AS id FROM pruned_event_key WHERE idempotency_key IN (${placeholders})`,
+      `SELECT idempotency_key, id FROM event WHERE idempotency_key IN (${inList})
+       UNION ALL SELECT idempotency_key, event_id AS id FROM pruned_event_key WHERE idempotency_key IN (${inList})`,
       [...slice, ...slice],
     );
     for (const row of rows) found.set(row.idempotency_key, Number(row.id));
@@ -322,12 +323,12 @@ export async function claimById(db: Database, id: number, now: number, leaseMs: 
  */
 async function loadWithEvents(db: Database, ids: number[], held: ReadonlyMap<number, EventEntity> = new Map()): Promise<DeliveryEntity[]> {
   if (ids.length === 0) return [];
-  const rows = await db.manager.find(DeliveryEntity, { where: { id: In(ids) }, order: { id: "ASC" } });
+  const rows = await plainFind(db.manager, DeliveryEntity, `WHERE id IN (${placeholders(ids)}) ORDER BY id`, ids);
   // Taken from `held` before the read below: a send ending during it lets its event go from there.
   const events = new Map<number, EventEntity | undefined>(rows.map((row) => [row.eventId, held.get(row.eventId)]));
   const missing = [...events].filter(([, event]) => !event).map(([id]) => id);
   if (missing.length > 0) {
-    for (const event of await db.manager.find(EventEntity, { where: { id: In(missing) } })) events.set(event.id, event);
+    for (const event of await plainFind(db.manager, EventEntity, `WHERE id IN (${placeholders(missing)})`, missing)) events.set(event.id, event);
   }
   for (const row of rows) row.event = events.get(row.eventId);
   return rows;

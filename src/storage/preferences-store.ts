@@ -1,9 +1,10 @@
-import { In } from "typeorm";
 import { ALL_CHANNELS, Channel } from "../vocabulary/channel";
 import { ALL_NOTIFICATION_EVENTS, NotificationEvent } from "../events/notification-event";
 import { Severity } from "../events/severity";
 import { QuietHours } from "../routing/quiet-hours";
 import { Database } from "./database";
+import { plainFind } from "./plain-find";
+import { placeholders, sql } from "./sql";
 import { UserContactEntity } from "./entities/user-contact.entity";
 import { UserNotificationEntity } from "./entities/user-notification.entity";
 import { SecretBox, secretFields } from "./secret-box";
@@ -83,7 +84,7 @@ export class PreferencesStore {
 
   /** The user's addresses, the Teams URL opened. All null for a user who set nothing. */
   async contact(userId: number): Promise<UserContactWithSecret> {
-    const row = await this.db.manager.findOneBy(UserContactEntity, { userId });
+    const [row] = await plainFind(this.db.manager, UserContactEntity, "WHERE user_id = ?", [userId]);
     return row ? this.open(row) : { ...NO_CONTACT };
   }
 
@@ -95,7 +96,8 @@ export class PreferencesStore {
     const ids = [...new Set(userIds)];
     const found = new Map<number, UserContactWithSecret>();
     for (let start = 0; start < ids.length; start += CONTACTS_PER_QUERY) {
-      const rows = await this.db.manager.findBy(UserContactEntity, { userId: In(ids.slice(start, start + CONTACTS_PER_QUERY)) });
+      const slice = ids.slice(start, start + CONTACTS_PER_QUERY);
+      const rows = await plainFind(this.db.manager, UserContactEntity, `WHERE user_id IN (${placeholders(slice)})`, slice);
       for (const row of rows) found.set(row.userId, this.open(row));
     }
     return new Map(ids.map((id) => [id, found.get(id) ?? { ...NO_CONTACT }]));
@@ -168,12 +170,14 @@ export class PreferencesStore {
 
   /** Whether any user has a channel for this event. */
   async anySubscriber(event: NotificationEvent): Promise<boolean> {
-    return (await this.subscribers(event)).length > 0;
+    // Asked for every batch of webhooks: one row at most, however many subscribed.
+    const rows: unknown[] = await sql(this.db.manager, "SELECT 1 AS one FROM user_notification WHERE event = ? AND channels <> '[]' LIMIT 1", [event]);
+    return rows.length > 0;
   }
 
   /** Every user with at least one channel for this event, by user id: one query (on the event index). */
   async subscribers(event: NotificationEvent): Promise<Subscription[]> {
-    const rows = await this.db.manager.find(UserNotificationEntity, { where: { event }, order: { userId: "ASC" } });
+    const rows = await plainFind(this.db.manager, UserNotificationEntity, "WHERE event = ? ORDER BY user_id", [event]);
     return rows
       .filter((row) => row.channels.length > 0)
       .map((row) => ({ userId: row.userId, channels: row.channels }));

@@ -2,6 +2,7 @@ import { ALL_CHANNELS, Channel } from "../vocabulary/channel";
 import { ALL_NOTIFICATION_EVENTS, NotificationEvent } from "../events/notification-event";
 import { isPersonalOnlyEvent } from "../events/personal-only-events";
 import { Database } from "./database";
+import { plainFind } from "./plain-find";
 import { SystemNotificationEntity } from "./entities/system-notification.entity";
 import { SystemSettingsEntity } from "./entities/system-settings.entity";
 import { SecretBox, secretFields } from "./secret-box";
@@ -82,8 +83,9 @@ export class SettingsStore {
     return withoutSecrets(await this.settingsRow());
   }
 
-  private settingsRow(): Promise<SystemSettingsEntity | null> {
-    return this.db.manager.findOneBy(SystemSettingsEntity, { id: SETTINGS_ROW_ID });
+  private async settingsRow(): Promise<SystemSettingsEntity | null> {
+    const [row] = await plainFind(this.db.manager, SystemSettingsEntity, "WHERE id = ?", [SETTINGS_ROW_ID]);
+    return row ?? null;
   }
 
   async updateSystemSettings(update: SystemSettingsUpdate): Promise<SystemSettings> {
@@ -127,7 +129,7 @@ export class SettingsStore {
   }
 
   async systemChannelsFor(event: NotificationEvent): Promise<Channel[]> {
-    const row = await this.db.manager.findOneBy(SystemNotificationEntity, { event });
+    const [row] = await plainFind(this.db.manager, SystemNotificationEntity, "WHERE event = ?", [event]);
     return row?.channels ?? defaultSystemChannels(event);
   }
 

@@ -14,6 +14,20 @@ export function sql<T = any>(manager: EntityManager, text: string, params: unkno
   );
 }
 
+/**
+ * Runs an UPDATE or DELETE that ends in `RETURNING` and says how many rows it changed: TypeORM
+ * answers PostgreSQL's as `[rows, count]` and SQLite's as the rows.
+ */
+export async function changedRows(manager: EntityManager, text: string, params: unknown[] = []): Promise<number> {
+  const result: unknown[] = await sql(manager, text, params);
+  return isPostgres(manager) ? (result as [unknown[], number])[1] : result.length;
+}
+
+/** `?, ?, …`: one placeholder per value, for an IN list. */
+export function placeholders(values: readonly unknown[]): string {
+  return values.map(() => "?").join(", ");
+}
+
 export function isPostgres(manager: EntityManager): boolean {
   return manager.connection.options.type === "postgres";
 }

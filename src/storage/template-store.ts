@@ -2,6 +2,7 @@ import { ALL_CHANNELS, Channel } from "../vocabulary/channel";
 import { MessageTemplate } from "../channels/message-template";
 import { ALL_NOTIFICATION_EVENTS, NotificationEvent } from "../events/notification-event";
 import { Database } from "./database";
+import { plainFind } from "./plain-find";
 import { MessageTemplateEntity } from "./entities/message-template.entity";
 
 /** A stored template with the event setting and channel it is for. */
@@ -20,7 +21,7 @@ export class TemplateStore {
 
   /** Every stored template, in DefectDojo's event order, then channel order. */
   async list(): Promise<StoredMessageTemplate[]> {
-    const rows = await this.db.manager.find(MessageTemplateEntity);
+    const rows = await plainFind(this.db.manager, MessageTemplateEntity, "");
     const order = (row: MessageTemplateEntity) =>
       ALL_NOTIFICATION_EVENTS.indexOf(row.event) * ALL_CHANNELS.length + ALL_CHANNELS.indexOf(row.channel);
     return rows.sort((a, b) => order(a) - order(b)).map(stored);
