@@ -21,6 +21,7 @@ import { attemptRecorder, claimById, claimDue, holdUnchecked, postpone, releaseA
 import { RecipientCheck, RecipientVerdict } from "./recipient-check";
 import { TargetPacer } from "./pacing";
 import { IngestPressure, NO_PRESSURE } from "./ingest-first";
+import { inTurns } from "./in-turns";
 import { WakeableLoop } from "./wakeable-loop";
 
 /** A crashed worker's rows come back after this long; a live one finishes a send well within it. */
@@ -43,6 +44,13 @@ export const PERSONAL_MAX_IN_FLIGHT_PER_TARGET = 2;
  */
 export const BUSY_CONCURRENCY = 4;
 export const BUSY_CLAIM_INTERVAL_MS = 100;
+
+/**
+ * Rows of a claim started in one turn of the event loop. Starting a send (its checks, the message,
+ * the request) runs until the request is on its way; a claim of DELIVERY_CONCURRENCY started at
+ * once held a webhook arriving meanwhile for all of them.
+ */
+const SENDS_PER_TURN = 4;
 
 /** How long a claim after a send waits for other sends to end and join it. */
 const CLAIM_GATHER_MS = 2;
@@ -167,7 +175,7 @@ export class DeliveryWorker {
     // Read once for the rows claimed together (the secrets decrypted once), yet fresh for each claim.
     const context = rows.length > 0 ? this.readSendContext() : null;
     let postponed = false;
-    for (const row of rows) {
+    await inTurns(rows, SENDS_PER_TURN, async (row) => {
       const key = targetKey(row);
       const now = this.now();
       // A 429 pause wins over pacing.
@@ -186,7 +194,7 @@ export class DeliveryWorker {
           (error) => this.deps.logger.error({ err: error, deliveryId: row.id }, "could not record a delivery attempt"),
         );
       }
-    }
+    });
     // Rows behind the postponed ones may be due now; no send's end need come to wake for them.
     if (postponed) this.wake();
   }

@@ -25,6 +25,11 @@ const FANOUT_RETRY_BASE_MS = 2_000;
 /** Events fanned out together: one claim and one commit for them all, a short synchronous write. */
 const FANOUT_BATCH = 64;
 /**
+ * The batch while webhooks wait: a batch is resolved and written without a turn of the event loop
+ * between its events, so its size is how long a webhook arriving meanwhile waits.
+ */
+const FANOUT_BUSY_BATCH = 16;
+/**
  * While webhooks wait, the pause after a batch is this many times what the batch took (and at least
  * BUSY_PAUSE_MS): the fan-out then takes at most a tenth of the event loop, and keeps going.
  */
@@ -99,7 +104,7 @@ export class FanoutWorker {
     while (!this.loop.isStopped) {
       const started = performance.now();
       const lease = this.now() + FANOUT_LEASE_MS;
-      const events = await this.claim(lease, FANOUT_BATCH);
+      const events = await this.claim(lease, pressure.busy() ? FANOUT_BUSY_BATCH : FANOUT_BATCH);
       if (events.length === 0) return;
       await this.fanOut(events, lease);
       const pause = pressure.busy() ? Math.max(BUSY_PAUSE_MS, BUSY_PAUSE_FACTOR * (performance.now() - started)) : 0;
