@@ -64,6 +64,13 @@ const POSTGRES_POOL_SIZE = 10;
 const SQLITE_BUSY_TIMEOUT_MS = 5000;
 
 /**
+ * Prepared statements TypeORM keeps (its default: 100). Batches write one statement per batch size
+ * (`IN (?, ?, …)`, multi-row `VALUES`), more than 100 shapes in a burst, and an evicted statement is
+ * prepared again on its next use.
+ */
+const SQLITE_STATEMENT_CACHE_SIZE = 1000;
+
+/**
  * The TypeORM DataSource for `DATABASE_URL` (a string is an SQLite path). The schema comes only
  * from migrations (never `synchronize`), the same ones on both databases.
  */
@@ -92,6 +99,7 @@ export function createDataSource(database: DatabaseConfig | string): DataSource 
     migrationsRun: false,
     // WAL lets readers (GraphQL, health) run beside the delivery worker.
     enableWAL: true,
+    statementCacheSize: SQLITE_STATEMENT_CACHE_SIZE,
     prepareDatabase: (db: { pragma(sql: string): unknown }) => {
       db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
       db.pragma("foreign_keys = ON");
