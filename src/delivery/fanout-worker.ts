@@ -275,7 +275,9 @@ function readOncePerBatch(preferences: PreferencesStore): PersonalPreferences {
   };
 }
 
-type FanoutState = Partial<Pick<EventEntity, "fanoutStatus" | "fanoutError" | "fanoutAttempts" | "fanoutNextAt" | "rulesPending" | "ruleTargets">>;
+type FanoutState = Partial<
+  Pick<EventEntity, "fanoutStatus" | "fanoutError" | "fanoutAttempts" | "fanoutNextAt" | "rulesPending" | "ruleTargets">
+>;
 
 /**
  * Writes an event's fan-out state while `lease` is still its (another replica may have taken it

@@ -25,7 +25,11 @@ const readers = new WeakMap<EntityMetadata, Reader>();
 function readerOf(metadata: EntityMetadata, postgres: boolean): Reader {
   let reader = readers.get(metadata);
   if (reader) return reader;
-  const fields = metadata.columns.map((column) => ({ property: column.propertyName, name: column.databaseName, from: hydrator(column.type, column.transformer, postgres) }));
+  const fields = metadata.columns.map((column) => ({
+    property: column.propertyName,
+    name: column.databaseName,
+    from: hydrator(column.type, column.transformer, postgres),
+  }));
   reader = {
     select: `SELECT ${fields.map(({ name }) => `"${name}"`).join(", ")} FROM "${metadata.tableName}"`,
     hydrate(row) {
@@ -45,7 +49,11 @@ const AS_READ = new Set<unknown>([Number, String, "integer", "int", "bigint", "v
  * As TypeORM's drivers hydrate a column (prepareHydratedValue): the type's conversion, then the
  * transformer. A type this does not know (dates, say) is refused when its entity is first read.
  */
-function hydrator(type: unknown, transformer: ValueTransformer | ValueTransformer[] | undefined, postgres: boolean): (raw: unknown) => unknown {
+function hydrator(
+  type: unknown,
+  transformer: ValueTransformer | ValueTransformer[] | undefined,
+  postgres: boolean,
+): (raw: unknown) => unknown {
   if (!AS_READ.has(type) && type !== "simple-json" && type !== "boolean") {
     throw new Error(`plainFind cannot hydrate a column of type ${typeof type === "function" ? type.name : String(type)}`);
   }

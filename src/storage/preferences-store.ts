@@ -171,7 +171,11 @@ export class PreferencesStore {
   /** Whether any user has a channel for this event. */
   async anySubscriber(event: NotificationEvent): Promise<boolean> {
     // Asked for every batch of webhooks: one row at most, however many subscribed.
-    const rows: unknown[] = await sql(this.db.manager, "SELECT 1 AS one FROM user_notification WHERE event = ? AND channels <> '[]' LIMIT 1", [event]);
+    const rows: unknown[] = await sql(
+      this.db.manager,
+      "SELECT 1 AS one FROM user_notification WHERE event = ? AND channels <> '[]' LIMIT 1",
+      [event],
+    );
     return rows.length > 0;
   }
 
