@@ -268,8 +268,8 @@ async function leaseWithinTargetBound(
         : await sql(
             manager,
             `SELECT id, channel, target, recipient_user_id FROM (${due(String(CLAIM_SCAN_ROWS))}) AS due
-              WHERE (channel || '|' || target) NOT IN (${full.map(() => "?").join(", ")})
-                ${picked.length > 0 ? `AND id NOT IN (${picked.map(() => "?").join(", ")})` : ""}
+              WHERE (channel || '|' || target) NOT IN (${placeholders(full)})
+                ${picked.length > 0 ? `AND id NOT IN (${placeholders(picked)})` : ""}
               ORDER BY next_attempt_at, id LIMIT ?`,
             [now, now, ...full, ...picked, want],
           );
@@ -289,7 +289,7 @@ async function leaseWithinTargetBound(
   }
   if (picked.length === 0) return [];
   // Same transaction as the reads (one writer on SQLite, rows locked on PostgreSQL): nobody leased these meanwhile.
-  await sql(manager, `UPDATE delivery SET lease_expires_at = ? WHERE id IN (${picked.map(() => "?").join(", ")})`, [
+  await sql(manager, `UPDATE delivery SET lease_expires_at = ? WHERE id IN (${placeholders(picked)})`, [
     now + leaseMs,
     ...picked,
   ]);

@@ -6,7 +6,7 @@ import { Metrics } from "../metrics/metrics";
 import { Database } from "./database";
 import { DeliveryStatus } from "./entities/delivery.entity";
 import { FanoutStatus } from "./entities/event.entity";
-import { isPostgres, sql } from "./sql";
+import { isPostgres, placeholders, sql } from "./sql";
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
 /** How often the bridge prunes; the first run waits this long after the start, off its busy path. */
@@ -117,12 +117,12 @@ export async function pruneExpired(db: Database, options: PruneOptions): Promise
         const rows: Row[] = await sql(
           manager,
           `SELECT ${["id", ...(spec.columns ?? [])].join(", ")} FROM ${spec.table}
-           WHERE id IN (${ids.map(() => "?").join(", ")}) AND ${where}${isPostgres(manager) ? " FOR UPDATE SKIP LOCKED" : ""}`,
+           WHERE id IN (${placeholders(ids)}) AND ${where}${isPostgres(manager) ? " FOR UPDATE SKIP LOCKED" : ""}`,
           [...ids, cutoff],
         );
         if (rows.length === 0) return 0;
         await spec.beforeDelete?.(manager, rows);
-        await sql(manager, `DELETE FROM ${spec.table} WHERE id IN (${rows.map(() => "?").join(", ")})`, rows.map((row) => row.id));
+        await sql(manager, `DELETE FROM ${spec.table} WHERE id IN (${placeholders(rows)})`, rows.map((row) => row.id));
         return rows.length;
       });
       pruned[spec.table] += deleted;
