@@ -9,7 +9,7 @@ import type { KeptAsideRequest } from "../keep-aside";
 import { boundedHeaderText, storableHeaders } from "../keep-aside";
 import { namesNothing } from "./names-nothing";
 import { readBody } from "./read-body";
-import { headerValueMatches } from "./webhook-auth";
+import { headerValueCheck } from "./webhook-auth";
 
 /** DefectDojo event names are snake_case identifiers; anything else never came from DefectDojo. */
 export const EVENT_NAME = /^[a-z][a-z0-9_]{0,99}$/;
@@ -45,17 +45,18 @@ export interface WebhookReceiverOptions {
  */
 export function createWebhookReceiver(options: WebhookReceiverOptions) {
   const headerKey = options.headerName.toLowerCase();
+  const headerValueMatches = options.headerValue === null ? null : headerValueCheck(options.headerValue);
   const log = options.logger.child({ component: "webhook" });
 
   return async function receiveWebhook(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // Auth is decided from the headers alone, before a byte of the body is read.
-    if (options.headerValue === null) {
+    if (headerValueMatches === null) {
       return reject(res, 401, "the webhook receiver is disabled: WEBHOOK_HEADER_VALUE is not configured");
     }
     // Node keeps only the first of a repeated Authorization header (and joins repeats of others):
     // DefectDojo sends the header once, so a second one, whichever is right, is refused.
     const received = req.headersDistinct[headerKey];
-    if (!headerValueMatches(options.headerValue, received?.length === 1 ? received[0] : undefined)) {
+    if (!headerValueMatches(received?.length === 1 ? received[0] : undefined)) {
       return reject(res, 401, `missing or wrong ${options.headerName} header`);
     }
     options.authenticated?.();
