@@ -18,6 +18,8 @@ import { ADMIN_TOKEN, BenchProcess, benchPostgresDatabase, configureChannels, pe
  */
 const CONNECTIONS = 16;
 const SATURATED_SECONDS = 5;
+/** Saturated runs of each system, taken in turns: the figures are their medians. */
+const SATURATED_ROUNDS = 3;
 const PACED_RATE = 1000;
 const PACED_SECONDS = 5;
 const BURST_EVENTS = 3000;
@@ -30,6 +32,15 @@ const IDLE_SAMPLES = 50;
 /** A DefectDojo re-import's webhook, near WEBHOOK_MAX_BYTES' default of 32 MiB. */
 const LARGE_BODY_BYTES = 32 * 1024 * 1024 - 64 * 1024;
 const READER_ROLE = 5; // dojo/models.py Role: Reader
+
+type SaturatedRound = {
+  bare: autocannon.Result;
+  am: autocannon.Result | null;
+  off: autocannon.Result;
+  on: autocannon.Result;
+  stalls: { p99: number; max: number };
+  dojoCalls: number;
+};
 
 type Row = { measure: string; bridge: number | string; "Alertmanager": number | string; "bare server": number | string; "bridge / Alertmanager": string; "bridge / bare": string };
 
@@ -94,17 +105,22 @@ export async function benchIngest(): Promise<Row[]> {
     await webhook(relayPersonalOff.url, { duration: 1 });
     await settle();
 
-    const bareSaturated = await plain(bare.url, () => productAddedBody(0), { duration: SATURATED_SECONDS });
-    const amSaturated = alertmanager ? await alerts({ duration: SATURATED_SECONDS }) : null;
-    const offSaturated = await webhook(relayPersonalOff.url, { duration: SATURATED_SECONDS });
-    await settle();
+    // The saturated runs in rounds, each system once per round, so that each figure is the median of
+    // runs spread over the same minutes: single runs moved by a quarter between whole benchmark runs.
+    const rounds: SaturatedRound[] = [];
+    for (let round = 0; round < SATURATED_ROUNDS; round++) {
+      const bareRun = await plain(bare.url, () => productAddedBody(0), { duration: SATURATED_SECONDS });
+      const amRun = alertmanager ? await alerts({ duration: SATURATED_SECONDS }) : null;
+      const offRun = await webhook(relayPersonalOff.url, { duration: SATURATED_SECONDS });
+      await settle();
 
-    await scrapeStalls(relay.url); // reset: the next reading covers the saturated run alone
-    const callsBefore = dojo.apiCalls.length;
-    const saturated = await webhook(relay.url, { duration: SATURATED_SECONDS });
-    const saturatedStalls = await scrapeStalls(relay.url);
-    await settle();
-    const saturatedCalls = dojo.apiCalls.length - callsBefore;
+      await scrapeMetrics(relay.url); // reset: the next reading covers the saturated run alone
+      const callsBefore = dojo.apiCalls.length;
+      const onRun = await webhook(relay.url, { duration: SATURATED_SECONDS });
+      const stalls = stallsIn(await scrapeMetrics(relay.url));
+      await settle();
+      rounds.push({ bare: bareRun, am: amRun, off: offRun, on: onRun, stalls, dojoCalls: dojo.apiCalls.length - callsBefore });
+    }
 
     // A burst of BURST_EVENTS as fast as 16 connections go, and the DefectDojo calls it costs.
     const burstCallsBefore = dojo.apiCalls.length;
@@ -114,17 +130,18 @@ export async function benchIngest(): Promise<Row[]> {
 
     // Paced: latency, answers and end to end while the deliveries of this very load go out.
     const pacedFirst = nextId;
-    await scrapeStalls(relay.url);
-    const answeredBefore = await webhookAnswerBuckets(relay.url);
+    const before = await scrapeMetrics(relay.url); // also resets the stall histogram for the paced run
     const paced = await webhook(relay.url, { duration: PACED_SECONDS, overallRate: PACED_RATE });
-    const pacedStalls = await scrapeStalls(relay.url);
-    const pacedInBridgeP99 = p99Bound(answeredBefore, await webhookAnswerBuckets(relay.url));
+    const after = await scrapeMetrics(relay.url);
+    const pacedStalls = stallsIn(after);
+    const pacedInBridgeP99 = p99Bound(webhookAnswerBucketsIn(before), webhookAnswerBucketsIn(after));
     const pacedLast = nextId - 1;
     await settle();
     const amPaced = alertmanager ? await alerts({ duration: PACED_SECONDS, overallRate: PACED_RATE }) : null;
     const peakRssMb = Math.round(peakRssKb(relay.process.pid!) / 1024);
 
-    for (const [name, result] of [["saturated", saturated], ["personal off", offSaturated], ["burst", burst], ["paced", paced]] as const) {
+    const runs = [...rounds.flatMap((round, i) => [[`saturated ${i + 1}`, round.on], [`personal off ${i + 1}`, round.off]] as const), ["burst", burst], ["paced", paced]] as const;
+    for (const [name, result] of runs) {
       if (result.non2xx > 0 || result.errors > 0) throw new Error(`bridge answered ${result.non2xx} non-2xx and ${result.errors} errors (${name})`);
     }
     const { arrivals } = (await (await fetch(`${peers.url}/arrivals`)).json()) as { arrivals: Record<string, number> };
@@ -139,8 +156,9 @@ export async function benchIngest(): Promise<Row[]> {
 
     const large = await largeBody(dir, dojo, peers);
 
-    const amRate = amSaturated?.requests.average === undefined ? undefined : Math.round(amSaturated.requests.average);
-    const bareRate = Math.round(bareSaturated.requests.average);
+    const rate = (result: autocannon.Result) => Math.round(result.requests.average);
+    const amRate = alertmanager ? median(rounds.map((round) => rate(round.am!))) : undefined;
+    const bareRate = median(rounds.map((round) => rate(round.bare)));
     const none = "-";
     const row = (measure: string, bridge: number | string, am: number | string = none, bareValue: number | string = none): Row => ({
       measure,
@@ -165,13 +183,13 @@ export async function benchIngest(): Promise<Row[]> {
         const [front] = bridges;
         await webhook(front.url, { duration: 1 });
         await settle();
-        await scrapeStalls(front.url);
+        await scrapeMetrics(front.url);
         const saturatedRun = await webhook(front.url, { duration: SATURATED_SECONDS });
-        const saturatedStallsRun = await scrapeStalls(front.url);
+        const saturatedStallsRun = stallsIn(await scrapeMetrics(front.url));
         await settle();
-        await scrapeStalls(front.url);
+        await scrapeMetrics(front.url);
         const pacedRun = await webhook(front.url, { duration: PACED_SECONDS, overallRate: PACED_RATE });
-        const pacedStallsRun = await scrapeStalls(front.url);
+        const pacedStallsRun = stallsIn(await scrapeMetrics(front.url));
         await settle();
         for (const result of [saturatedRun, pacedRun]) {
           if (result.non2xx > 0 || result.errors > 0) throw new Error(`bridge on PostgreSQL (${roles}) answered ${result.non2xx} non-2xx and ${result.errors} errors`);
@@ -214,20 +232,27 @@ export async function benchIngest(): Promise<Row[]> {
 
     return [
       row(
-        `events/s, ${CONNECTIONS} connections, ${SATURATED_SECONDS} s, personal on, delivering`,
-        Math.round(saturated.requests.average),
+        `events/s, ${CONNECTIONS} connections, ${SATURATED_SECONDS} s, personal on, delivering (median of ${SATURATED_ROUNDS} rounds)`,
+        median(rounds.map((round) => rate(round.on))),
         amRate ?? missingAm,
         bareRate,
       ),
-      row(`events/s, the same, personal off (no DOJO_API_KEY)`, Math.round(offSaturated.requests.average), amRate ?? missingAm, bareRate),
+      row(`events/s, the same, personal off (no DOJO_API_KEY)`, median(rounds.map((round) => rate(round.off))), amRate ?? missingAm, bareRate),
+      row(
+        "events/s in each round: personal on / off / Alertmanager / bare",
+        rounds.map((round) => [round.on, round.off, round.am, round.bare].map((result) => (result ? rate(result) : "-")).join(" / ")).join("; "),
+      ),
       row(`p50 ms at a paced ${PACED_RATE}/s for ${PACED_SECONDS} s`, paced.latency.p50, amPaced?.latency.p50 ?? missingAm),
       row(`p99 ms at a paced ${PACED_RATE}/s`, paced.latency.p99, amPaced?.latency.p99 ?? missingAm),
       row(`max ms at a paced ${PACED_RATE}/s`, paced.latency.max, amPaced?.latency.max ?? missingAm),
       row(`p99 ms at a paced ${PACED_RATE}/s, in the bridge (request in to answer, its histogram's bucket)`, pacedInBridgeP99),
-      row("answers other than 2xx, all runs", saturated.non2xx + offSaturated.non2xx + burst.non2xx + paced.non2xx + saturated.errors + paced.errors),
-      row(`event-loop stall p99 / max ms, saturated`, `${saturatedStalls.p99} / ${saturatedStalls.max}`),
+      row("answers other than 2xx, all runs", runs.reduce((sum, [, result]) => sum + result.non2xx + result.errors, 0)),
+      row(`event-loop stall p99 / max ms, saturated, each round`, rounds.map(({ stalls }) => `${stalls.p99} / ${stalls.max}`).join("; ")),
       row(`event-loop stall p99 / max ms, paced`, `${pacedStalls.p99} / ${pacedStalls.max}`),
-      row(`DefectDojo API calls, ${SATURATED_SECONDS} s saturated (${saturated["2xx"]} events, ${DOJO_USERS} users)`, saturatedCalls),
+      row(
+        `DefectDojo API calls, ${SATURATED_SECONDS} s saturated, each round (${DOJO_USERS} users)`,
+        rounds.map((round) => `${round.dojoCalls} for ${round.on["2xx"]} events`).join("; "),
+      ),
       row(`DefectDojo API calls, burst of ${BURST_EVENTS} product_added (${DOJO_USERS} users)`, burstCalls),
       row("end to end ms, webhook in to Slack, idle p50 / p99", `${percentile(idle, 50)} / ${percentile(idle, 99)}`),
       row(`end to end ms, paced ${PACED_RATE}/s p50 / p99`, `${percentile(underLoad, 50)} / ${percentile(underLoad, 99)}`),
@@ -290,15 +315,19 @@ async function waitUntilDelivered(delivered: () => Promise<number>): Promise<voi
   }
 }
 
+/** The bridge's `/metrics`. Each scrape resets prom-client's event-loop histogram (see stallsIn). */
+async function scrapeMetrics(relayUrl: string): Promise<string> {
+  return (await fetch(`${relayUrl}/metrics`)).text();
+}
+
 /**
- * The bridge's event-loop stalls since the last scrape, in ms, from prom-client's
- * `monitorEventLoopDelay` gauges (it resets the histogram on every scrape). They record the time
- * between the monitor's samples, so an idle loop reads EVENT_LOOP_SAMPLE_MS: the stall is the rest.
+ * The bridge's event-loop stalls since the scrape before, in ms, from prom-client's
+ * `monitorEventLoopDelay` gauges. They record the time between the monitor's samples, so an idle
+ * loop reads EVENT_LOOP_SAMPLE_MS: the stall is the rest.
  */
-async function scrapeStalls(relayUrl: string): Promise<{ p99: number; max: number }> {
-  const text = await (await fetch(`${relayUrl}/metrics`)).text();
+function stallsIn(metrics: string): { p99: number; max: number } {
   const gauge = (name: string) =>
-    Math.max(0, Math.round(Number(new RegExp(`^${name} ([\\d.e+-]+)$`, "m").exec(text)?.[1]) * 1000 - EVENT_LOOP_SAMPLE_MS));
+    Math.max(0, Math.round(Number(new RegExp(`^${name} ([\\d.e+-]+)$`, "m").exec(metrics)?.[1]) * 1000 - EVENT_LOOP_SAMPLE_MS));
   return { p99: gauge("nodejs_eventloop_lag_p99_seconds"), max: gauge("nodejs_eventloop_lag_max_seconds") };
 }
 
@@ -306,11 +335,10 @@ async function scrapeStalls(relayUrl: string): Promise<{ p99: number; max: numbe
  * The bridge's webhook answers so far by its own clock (request received to answer sent), from the
  * cumulative buckets of dojo_relay_http_request_duration_seconds: upper bound in ms to count.
  */
-async function webhookAnswerBuckets(relayUrl: string): Promise<Map<number, number>> {
-  const text = await (await fetch(`${relayUrl}/metrics`)).text();
+function webhookAnswerBucketsIn(metrics: string): Map<number, number> {
   const buckets = new Map<number, number>();
   const line = /^dojo_relay_http_request_duration_seconds_bucket\{([^}]*)\} (\d+)$/gm;
-  for (const [, labels, count] of text.matchAll(line)) {
+  for (const [, labels, count] of metrics.matchAll(line)) {
     if (!labels.includes('route="/webhooks/defectdojo"')) continue;
     const le = /le="([^"]+)"/.exec(labels)![1];
     const bound = le === "+Inf" ? Infinity : Number(le) * 1000;
@@ -326,6 +354,10 @@ function p99Bound(before: Map<number, number>, after: Map<number, number>): stri
   const total = answered(Infinity);
   const bound = bounds.find((b) => answered(b) >= 0.99 * total);
   return total === 0 || bound === undefined ? "-" : `≤ ${bound}`;
+}
+
+function median(values: number[]): number {
+  return percentile([...values].sort((a, b) => a - b), 50);
 }
 
 function percentile(sorted: number[], p: number): number {
